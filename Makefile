@@ -1,0 +1,89 @@
+# mailsift - DMARC aggregate reports and bounces into PostgreSQL.
+#
+#   make demo     fresh Debian: packages, build, private PostgreSQL, sample ingest, trend
+#   make check    fresh Debian: packages, build, private PostgreSQL, every test
+#   make          build build/mailsift (needs the -dev packages: make deps)
+#   make bench    benchmark against the parsing/storage floors and dmarcts-report-parser
+#   make check-asan   the test suite under ASan + UBSan
+
+PKGS     = gmime-3.0 glib-2.0 libxml-2.0 zlib libzip libpq
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter
+B       ?= build
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+ALL_CFLAGS = $(WARN) -D_GNU_SOURCE $(CFLAGS) $(PKG_CFLAGS) -I.
+
+LIB_SRC  = $(wildcard ingest/*.c parse/*.c store/*.c)
+CLI_SRC  = $(wildcard cli/*.c)
+TEST_SRC = $(wildcard tests/unit/*_test.c)
+GEN_SRC  = $(wildcard tests/gen/*.c)
+SQL      = $(sort $(wildcard sql/*.sql))
+
+LIB_OBJ  = $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/sql_resources.o
+CLI_OBJ  = $(CLI_SRC:%.c=$(B)/obj/%.o)
+TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
+GEN_BIN  = $(if $(GEN_SRC),$(B)/mailsift-gen)
+
+.PHONY: all deps check check-asan demo bench clean pg-start pg-stop fuzz
+all: $(B)/mailsift $(TEST_BIN) $(GEN_BIN)
+
+$(B)/mailsift: $(CLI_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/mailsift-gen: $(GEN_SRC:%.c=$(B)/obj/%.o)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The migrations are compiled into the binary as GResources, so an installed
+# mailsift needs no data directory.
+$(B)/sql.gresource.xml: $(SQL) Makefile
+	@mkdir -p $(@D)
+	{ echo '<?xml version="1.0" encoding="UTF-8"?><gresources><gresource prefix="/mailsift">'; \
+	  for f in $(SQL); do echo "<file>$$f</file>"; done; \
+	  echo '</gresource></gresources>'; } > $@
+$(B)/sql_resources.c: $(B)/sql.gresource.xml $(SQL)
+	glib-compile-resources --sourcedir=. --generate-source --target=$@ $<
+$(B)/obj/sql_resources.o: $(B)/sql_resources.c
+	$(CC) $(ALL_CFLAGS) -Wno-overlength-strings -c -o $@ $<
+
+deps:
+	@tests/deps.sh
+
+# Sub-makes run after deps so pkg-config sees freshly installed packages.
+check: deps
+	@$(MAKE) --no-print-directory all
+	@tests/run.sh
+
+check-asan: deps
+	@$(MAKE) --no-print-directory B=build/asan \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	    LDFLAGS="-fsanitize=address,undefined" all
+	@MAILSIFT_BUILD=build/asan ASAN_OPTIONS=detect_leaks=0 tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tests/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/bench.sh
+
+pg-start:
+	@tests/pg.sh start
+pg-stop:
+	@tests/pg.sh stop
+
+clean:
+	@tests/pg.sh stop >/dev/null 2>&1 || true
+	rm -rf $(B) build
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

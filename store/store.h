@@ -1,0 +1,143 @@
+/* store.h - keep reports in PostgreSQL and answer queries about them.
+ *
+ * The only module that talks to the database (libpq).  Reports are written
+ * with COPY inside one transaction; a batch may hold several messages, each
+ * inside its own savepoint, so a message is stored whole or not at all and a
+ * batch of Maildir messages costs one commit.  Idempotent: a report is
+ * identified by (org_name, report_id, policy domain, begin, end); a second
+ * copy is counted once and logged as a duplicate, also when two ingesters
+ * race on the same report.
+ *
+ * Usage (one message):
+ *	struct store *st = store_open(conninfo, &err);	   NULL: see err->code
+ *	store_batch_begin(st, &err);
+ *	store_message_begin(st, &err);
+ *	  r = store_report_begin(st, report, &err);	   1 new, 0 duplicate
+ *	  if (r == 1) store_report_record(...) per record, store_report_end(...)
+ *	  (on a parse error: store_report_abort(st, &err))
+ *	store_message_end(st, &log, &err);	   writes the ingest log row
+ *	store_batch_commit(st, &err);
+ * Any call may fail with STORE_ERROR_TRANSIENT: roll the batch back and
+ * retry later (exit 75); STORE_ERROR_DATA means the database refused this
+ * report's content: abort the report and quarantine the message.
+ */
+#ifndef MAILSIFT_STORE_H
+#define MAILSIFT_STORE_H
+
+#include <glib.h>
+#include <stdint.h>
+#include "../parse/dmarc.h"
+
+#define STORE_ERROR (store_error_quark())
+GQuark store_error_quark(void);
+
+enum store_error_code {
+	STORE_ERROR_TRANSIENT,	/* unreachable, connection lost, serialization: retry */
+	STORE_ERROR_CONFIG,	/* bad conninfo, authentication, schema missing */
+	STORE_ERROR_DATA,	/* the database refused the content */
+	STORE_ERROR_INTERNAL,	/* anything else */
+};
+
+enum store_outcome {
+	STORE_OUTCOME_STORED,
+	STORE_OUTCOME_DUPLICATE,
+	STORE_OUTCOME_NOT_REPORT,
+	STORE_OUTCOME_QUARANTINED,
+};
+
+struct store;
+
+/* conninfo NULL or "": MAILSIFT_DB, else libpq defaults (PG* variables). */
+struct store *store_open(const char *conninfo, GError **err);
+void store_close(struct store *st);
+
+/* Apply pending migrations from the compiled-in sql/ files; returns the
+ * number applied (0 when up to date).  Safe to run concurrently. */
+int store_migrate(struct store *st, GError **err);
+/* Schema version in the database and the newest one this build knows. */
+int store_schema_version(struct store *st, int *latest, GError **err);
+
+int store_batch_begin(struct store *st, GError **err);
+int store_batch_commit(struct store *st, GError **err);
+void store_batch_rollback(struct store *st);
+
+/* 1 when a message with this content hash already ended stored, duplicate
+ * or not-a-report: the caller may skip it as a duplicate. */
+int store_message_known(struct store *st, const char *sha256, GError **err);
+
+int store_message_begin(struct store *st, GError **err);
+
+/* The raw report bytes to keep, as found in the message. */
+struct store_raw {
+	GBytes *bytes;
+	const char *container;	/* "xml", "gzip", "zip", ... */
+	const char *member;	/* zip entry or NULL */
+	const char *part_name;
+};
+
+int store_report_begin(struct store *st, const struct dmarc_report *r,
+    GError **err);
+int store_report_record(struct store *st, const struct dmarc_report *r,
+    const struct dmarc_record *rec, GError **err);
+int store_report_end(struct store *st, const struct dmarc_report *r,
+    const struct store_raw *raw, GError **err);
+/* Undo everything of the current report (after a parse error). */
+int store_report_abort(struct store *st, GError **err);
+
+struct store_ingest_log {
+	const char *source;
+	const char *message_id;
+	const char *sha256;
+	enum store_outcome outcome;
+	const char *reason;	/* why: duplicate of..., not a report: ..., error */
+	int reports_stored, reports_duplicate;
+	int64_t records;
+	GBytes *raw;		/* kept only when outcome is QUARANTINED */
+	int64_t requeued_from;	/* quarantine id this retries, or 0 */
+};
+
+/* Write the ingest log row (and the quarantine copy) and close the message's
+ * savepoint.  Returns the ingest log id. */
+int64_t store_message_end(struct store *st, const struct store_ingest_log *log,
+    GError **err);
+/* Undo the current message entirely (then log it anew, e.g. quarantined). */
+int store_message_abort(struct store *st, GError **err);
+
+/* Quarantined messages not yet requeued successfully. fn gets each; return
+ * < 0 to stop.  id is the ingest log id. */
+typedef int (*store_quarantine_fn)(void *user, int64_t id, const char *source,
+    const char *reason, GBytes *raw);
+int store_quarantine_each(struct store *st, int64_t only_id,
+    store_quarantine_fn fn, void *user, GError **err);
+
+/* Query results: column names and rows of strings (NULL for SQL null). */
+struct store_table {
+	GPtrArray *columns;	/* char * */
+	GPtrArray *rows;	/* GPtrArray * of char * */
+};
+void store_table_free(struct store_table *t);
+
+struct store_filter {
+	int64_t since;		/* epoch seconds, 0 = no bound */
+	const char *domain;	/* policy domain or NULL */
+	const char *ip;		/* inet or cidr text or NULL */
+};
+
+/* Per day and source IP: messages, dmarc_pass, dmarc_fail, pass_rate,
+ * dkim_pass, spf_pass, quarantined, rejected; from dmarc_daily_v. */
+struct store_table *store_trend_by_ip(struct store *st,
+    const struct store_filter *f, GError **err);
+/* Per day only (all IPs summed), same columns without source_ip. */
+struct store_table *store_trend_by_day(struct store *st,
+    const struct store_filter *f, GError **err);
+/* Source IPs ranked by volume with DMARC pass rate. */
+struct store_table *store_sources(struct store *st,
+    const struct store_filter *f, GError **err);
+/* Reports received: reporter, domain, range, records, messages. */
+struct store_table *store_reports(struct store *st,
+    const struct store_filter *f, GError **err);
+/* Run any read-only SQL (tests, the `sql` command). */
+struct store_table *store_query(struct store *st, const char *sql,
+    GError **err);
+
+#endif

@@ -1,0 +1,20 @@
+#!/bin/sh
+# deps.sh - install the Debian packages mailsift builds, tests and demos with.
+# Installs only what is missing, so it is quick on a prepared machine.
+set -e
+PKGS="gcc make pkg-config libglib2.0-dev libglib2.0-dev-bin libgmime-3.0-dev
+libxml2-dev libxml2-utils zlib1g-dev libzip-dev libpq-dev postgresql
+postgresql-client python3 ${MAILSIFT_EXTRA_PKGS:-}"
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing"
+if [ "$(id -u)" != 0 ]; then
+	SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
