@@ -114,6 +114,7 @@ int store_quarantine_each(struct store *st, int64_t only_id,
 struct store_table {
 	GPtrArray *columns;	/* char * */
 	GPtrArray *rows;	/* GPtrArray * of char * */
+	GArray *numeric;	/* gboolean per column: a numeric SQL type */
 };
 void store_table_free(struct store_table *t);
 

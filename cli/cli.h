@@ -1,0 +1,55 @@
+/* cli.h - what the command modules of the mailsift binary share.
+ *
+ * main.c parses the global options and dispatches to one cli_cmd_* per
+ * command; each command parses its own options with GOptionContext (so
+ * every command has --help) and returns a sysexits(3) status.
+ */
+#ifndef MAILSIFT_CLI_H
+#define MAILSIFT_CLI_H
+
+#include <glib.h>
+#include <stdio.h>
+#include <sysexits.h>
+#include "../store/store.h"
+
+#define MAILSIFT_VERSION "0.1.0"
+
+struct cli_global {
+	char *db;		/* --db CONNINFO, or NULL */
+	gboolean verbose;
+};
+
+extern struct cli_global cli_global;
+
+int cli_cmd_ingest(int argc, char **argv);
+int cli_cmd_requeue(int argc, char **argv);
+int cli_cmd_parse(int argc, char **argv);
+int cli_cmd_trend(int argc, char **argv);
+int cli_cmd_sources(int argc, char **argv);
+int cli_cmd_reports(int argc, char **argv);
+int cli_cmd_db(int argc, char **argv);
+
+/* Parse the command's options: adds --db to entries.  Returns FALSE after
+ * printing the error (the caller exits EX_USAGE). */
+gboolean cli_options(int *argc, char ***argv, const char *params,
+    const char *summary, const GOptionEntry *entries);
+
+/* Open the database; on failure print why and set *status to 75 or 78. */
+struct store *cli_store_open(int *status);
+/* Map a store error to an exit status (75 transient, 78 config, 70 else). */
+int cli_store_status(const GError *err);
+
+/* "30d", "12h", "2w", "2026-10-01" -> epoch seconds (now minus the span).
+ * Returns FALSE on a malformed value. */
+gboolean cli_parse_since(const char *text, int64_t *since);
+
+/* JSON text helpers (always valid UTF-8 out). */
+void cli_json_str(GString *out, const char *s);	/* "..." or null */
+void cli_json_key(GString *out, const char *key);	/* "key": */
+
+enum cli_format { CLI_FORMAT_TABLE, CLI_FORMAT_CSV, CLI_FORMAT_JSON };
+gboolean cli_parse_format(const char *text, enum cli_format *fmt);
+void cli_print_table(FILE *fp, const struct store_table *t,
+    enum cli_format fmt);
+
+#endif

@@ -1,0 +1,42 @@
+/* ingest_run.h - one ingest pass: messages in, outcomes logged, batches
+ * committed.  Shared by the ingest and requeue commands.
+ *
+ *	struct ingest_run run; ingest_run_init(&run, st);
+ *	ingest_run_add(&run, msg, reason_or_NULL, requeued_from);  (repeatedly)
+ *	status = ingest_run_finish(&run);	   flushes, returns sysexits
+ *
+ * Messages are gathered into batches; a batch is one transaction, each
+ * message in it a savepoint, so a message is stored whole or not at all.
+ * A transient database error rolls the batch back and retries it (bounded,
+ * reconnecting when needed); when retries run out the run stops with 75 and
+ * no message of the failed batch is marked seen.
+ */
+#ifndef MAILSIFT_INGEST_RUN_H
+#define MAILSIFT_INGEST_RUN_H
+
+#include "../ingest/ingest.h"
+#include "../store/store.h"
+
+struct ingest_run {
+	struct store *st;
+	struct ingest_limits lim;
+	guint batch_max;	/* messages per transaction */
+	gsize batch_bytes_max;	/* raw bytes per transaction */
+	GPtrArray *batch;	/* struct queued_message * */
+	gsize batch_bytes;
+	int status;		/* 0, or the sysexits status that stopped us */
+	gboolean stopped;	/* a fatal database error ended the run */
+	/* what happened, for the summary line */
+	guint n_stored, n_duplicate, n_none, n_quarantined;
+	guint64 n_reports, n_records;
+};
+
+void ingest_run_init(struct ingest_run *run, struct store *st);
+/* Takes ownership of msg.  reason != NULL: the message could not be read
+ * whole (limit): log it quarantined with that reason.  Returns FALSE once
+ * the run has stopped (then msg was freed unprocessed). */
+gboolean ingest_run_add(struct ingest_run *run, struct ingest_message *msg,
+    const char *reason, int64_t requeued_from);
+int ingest_run_finish(struct ingest_run *run);
+
+#endif

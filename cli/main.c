@@ -1,0 +1,82 @@
+/* main.c - the mailsift command: global options and command dispatch.
+ *
+ *	mailsift [--db CONNINFO] [-v] COMMAND [OPTIONS] [ARGS]
+ *
+ * Global options may come before the command; --db is also accepted after
+ * it.  Every command answers --help.  Exit statuses follow sysexits(3):
+ * 0 done, 64 usage, 75 try again later (database), 78 configuration.
+ */
+#include <string.h>
+#include <stdlib.h>
+#include <locale.h>
+
+#include "cli.h"
+
+struct cli_global cli_global;
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "ingest", cli_cmd_ingest, "store report e-mails (stdin, Maildir, mbox, files)" },
+	{ "parse", cli_cmd_parse, "print what ingest would store, without a database" },
+	{ "trend", cli_cmd_trend, "DMARC pass/fail per day, per source IP" },
+	{ "sources", cli_cmd_sources, "source IPs ranked by volume, with DMARC pass rate" },
+	{ "reports", cli_cmd_reports, "reports received" },
+	{ "requeue", cli_cmd_requeue, "re-ingest quarantined messages" },
+	{ "db", cli_cmd_db, "db migrate: create or upgrade the schema; db version" },
+	{ NULL, NULL, NULL },
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: mailsift [--db CONNINFO] COMMAND [OPTIONS] [ARGS]\n\n"
+	    "Commands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(fp, "  %-9s %s\n", c->name, c->summary);
+	fprintf(fp, "\nThe database is --db CONNINFO, else $MAILSIFT_DB, else libpq's\n"
+	    "defaults (PGHOST, PGDATABASE, ...).  'mailsift COMMAND --help' for more.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	int i;
+
+	setlocale(LC_ALL, "C.UTF-8");
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+			printf("mailsift %s\n", MAILSIFT_VERSION);
+			return 0;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			cli_global.verbose = TRUE;
+		} else if (strcmp(a, "--db") == 0 && i + 1 < argc) {
+			cli_global.db = argv[++i];
+		} else if (strncmp(a, "--db=", 5) == 0) {
+			cli_global.db = (char *)a + 5;
+		} else {
+			fprintf(stderr, "mailsift: unknown option %s\n", a);
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(argv[i], c->name) == 0)
+			return c->run(argc - i, argv + i);
+	fprintf(stderr, "mailsift: unknown command '%s'\n", argv[i]);
+	usage(stderr);
+	return EX_USAGE;
+}

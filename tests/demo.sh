@@ -1,0 +1,31 @@
+#!/bin/sh
+# demo.sh - `make demo`: a month of generated reports into a private
+# PostgreSQL, then the trend that shows the story (one sending IP starts
+# failing DKIM alignment half way through the month).
+set -e
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+B=${MAILSIFT_BUILD:-build}
+tests/pg.sh start
+eval "$(tests/pg.sh env)"
+demo=$B/demo
+rm -rf "$demo"
+mkdir -p "$demo"
+# The month ends yesterday, so `--since 30d` shows all of it.
+start=$(( $(date -u -d 'today 00:00' +%s) - 30 * 86400 ))
+"$B/mailsift-gen" maildir "$demo/Maildir" --demo --seed 1 --start "$start"
+"$B/mailsift" db migrate
+echo
+echo "== mailsift ingest --maildir $demo/Maildir"
+"$B/mailsift" -v ingest --maildir "$demo/Maildir" 2>&1 | tail -n 1
+echo
+echo "== mailsift sources --since 30d"
+"$B/mailsift" sources --since 30d
+echo
+echo "== mailsift trend --by ip --since 30d --ip 198.51.100.25"
+"$B/mailsift" trend --by ip --since 30d --ip 198.51.100.25
+echo
+echo "The database keeps running: eval \"\$(tests/pg.sh env)\" and try"
+echo "  $B/mailsift trend --by day --since 30d"
+echo "  psql -c 'SELECT * FROM dmarc_daily_v LIMIT 10'"
+echo "Stop it with: make pg-stop"
