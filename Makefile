@@ -26,7 +26,7 @@ CLI_OBJ  = $(CLI_SRC:%.c=$(B)/obj/%.o)
 TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 GEN_BIN  = $(if $(GEN_SRC),$(B)/mailsift-gen)
 
-.PHONY: all deps check check-asan demo bench clean pg-start pg-stop fuzz
+.PHONY: all deps check check-asan demo bench clean pg-start pg-stop fuzz install
 all: $(B)/mailsift $(TEST_BIN) $(GEN_BIN)
 
 $(B)/mailsift: $(CLI_OBJ) $(LIB_OBJ)
@@ -87,3 +87,8 @@ clean:
 	rm -rf $(B) build
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+PREFIX ?= /usr/local
+install: $(B)/mailsift
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(B)/mailsift $(DESTDIR)$(PREFIX)/bin/mailsift
