@@ -68,12 +68,16 @@ struct ingest_source *ingest_source_mbox(const char *path,
     const struct ingest_limits *lim, GError **err);
 struct ingest_source *ingest_source_files(char **paths, int npaths,
     const struct ingest_limits *lim, GError **err);
-/* A message built from bytes already in memory (requeue). */
+/* A message built from bytes already in memory (requeue); takes its own
+ * reference to raw, the caller keeps (and drops) its own. */
 struct ingest_message *ingest_message_new(GBytes *raw, const char *source);
 
 /* 1: *msg is the next message; 0: no more; -1: this item failed (*err set,
  * *msg may be NULL, e.g. unreadable file, or set when the message exists but
- * exceeds max_message), the caller may continue with the next. */
+ * exceeds max_message), the caller may continue with the next.
+ * An oversized Maildir, mbox or file message comes with an empty raw and an
+ * empty sha256 (source, path, in_maildir_new set: log it, mark it seen);
+ * oversized stdin gives *msg NULL. */
 int ingest_source_next(struct ingest_source *src, struct ingest_message **msg,
     GError **err);
 void ingest_source_free(struct ingest_source *src);
@@ -92,7 +96,10 @@ struct ingest_payload {
 	void *stream;		/* private: the XML byte stream */
 };
 
-/* Read the payload's unpacked bytes; signature matches dmarc_read_fn. */
+/* Read the payload's unpacked bytes; signature matches dmarc_read_fn.
+ * 0 at the end; -1 with INGEST_ERROR_FORMAT (corrupt gzip/zip data) or
+ * INGEST_ERROR_LIMIT (max_inflated, max_ratio), and again on every later
+ * call.  The payload and its stream live only during the callback. */
 gssize ingest_payload_read(void *payload, char *buf, gsize len, GError **err);
 
 /* Called for each candidate payload.  Return < 0 to stop the walk. */

@@ -1,0 +1,195 @@
+/* message.c - one message as received, and the bounded readers that load
+ * it from a file descriptor or a path.
+ *
+ * Usage:
+ *	m = ingest_message_new(bytes, "requeue:42");	   refs bytes
+ *	... ingest_walk(m, ...) ...
+ *	ingest_message_free(m);
+ *
+ * Readers never hold more than the limit plus one read buffer: the message
+ * is refused as soon as it grows past max_message.  Files are read, not
+ * mapped, because a mapped file truncated under us would kill the process
+ * with SIGBUS.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define READ_CHUNK	65536
+
+static void
+message_digest(struct ingest_message *m)
+{
+	gsize len;
+	const guchar *data = g_bytes_get_data(m->raw, &len);
+	char *hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
+
+	g_strlcpy(m->sha256, hex, sizeof m->sha256);
+	g_free(hex);
+}
+
+/* Takes ownership of all three. */
+struct ingest_message *
+ingest_message_take(GBytes *raw, char *source, char *path)
+{
+	struct ingest_message *m = g_new0(struct ingest_message, 1);
+
+	m->raw = raw;
+	m->source = source;
+	m->path = path;
+	message_digest(m);
+	return m;
+}
+
+struct ingest_message *
+ingest_message_new(GBytes *raw, const char *source)
+{
+	g_return_val_if_fail(raw != NULL, NULL);
+	return ingest_message_take(g_bytes_ref(raw),
+	    g_strdup(source ? source : "memory"), NULL);
+}
+
+/* A message too large to load: no bytes and no digest (so it can never be
+ * mistaken for another message by hash), but a source and path the caller
+ * can log, and for a Maildir mark as seen. */
+struct ingest_message *
+ingest_message_oversize(const char *source, const char *path)
+{
+	struct ingest_message *m = g_new0(struct ingest_message, 1);
+
+	m->raw = g_bytes_new(NULL, 0);
+	m->source = g_strdup(source);
+	m->path = g_strdup(path);
+	return m;
+}
+
+void
+ingest_message_free(struct ingest_message *msg)
+{
+	if (msg == NULL)
+		return;
+	g_bytes_unref(msg->raw);
+	g_free(msg->source);
+	g_free(msg->path);
+	g_free(msg->message_id);
+	g_free(msg);
+}
+
+/* prefix + text as valid UTF-8: sources and labels end up in logs and in
+ * text columns, while file names and headers may be any bytes. */
+char *
+ingest_label(const char *prefix, const char *text)
+{
+	char *valid = g_utf8_make_valid(text, -1);
+	char *label = g_strconcat(prefix, valid, NULL);
+
+	g_free(valid);
+	return label;
+}
+
+static void
+set_limit_error(GError **err, const char *name, gsize max)
+{
+	g_set_error(err, INGEST_ERROR, INGEST_ERROR_LIMIT,
+	    "%s: message larger than %" G_GSIZE_FORMAT " bytes (max_message)",
+	    name, max);
+}
+
+enum ingest_read
+ingest_read_fd(int fd, gsize max, const char *name, GBytes **out,
+    GError **err)
+{
+	GByteArray *a = g_byte_array_new();
+	guchar buf[READ_CHUNK];
+	ssize_t n;
+
+	*out = NULL;
+	for (;;) {
+		n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if ((gsize)n > max - a->len) {
+			g_byte_array_unref(a);
+			set_limit_error(err, name, max);
+			return INGEST_READ_FAIL;
+		}
+		g_byte_array_append(a, buf, (guint)n);
+	}
+	if (n < 0) {
+		int e = errno;
+
+		g_byte_array_unref(a);
+		g_set_error(err, INGEST_ERROR, INGEST_ERROR_IO,
+		    "%s: read: %s", name, g_strerror(e));
+		return INGEST_READ_FAIL;
+	}
+	*out = g_byte_array_free_to_bytes(a);
+	return INGEST_READ_OK;
+}
+
+/* Maildir: only regular files count, opened without following symlinks and
+ * without blocking on a FIFO; a file gone since the listing was taken by
+ * another reader.  Plain files may be FIFOs (a shell's <(...)). */
+static int
+open_message(const char *path, gsize max, gboolean maildir,
+    enum ingest_read *skip, GError **err)
+{
+	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+	struct stat st;
+	int fd, e;
+
+	if (maildir)
+		flags |= O_NOFOLLOW | O_NONBLOCK;
+	while ((fd = open(path, flags)) < 0 && errno == EINTR)
+		;
+	if (fd < 0) {
+		e = errno;
+		if (maildir && (e == ENOENT || e == ELOOP)) {
+			*skip = INGEST_READ_SKIP;
+			return -1;
+		}
+		g_set_error(err, INGEST_ERROR, INGEST_ERROR_IO,
+		    "%s: open: %s", path, g_strerror(e));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode) ||
+	    (maildir && !S_ISREG(st.st_mode))) {
+		close(fd);
+		if (maildir) {
+			*skip = INGEST_READ_SKIP;
+			return -1;
+		}
+		g_set_error(err, INGEST_ERROR, INGEST_ERROR_IO,
+		    "%s: not a file", path);
+		return -1;
+	}
+	/* Refuse a huge file without reading it; growth is caught later. */
+	if (S_ISREG(st.st_mode) && (guint64)st.st_size > (guint64)max) {
+		close(fd);
+		set_limit_error(err, path, max);
+		return -1;
+	}
+	return fd;
+}
+
+enum ingest_read
+ingest_read_file(const char *path, gsize max, gboolean maildir,
+    GBytes **out, GError **err)
+{
+	enum ingest_read r = INGEST_READ_FAIL;
+	int fd;
+
+	*out = NULL;
+	fd = open_message(path, max, maildir, &r, err);
+	if (fd < 0)
+		return r;
+	r = ingest_read_fd(fd, max, path, out, err);
+	close(fd);
+	return r;
+}

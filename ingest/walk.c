@@ -1,0 +1,282 @@
+/* walk.c - find the report payloads of one message.
+ *
+ * Usage:
+ *	n = ingest_walk(msg, &lim, on_payload, user, &err);
+ *
+ * A message whose bytes are themselves gzip, zip or XML (a bare report
+ * file) is one payload.  Anything else is parsed with GMime, in place: the
+ * parser reads the message's own bytes, and parts are substreams of them.
+ * Every entity is visited depth first (multipart children, message/rfc822
+ * and message/global bodies, also when wrongly base64-encoded); each leaf
+ * is decoded through GMime's decoding filter and handed to unpack.c, which
+ * keeps it only if its content is gzip, zip or XML.  Labels never decide.
+ *
+ * max_depth bounds nesting, max_parts the entities visited, max_message the
+ * decoded size of a part.  GMime builds the whole tree before we see it and
+ * spends about 1 KiB per entity, so a message made of millions of empty
+ * parts is refused before parsing: more lines starting with "--" than four
+ * times max_parts cannot be a message we want.
+ */
+#include <string.h>
+#include <gmime/gmime.h>
+
+#include "internal.h"
+
+#define DECODE_CHUNK	65536
+
+static int walk_object(struct ingest_walker *, GMimeObject *, guint,
+    GError **);
+static int walk_bytes(struct ingest_walker *, GBytes *, guint, char **,
+    GError **);
+
+static void
+gmime_setup(void)
+{
+	static gsize once;
+
+	if (g_once_init_enter(&once)) {
+		g_mime_init();
+		g_once_init_leave(&once, 1);
+	}
+}
+
+static guint64
+dash_lines(const guchar *p, gsize n)
+{
+	const guchar *end, *q = p;
+	guint64 count = 0;
+
+	if (n == 0)
+		return 0;
+	end = p + n;
+	while (q < end) {
+		if (end - q >= 2 && q[0] == '-' && q[1] == '-')
+			count++;
+		q = memchr(q, '\n', (gsize)(end - q));
+		if (q == NULL)
+			break;
+		q++;
+	}
+	return count;
+}
+
+static int
+parts_error(struct ingest_walker *w, GError **err)
+{
+	g_set_error(err, INGEST_ERROR, INGEST_ERROR_LIMIT,
+	    "more than %u MIME parts (max_parts)", w->lim.max_parts);
+	return -1;
+}
+
+/* The part's content, transfer-decoded, bounded by max_message. */
+static GBytes *
+decode(struct ingest_walker *w, GMimePart *part, GError **err)
+{
+	GMimeDataWrapper *dw = g_mime_part_get_content(part);
+	GMimeContentEncoding enc;
+	GMimeStream *content, *fs;
+	GByteArray *a;
+	char buf[DECODE_CHUNK];
+	gssize n;
+
+	content = dw != NULL ? g_mime_data_wrapper_get_stream(dw) : NULL;
+	if (content == NULL)
+		return g_bytes_new(NULL, 0);
+	enc = g_mime_data_wrapper_get_encoding(dw);
+	g_mime_stream_reset(content);
+	fs = g_mime_stream_filter_new(content);
+	if (enc == GMIME_CONTENT_ENCODING_BASE64 ||
+	    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+	    enc == GMIME_CONTENT_ENCODING_UUENCODE) {
+		GMimeFilter *f = g_mime_filter_basic_new(enc, FALSE);
+
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(fs), f);
+		g_object_unref(f);
+	}
+	a = g_byte_array_new();
+	while ((n = g_mime_stream_read(fs, buf, sizeof buf)) > 0) {
+		if ((gsize)n > w->lim.max_message - a->len) {
+			g_set_error(err, INGEST_ERROR, INGEST_ERROR_LIMIT,
+			    "decoded MIME part larger than %" G_GSIZE_FORMAT
+			    " bytes (max_message)", w->lim.max_message);
+			n = -2;
+			break;
+		}
+		g_byte_array_append(a, (guchar *)buf, (guint)n);
+	}
+	g_object_unref(fs);
+	if (n == -1)
+		g_set_error(err, INGEST_ERROR, INGEST_ERROR_FORMAT,
+		    "cannot decode a MIME part");
+	if (n < 0) {
+		g_byte_array_unref(a);
+		return NULL;
+	}
+	return g_byte_array_free_to_bytes(a);
+}
+
+static gboolean
+is_message_type(GMimeObject *obj)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+
+	return ct != NULL && g_mime_content_type_is_type(ct, "message", "*") &&
+	    (g_mime_content_type_is_type(ct, "*", "rfc822") ||
+	    g_mime_content_type_is_type(ct, "*", "global"));
+}
+
+static int
+walk_leaf(struct ingest_walker *w, GMimePart *part, guint depth,
+    GError **err)
+{
+	GBytes *body = decode(w, part, err);
+	const char *filename;
+	char *name, *type;
+	int r;
+
+	if (body == NULL)
+		return -1;
+	/* GMime parses message/rfc822 only when not transfer-encoded. */
+	if (is_message_type(GMIME_OBJECT(part)) &&
+	    !ingest_sniff_payload(g_bytes_get_data(body, NULL),
+	    g_bytes_get_size(body))) {
+		r = walk_bytes(w, body, depth + 1, NULL, err);
+		g_bytes_unref(body);
+		return r;
+	}
+	filename = g_mime_part_get_filename(part);
+	name = filename != NULL ? g_utf8_make_valid(filename, -1) : NULL;
+	type = g_mime_content_type_get_mime_type(
+	    g_mime_object_get_content_type(GMIME_OBJECT(part)));
+	r = ingest_unpack(w, body, name, type, err);
+	g_free(type);
+	g_free(name);
+	g_bytes_unref(body);
+	return r;
+}
+
+static int
+walk_object(struct ingest_walker *w, GMimeObject *obj, guint depth,
+    GError **err)
+{
+	GMimeMessage *inner;
+	int i, count;
+
+	if (++w->parts > w->lim.max_parts)
+		return parts_error(w, err);
+	if (depth > w->lim.max_depth) {
+		g_set_error(err, INGEST_ERROR, INGEST_ERROR_LIMIT,
+		    "MIME nesting deeper than %u levels (max_depth)",
+		    w->lim.max_depth);
+		return -1;
+	}
+	if (GMIME_IS_MULTIPART(obj)) {
+		count = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+		for (i = 0; i < count; i++)
+			if (walk_object(w, g_mime_multipart_get_part(
+			    GMIME_MULTIPART(obj), i), depth + 1, err) < 0)
+				return -1;
+		return 0;
+	}
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		if (inner == NULL || g_mime_message_get_mime_part(inner) == NULL)
+			return 0;
+		return walk_object(w, g_mime_message_get_mime_part(inner),
+		    depth + 1, err);
+	}
+	if (GMIME_IS_PART(obj))
+		return walk_leaf(w, GMIME_PART(obj), depth, err);
+	return 0;
+}
+
+/* Parse bytes as a message and walk it.  message_id: where to store the
+ * top-level Message-ID, NULL for embedded messages.  An embedded message
+ * GMime cannot parse is skipped; a top-level one is an error. */
+static int
+walk_bytes(struct ingest_walker *w, GBytes *bytes, guint depth,
+    char **message_id, GError **err)
+{
+	gsize n;
+	const guchar *p = g_bytes_get_data(bytes, &n);
+	GByteArray view;
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *m;
+	GMimeObject *body;
+	int r = 0;
+
+	if (dash_lines(p, n) > (guint64)w->lim.max_parts * 4)
+		return parts_error(w, err);
+	if (n > G_MAXUINT) {
+		g_set_error(err, INGEST_ERROR, INGEST_ERROR_LIMIT,
+		    "message larger than %u bytes", G_MAXUINT);
+		return -1;
+	}
+	/*
+	 * A borrowed view of the bytes: a GMimeStreamMem that does not own
+	 * its array only reads ->data and ->len, so nothing is copied.  Every
+	 * GMime object referring to it is gone before we return.
+	 */
+	view.data = (guint8 *)p;
+	view.len = (guint)n;
+	stream = g_mime_stream_mem_new_with_byte_array(&view);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+	parser = g_mime_parser_new_with_stream(stream);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	g_mime_parser_set_persist_stream(parser, TRUE);
+	m = g_mime_parser_construct_message(parser, NULL);
+	if (m == NULL && message_id != NULL) {
+		g_set_error(err, INGEST_ERROR, INGEST_ERROR_FORMAT,
+		    "not a MIME message (no header)");
+		r = -1;
+	}
+	if (m != NULL) {
+		if (message_id != NULL &&
+		    g_mime_message_get_message_id(m) != NULL) {
+			g_free(*message_id);
+			*message_id = g_utf8_make_valid(
+			    g_mime_message_get_message_id(m), -1);
+		}
+		body = g_mime_message_get_mime_part(m);
+		if (body != NULL)
+			r = walk_object(w, body, depth, err);
+		g_object_unref(m);
+	}
+	g_object_unref(parser);
+	g_object_unref(stream);
+	return r;
+}
+
+int
+ingest_walk(struct ingest_message *msg, const struct ingest_limits *lim,
+    ingest_payload_fn fn, void *user, GError **err)
+{
+	struct ingest_walker w = { .lim = *lim, .fn = fn, .user = user };
+	gsize n;
+	const guchar *p = g_bytes_get_data(msg->raw, &n);
+	char *base;
+	int r;
+
+	if (n == 0) {
+		g_set_error(err, INGEST_ERROR, INGEST_ERROR_FORMAT,
+		    "empty message");
+		return -1;
+	}
+	if (ingest_sniff_payload(p, n)) {
+		base = msg->path != NULL ? g_path_get_basename(msg->path) :
+		    NULL;
+		if (base != NULL) {
+			char *valid = g_utf8_make_valid(base, -1);
+
+			g_free(base);
+			base = valid;
+		}
+		r = ingest_unpack(&w, msg->raw, base, NULL, err);
+		g_free(base);
+	} else {
+		gmime_setup();
+		r = walk_bytes(&w, msg->raw, 0, &msg->message_id, err);
+	}
+	return r < 0 ? -1 : w.count;
+}

@@ -1,0 +1,112 @@
+/* internal.h - what the files of store/ share; nothing outside store/ uses it.
+ *
+ * Statements go to the server through a small queue built on libpq's
+ * pipeline mode (pipe.c): q_fixed() queues a parameterless statement
+ * (BEGIN, SAVEPOINT ...) without sending it, q_send() sends a statement
+ * with parameters, q_sync() ends the round trip and checks every result.
+ * So a call like store_report_end costs one round trip however many
+ * statements it needs, and SAVEPOINTs ride along with the next statement.
+ *
+ * The server-side state (transaction open, savepoints m and r) is tracked
+ * from results only: a flag is set when the statement that changes it is
+ * known to have succeeded, so after an error the abort functions know what
+ * is left to undo.
+ */
+#ifndef MAILSIFT_STORE_INTERNAL_H
+#define MAILSIFT_STORE_INTERNAL_H
+
+#include <libpq-fe.h>
+#include "store.h"
+
+/* What a statement changes on the server, applied when it succeeds. */
+enum q_effect {
+	EFF_NONE,
+	EFF_BEGIN,		/* BEGIN */
+	EFF_END,		/* COMMIT, ROLLBACK */
+	EFF_SP_M,		/* SAVEPOINT m: the message */
+	EFF_REL_M,		/* RELEASE SAVEPOINT m */
+	EFF_UNDO_M,		/* ROLLBACK TO SAVEPOINT m (m stays) */
+	EFF_SP_R,		/* SAVEPOINT r: the report, inside m */
+	EFF_REL_R,		/* RELEASE SAVEPOINT r */
+	EFF_PREPARE,		/* a named statement was prepared */
+};
+
+/* A statement sent by name, prepared on first use per connection. */
+struct q_stmt {
+	const char *name;	/* NULL: unnamed, parsed every time */
+	const char *sql;
+};
+
+/* Rows for one table, kept packed until they are sent: per value a 0 byte
+ * for NULL, or a 1 byte, the text and its NUL. */
+struct rowbuf {
+	GString *data;
+	guint ncols;
+	guint nvals;
+};
+
+struct store {
+	PGconn *conn;
+	gboolean broken;	/* libpq state unknown: only rollback helps */
+
+	/* Server state, from results (see above). */
+	gboolean tx, sp_m, sp_r;
+	/* Caller state, from the calls made. */
+	gboolean in_batch, in_message, msg_undone, in_report;
+
+	GArray *pending;	/* struct q_pending: queued, not yet sent */
+	GArray *items;		/* struct q_item: sent, awaiting q_sync */
+	GPtrArray *results;	/* PGresult * per item of the last q_sync */
+	GHashTable *prepared;	/* statement names known to the server */
+
+	/* The open report. */
+	int64_t report_pk;
+	int rec_no;
+	int64_t messages;
+	struct rowbuf rec, reason, dkim, spf;
+};
+
+/* conn.c */
+void store_set_error(GError **err, int code, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+void store_set_result_error(struct store *st, const PGresult *res,
+    const char *what, GError **err);
+void store_set_conn_error(struct store *st, const char *what, GError **err);
+int store_check_usable(struct store *st, GError **err);
+
+/* pipe.c */
+void q_init(struct store *st);
+void q_free(struct store *st);
+void q_fixed(struct store *st, const char *sql, enum q_effect eff);
+gboolean q_pending_has(struct store *st, enum q_effect eff);
+int q_send(struct store *st, const struct q_stmt *s, int n,
+    const char *const *values, const int *lengths, const int *formats,
+    int result_format, GError **err);
+int q_sync(struct store *st, GError **err);
+PGresult *q_result(struct store *st, int idx);
+void q_reset(struct store *st);
+
+/* rowbuf.c */
+void rowbuf_init(struct rowbuf *rb, guint ncols);
+void rowbuf_clear(struct rowbuf *rb);
+void rowbuf_free(struct rowbuf *rb);
+void rowbuf_add(struct rowbuf *rb, const char *value);
+void rowbuf_add_int(struct rowbuf *rb, int64_t value);
+guint rowbuf_rows(const struct rowbuf *rb);
+gsize rowbuf_copy_text(const struct rowbuf *rb, gsize off, const char *prefix,
+    GString *out, gsize limit);
+GString **rowbuf_arrays(const struct rowbuf *rb);
+void pg_array_elem(GString *out, const char *s);
+char *pg_array_literal(const GPtrArray *strv);
+
+/* copy.c */
+int store_copy_rows(struct store *st, const char *what, const char *copy_sql,
+    const struct rowbuf *rb, int64_t report_pk, GError **err);
+
+/* gzip.c */
+GBytes *store_compress(GBytes *raw, const char **format, GError **err);
+
+/* report.c */
+void store_report_reset(struct store *st);
+
+#endif

@@ -1,0 +1,262 @@
+/* pipe.c - send statements in few round trips with libpq's pipeline mode.
+ *
+ *	q_fixed(st, "SAVEPOINT m", EFF_SP_M);	   queued, not sent
+ *	i = q_send(st, &stmt, n, vals, lens, fmts, 0, &err);
+ *	if (q_sync(st, &err) < 0) ...		   one round trip for all
+ *	res = q_result(st, i);			   valid until the next q_sync
+ *
+ * Without pipeline mode libpq allows one statement in flight, so a
+ * SAVEPOINT, an INSERT and a RELEASE cost three round trips; here they cost
+ * one.  Parameterless statements wait in st->pending until something else
+ * has to go out, and go first, in order.  Named statements are prepared on
+ * first use on the connection, in the same round trip.
+ *
+ * The first failing statement decides the error; the server skips the rest
+ * up to the sync (PGRES_PIPELINE_ABORTED), and their effects (see
+ * internal.h) are not applied, so the savepoint flags stay true.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+struct q_pending {
+	const char *sql;
+	enum q_effect eff;
+};
+
+struct q_item {
+	enum q_effect eff;
+	const char *what;	/* for error messages */
+	const char *prep;	/* EFF_PREPARE: the statement name */
+};
+
+void
+q_init(struct store *st)
+{
+	st->pending = g_array_new(FALSE, FALSE, sizeof(struct q_pending));
+	st->items = g_array_new(FALSE, FALSE, sizeof(struct q_item));
+	st->results = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)PQclear);
+}
+
+void
+q_free(struct store *st)
+{
+	g_array_free(st->pending, TRUE);
+	g_array_free(st->items, TRUE);
+	g_ptr_array_free(st->results, TRUE);
+}
+
+/* Forget everything queued.  Statements already sent and not synced leave
+ * libpq mid-pipeline: the connection cannot be trusted until reopened. */
+void
+q_reset(struct store *st)
+{
+	g_array_set_size(st->pending, 0);
+	g_ptr_array_set_size(st->results, 0);
+	if (st->items->len > 0)
+		st->broken = TRUE;
+	g_array_set_size(st->items, 0);
+	if (PQpipelineStatus(st->conn) != PQ_PIPELINE_OFF &&
+	    !PQexitPipelineMode(st->conn))
+		st->broken = TRUE;
+}
+
+void
+q_fixed(struct store *st, const char *sql, enum q_effect eff)
+{
+	struct q_pending p = { sql, eff };
+
+	g_array_append_val(st->pending, p);
+}
+
+gboolean
+q_pending_has(struct store *st, enum q_effect eff)
+{
+	guint i;
+
+	for (i = 0; i < st->pending->len; i++)
+		if (g_array_index(st->pending, struct q_pending, i).eff == eff)
+			return TRUE;
+	return FALSE;
+}
+
+static int
+q_push(struct store *st, enum q_effect eff, const char *what,
+    const char *prep)
+{
+	struct q_item it = { eff, what, prep };
+
+	g_array_append_val(st->items, it);
+	return st->items->len - 1;
+}
+
+static int
+q_failed_send(struct store *st, const char *what, GError **err)
+{
+	store_set_conn_error(st, what, err);
+	st->broken = TRUE;	/* part of a pipeline may be out */
+	return -1;
+}
+
+/* Enter pipeline mode and send what is pending. */
+static int
+q_enter(struct store *st, GError **err)
+{
+	guint i;
+
+	if (st->broken) {
+		store_set_error(err, STORE_ERROR_TRANSIENT,
+		    "database connection lost; roll back and retry");
+		return -1;
+	}
+	if (PQpipelineStatus(st->conn) == PQ_PIPELINE_OFF &&
+	    !PQenterPipelineMode(st->conn))
+		return q_failed_send(st, "pipeline", err);
+	for (i = 0; i < st->pending->len; i++) {
+		struct q_pending *p = &g_array_index(st->pending,
+		    struct q_pending, i);
+
+		if (!PQsendQueryParams(st->conn, p->sql, 0, NULL, NULL, NULL,
+		    NULL, 0))
+			return q_failed_send(st, p->sql, err);
+		q_push(st, p->eff, p->sql, NULL);
+	}
+	g_array_set_size(st->pending, 0);
+	return 0;
+}
+
+/* Send one statement; returns its index for q_result, or -1. */
+int
+q_send(struct store *st, const struct q_stmt *s, int n,
+    const char *const *values, const int *lengths, const int *formats,
+    int result_format, GError **err)
+{
+	const char *what = s->name ? s->name : "query";
+	int ok;
+
+	if (q_enter(st, err) < 0)
+		return -1;
+	if (s->name && !g_hash_table_contains(st->prepared, s->name)) {
+		/* Counted as prepared now so that a second use in this round
+		 * does not prepare again; q_sync undoes it on failure. */
+		if (!PQsendPrepare(st->conn, s->name, s->sql, 0, NULL))
+			return q_failed_send(st, what, err);
+		g_hash_table_add(st->prepared, (gpointer)s->name);
+		q_push(st, EFF_PREPARE, what, s->name);
+	}
+	if (s->name)
+		ok = PQsendQueryPrepared(st->conn, s->name, n, values,
+		    lengths, formats, result_format);
+	else
+		ok = PQsendQueryParams(st->conn, s->sql, n, NULL, values,
+		    lengths, formats, result_format);
+	if (!ok)
+		return q_failed_send(st, what, err);
+	return q_push(st, EFF_NONE, what, NULL);
+}
+
+static void
+q_apply(struct store *st, enum q_effect eff)
+{
+	switch (eff) {
+	case EFF_BEGIN:
+		st->tx = TRUE;
+		break;
+	case EFF_END:
+		st->tx = st->sp_m = st->sp_r = FALSE;
+		break;
+	case EFF_SP_M:
+		st->sp_m = TRUE;
+		break;
+	case EFF_REL_M:
+		st->sp_m = st->sp_r = FALSE;
+		break;
+	case EFF_UNDO_M:
+		st->sp_r = FALSE;
+		break;
+	case EFF_SP_R:
+		st->sp_r = TRUE;
+		break;
+	case EFF_REL_R:
+		st->sp_r = FALSE;
+		break;
+	case EFF_NONE:
+	case EFF_PREPARE:
+		break;
+	}
+}
+
+/* End the round trip: read every result, apply effects, report the first
+ * error.  Returns 0 or -1. */
+int
+q_sync(struct store *st, GError **err)
+{
+	guint i = 0, n;
+	int failed = 0;
+
+	g_ptr_array_set_size(st->results, 0);
+	if (st->items->len == 0 && st->pending->len == 0)
+		return 0;
+	if (q_enter(st, err) < 0)
+		return -1;
+	if (!PQpipelineSync(st->conn))
+		return q_failed_send(st, "sync", err);
+	n = st->items->len;
+	g_ptr_array_set_size(st->results, n);
+
+	for (;;) {
+		PGresult *res = PQgetResult(st->conn);
+		struct q_item *it;
+		ExecStatusType rs;
+
+		if (res == NULL) {
+			/* NULL ends one statement's results. */
+			if (PQstatus(st->conn) == CONNECTION_BAD || ++i > n) {
+				if (!failed)
+					store_set_conn_error(st, "sync", err);
+				st->broken = TRUE;
+				failed = 1;
+				break;
+			}
+			continue;
+		}
+		rs = PQresultStatus(res);
+		if (rs == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		if (i >= n || g_ptr_array_index(st->results, i) != NULL) {
+			PQclear(res);
+			continue;
+		}
+		g_ptr_array_index(st->results, i) = res;
+		it = &g_array_index(st->items, struct q_item, i);
+		if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK) {
+			q_apply(st, it->eff);
+			continue;
+		}
+		if (it->prep)
+			g_hash_table_remove(st->prepared, it->prep);
+		if (rs != PGRES_PIPELINE_ABORTED && !failed) {
+			store_set_result_error(st, res, it->what, err);
+			failed = 1;
+		}
+	}
+	g_array_set_size(st->items, 0);
+	if (!st->broken && !PQexitPipelineMode(st->conn)) {
+		if (!failed)
+			store_set_conn_error(st, "pipeline", err);
+		st->broken = TRUE;
+		failed = 1;
+	}
+	return failed ? -1 : 0;
+}
+
+PGresult *
+q_result(struct store *st, int idx)
+{
+	if (idx < 0 || (guint)idx >= st->results->len)
+		return NULL;
+	return g_ptr_array_index(st->results, idx);
+}

@@ -1,0 +1,186 @@
+/* query.c - questions about stored reports, answered as tables of text.
+ *
+ *	struct store_filter f = { since, "example.com", "192.0.2.0/24" };
+ *	t = store_trend_by_ip(st, &f, &err);   or _by_day, store_sources,
+ *					       store_reports, store_query
+ *	... t->columns, t->rows ...
+ *	store_table_free(t);
+ *
+ * Values are PostgreSQL's text output (numbers plain, days YYYY-MM-DD,
+ * times in UTC, NULL as a NULL pointer).  The fixed queries read the views
+ * of sql/002_views.sql only.  Filters are parameters; an absent one is a
+ * NULL parameter, and the statements are unnamed, so each is planned with
+ * its values and an unused filter costs nothing.  The ip filter is an
+ * address or a network (inet, so host bits are allowed: 192.0.2.1/24).
+ */
+#include <inttypes.h>
+
+#include "internal.h"
+
+#define FILTER_WHERE(date_col) \
+	" WHERE ($1::bigint IS NULL OR " date_col ")" \
+	" AND ($2::text IS NULL OR policy_domain = $2::text)"
+
+#define PASS_PCT(pass, all) \
+	"round(100.0 * " pass " / nullif(" all ", 0), 1)"
+
+static const struct q_stmt trend_ip = { NULL,
+	"SELECT day, source_ip, sum(messages) AS messages,"
+	" sum(dmarc_pass) AS dmarc_pass, sum(dmarc_fail) AS dmarc_fail,"
+	" " PASS_PCT("sum(dmarc_pass)", "sum(messages)") " AS pass_pct,"
+	" sum(dkim_pass) AS dkim_pass, sum(spf_pass) AS spf_pass,"
+	" sum(quarantined) AS quarantined, sum(rejected) AS rejected"
+	" FROM dmarc_daily_v"
+	FILTER_WHERE("day >= (to_timestamp($1::bigint) AT TIME ZONE 'UTC')::date")
+	" AND ($3::inet IS NULL OR source_ip <<= $3::inet)"
+	" GROUP BY day, source_ip ORDER BY day, source_ip" };
+
+static const struct q_stmt trend_day = { NULL,
+	"SELECT day, sum(messages) AS messages,"
+	" sum(dmarc_pass) AS dmarc_pass, sum(dmarc_fail) AS dmarc_fail,"
+	" " PASS_PCT("sum(dmarc_pass)", "sum(messages)") " AS pass_pct,"
+	" sum(dkim_pass) AS dkim_pass, sum(spf_pass) AS spf_pass,"
+	" sum(quarantined) AS quarantined, sum(rejected) AS rejected"
+	" FROM dmarc_daily_v"
+	FILTER_WHERE("day >= (to_timestamp($1::bigint) AT TIME ZONE 'UTC')::date")
+	" AND ($3::inet IS NULL OR source_ip <<= $3::inet)"
+	" GROUP BY day ORDER BY day" };
+
+/* A report's last day is that of its last second: an end of 00:00:00
+ * belongs to the day before, as in dmarc_daily_v. */
+static const struct q_stmt sources = { NULL,
+	"SELECT source_ip, sum(count) AS messages,"
+	" coalesce(sum(count) FILTER (WHERE dmarc_pass), 0) AS dmarc_pass,"
+	" coalesce(sum(count) FILTER (WHERE NOT dmarc_pass), 0) AS dmarc_fail,"
+	" " PASS_PCT("coalesce(sum(count) FILTER (WHERE dmarc_pass), 0)",
+	    "sum(count)") " AS pass_pct,"
+	" count(DISTINCT report_pk) AS reports,"
+	" count(DISTINCT org_name) AS reporters,"
+	" min((date_begin AT TIME ZONE 'UTC')::date) AS first_day,"
+	" max((greatest(date_begin, date_end - interval '1 second')"
+	"  AT TIME ZONE 'UTC')::date) AS last_day"
+	" FROM dmarc_record_v"
+	FILTER_WHERE("date_end >= to_timestamp($1::bigint)")
+	" AND ($3::inet IS NULL OR source_ip <<= $3::inet)"
+	" GROUP BY source_ip ORDER BY messages DESC, source_ip" };
+
+static const struct q_stmt reports = { NULL,
+	"SELECT org_name, email, report_id, policy_domain, date_begin,"
+	" date_end, records, messages, ingested_at"
+	" FROM dmarc_report_v r"
+	FILTER_WHERE("date_end >= to_timestamp($1::bigint)")
+	" AND ($3::inet IS NULL OR EXISTS (SELECT 1 FROM dmarc_record_v c"
+	"  WHERE c.report_pk = r.report_pk AND c.source_ip <<= $3::inet))"
+	" ORDER BY date_begin DESC, report_pk DESC" };
+
+void
+store_table_free(struct store_table *t)
+{
+	if (t == NULL)
+		return;
+	g_ptr_array_unref(t->columns);
+	g_ptr_array_unref(t->rows);
+	g_free(t);
+}
+
+static struct store_table *
+table_from(const PGresult *res)
+{
+	struct store_table *t = g_new(struct store_table, 1);
+	int r, c, nc = PQnfields(res);
+
+	t->columns = g_ptr_array_new_with_free_func(g_free);
+	t->rows = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)g_ptr_array_unref);
+	for (c = 0; c < nc; c++)
+		g_ptr_array_add(t->columns, g_strdup(PQfname(res, c)));
+	for (r = 0; r < PQntuples(res); r++) {
+		GPtrArray *row = g_ptr_array_new_full(nc, g_free);
+
+		for (c = 0; c < nc; c++)
+			g_ptr_array_add(row, PQgetisnull(res, r, c) ? NULL :
+			    g_strdup(PQgetvalue(res, r, c)));
+		g_ptr_array_add(t->rows, row);
+	}
+	return t;
+}
+
+static struct store_table *
+run_filtered(struct store *st, const struct q_stmt *s,
+    const struct store_filter *f, GError **err)
+{
+	char since[32];
+	const char *v[3] = { NULL, NULL, NULL };
+	int i;
+
+	if (!st->in_batch && store_check_usable(st, err) < 0)
+		return NULL;
+	if (f) {
+		snprintf(since, sizeof(since), "%" PRId64, f->since);
+		v[0] = f->since > 0 ? since : NULL;
+		v[1] = f->domain && *f->domain ? f->domain : NULL;
+		v[2] = f->ip && *f->ip ? f->ip : NULL;
+	}
+	if ((i = q_send(st, s, 3, v, NULL, NULL, 0, err)) < 0 ||
+	    q_sync(st, err) < 0)
+		return NULL;
+	return table_from(q_result(st, i));
+}
+
+struct store_table *
+store_trend_by_ip(struct store *st, const struct store_filter *f,
+    GError **err)
+{
+	return run_filtered(st, &trend_ip, f, err);
+}
+
+struct store_table *
+store_trend_by_day(struct store *st, const struct store_filter *f,
+    GError **err)
+{
+	return run_filtered(st, &trend_day, f, err);
+}
+
+struct store_table *
+store_sources(struct store *st, const struct store_filter *f, GError **err)
+{
+	return run_filtered(st, &sources, f, err);
+}
+
+struct store_table *
+store_reports(struct store *st, const struct store_filter *f, GError **err)
+{
+	return run_filtered(st, &reports, f, err);
+}
+
+/* One statement (the extended protocol refuses several) in a read-only
+ * transaction that is rolled back: whatever it is, it changes nothing. */
+struct store_table *
+store_query(struct store *st, const char *sql, GError **err)
+{
+	struct q_stmt s = { NULL, sql };
+	int i;
+
+	if (st->in_batch) {
+		store_set_error(err, STORE_ERROR_INTERNAL,
+		    "store_query: not inside a batch");
+		return NULL;
+	}
+	if (store_check_usable(st, err) < 0)
+		return NULL;
+	q_fixed(st, "BEGIN READ ONLY", EFF_BEGIN);
+	if ((i = q_send(st, &s, 0, NULL, NULL, NULL, 0, err)) < 0)
+		return NULL;
+	q_fixed(st, "ROLLBACK", EFF_END);
+	if (q_sync(st, err) < 0) {
+		/* The ROLLBACK was skipped after the error. */
+		if (st->tx && !st->broken) {
+			PGresult *res = PQexec(st->conn, "ROLLBACK");
+
+			PQclear(res);
+			st->tx = FALSE;
+		}
+		return NULL;
+	}
+	return table_from(q_result(st, i));
+}

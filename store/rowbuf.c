@@ -1,0 +1,199 @@
+/* rowbuf.c - rows waiting to be sent, and the two ways of quoting them.
+ *
+ *	rowbuf_init(&rb, ncols);
+ *	rowbuf_add(&rb, "text"); rowbuf_add(&rb, NULL); ...	   row by row
+ *	off = rowbuf_copy_text(&rb, off, "42\t", out, 65536);	   COPY text
+ *	cols = rowbuf_arrays(&rb);	   one array literal per column
+ *	lit = pg_array_literal(strv);	   text[] literal for a GPtrArray
+ *
+ * Values are kept packed in one GString (a NUL-terminated C string can
+ * never hold a NUL, so NUL ends a value), so a 5,000-record chunk costs a
+ * few allocations, not one per value.
+ *
+ * COPY text format: a value is the text with backslash, tab, newline and
+ * carriage return written as \\ \t \n \r; NULL is \N; tab separates, newline
+ * ends a row.  Array literal: {"a","b\"c",NULL}, every element quoted with
+ * " and \ escaped by a backslash, so commas, braces, spaces and the word
+ * NULL inside a value mean nothing.  Both are the only ways values reach
+ * SQL text; everything else goes as parameters.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "internal.h"
+
+void
+rowbuf_init(struct rowbuf *rb, guint ncols)
+{
+	rb->data = g_string_sized_new(4096);
+	rb->ncols = ncols;
+	rb->nvals = 0;
+}
+
+void
+rowbuf_clear(struct rowbuf *rb)
+{
+	g_string_truncate(rb->data, 0);
+	rb->nvals = 0;
+}
+
+void
+rowbuf_free(struct rowbuf *rb)
+{
+	if (rb->data)
+		g_string_free(rb->data, TRUE);
+	rb->data = NULL;
+}
+
+void
+rowbuf_add(struct rowbuf *rb, const char *value)
+{
+	if (value == NULL)
+		g_string_append_c(rb->data, '\0');
+	else {
+		g_string_append_c(rb->data, '\1');
+		g_string_append_len(rb->data, value, strlen(value) + 1);
+	}
+	rb->nvals++;
+}
+
+void
+rowbuf_add_int(struct rowbuf *rb, int64_t value)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRId64, value);
+	rowbuf_add(rb, buf);
+}
+
+guint
+rowbuf_rows(const struct rowbuf *rb)
+{
+	return rb->nvals / rb->ncols;
+}
+
+/* Next value at *off: returns it (NULL for SQL NULL) and advances *off. */
+static const char *
+next_value(const struct rowbuf *rb, gsize *off)
+{
+	const char *p = rb->data->str + *off;
+
+	if (*p == '\0') {
+		*off += 1;
+		return NULL;
+	}
+	*off += strlen(p + 1) + 2;
+	return p + 1;
+}
+
+static void
+copy_escape(GString *out, const char *s)
+{
+	const char *run = s;
+
+	/* Copy unescaped runs in one go: most values need no escape. */
+	for (; *s; s++) {
+		const char *esc;
+
+		switch (*s) {
+		case '\\': esc = "\\\\"; break;
+		case '\t': esc = "\\t"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		default: continue;
+		}
+		g_string_append_len(out, run, s - run);
+		g_string_append(out, esc);
+		run = s + 1;
+	}
+	g_string_append_len(out, run, s - run);
+}
+
+/* Append COPY text rows starting at byte offset off, each led by prefix
+ * (already COPY text, e.g. "42\t"), until out holds at least limit bytes or
+ * the rows end.  Returns the offset to continue from (data->len: done). */
+gsize
+rowbuf_copy_text(const struct rowbuf *rb, gsize off, const char *prefix,
+    GString *out, gsize limit)
+{
+	while (off < rb->data->len && out->len < limit) {
+		guint c;
+
+		g_string_append(out, prefix);
+		for (c = 0; c < rb->ncols; c++) {
+			const char *v = next_value(rb, &off);
+
+			if (c > 0)
+				g_string_append_c(out, '\t');
+			if (v == NULL)
+				g_string_append(out, "\\N");
+			else
+				copy_escape(out, v);
+		}
+		g_string_append_c(out, '\n');
+	}
+	return off;
+}
+
+void
+pg_array_elem(GString *out, const char *s)
+{
+	const char *run;
+
+	if (s == NULL) {
+		g_string_append(out, "NULL");
+		return;
+	}
+	g_string_append_c(out, '"');
+	for (run = s; *s; s++)
+		if (*s == '"' || *s == '\\') {
+			g_string_append_len(out, run, s - run);
+			g_string_append_c(out, '\\');
+			run = s;
+		}
+	g_string_append_len(out, run, s - run);
+	g_string_append_c(out, '"');
+}
+
+/* One array literal per column, for INSERT ... SELECT FROM unnest(...).
+ * Free each with g_string_free and the vector with g_free. */
+GString **
+rowbuf_arrays(const struct rowbuf *rb)
+{
+	GString **cols = g_new(GString *, rb->ncols);
+	gsize off = 0;
+	guint c, row = 0;
+
+	for (c = 0; c < rb->ncols; c++)
+		cols[c] = g_string_new("{");
+	while (off < rb->data->len) {
+		for (c = 0; c < rb->ncols; c++) {
+			if (row > 0)
+				g_string_append_c(cols[c], ',');
+			pg_array_elem(cols[c], next_value(rb, &off));
+		}
+		row++;
+	}
+	for (c = 0; c < rb->ncols; c++)
+		g_string_append_c(cols[c], '}');
+	return cols;
+}
+
+/* text[] literal of a string array; NULL for a missing or empty one. */
+char *
+pg_array_literal(const GPtrArray *strv)
+{
+	GString *s;
+	guint i;
+
+	if (strv == NULL || strv->len == 0)
+		return NULL;
+	s = g_string_new("{");
+	for (i = 0; i < strv->len; i++) {
+		if (i > 0)
+			g_string_append_c(s, ',');
+		pg_array_elem(s, g_ptr_array_index(strv, i));
+	}
+	g_string_append_c(s, '}');
+	return g_string_free(s, FALSE);
+}

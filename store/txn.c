@@ -1,0 +1,138 @@
+/* txn.c - batches, messages, and undoing them.
+ *
+ *	store_batch_begin(st, &err);	   BEGIN, sent with the first statement
+ *	store_message_begin(st, &err);	   SAVEPOINT m + next ingest log id,
+ *					   also sent with the next statement
+ *	... reports ... store_message_end (log.c) or store_message_abort
+ *	store_batch_commit(st, &err);	   COMMIT: one round trip per batch
+ *	store_batch_rollback(st);	   after any error the caller gives up on
+ *
+ * A batch is one transaction, a message a savepoint (m), a report a nested
+ * savepoint (r, report.c).  Savepoint names are reused: only one message
+ * and one report are open at a time.
+ *
+ * The ingest log id of a message is drawn with nextval() at the start of
+ * the message and used through currval() (session-local, not undone by a
+ * rollback to savepoint): reports point at their log row before it exists,
+ * which the deferred foreign key allows, and the row itself is written
+ * once, at the end, when its outcome is known.
+ *
+ * After store_message_abort the message stays open and empty: log it with
+ * store_message_end (e.g. as quarantined, same ingest id), or call
+ * store_message_begin, which simply continues it.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+int
+store_batch_begin(struct store *st, GError **err)
+{
+	if (st->in_batch) {
+		store_set_error(err, STORE_ERROR_INTERNAL,
+		    "store_batch_begin: a batch is open");
+		return -1;
+	}
+	if (store_check_usable(st, err) < 0)
+		return -1;
+	q_fixed(st, "BEGIN", EFF_BEGIN);
+	st->in_batch = TRUE;
+	return 0;
+}
+
+void
+store_batch_rollback(struct store *st)
+{
+	store_report_reset(st);
+	q_reset(st);
+	st->in_batch = st->in_message = st->msg_undone = FALSE;
+	if (st->tx && !st->broken && PQstatus(st->conn) == CONNECTION_OK) {
+		PGresult *res = PQexec(st->conn, "ROLLBACK");
+
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			st->broken = TRUE;	/* reopened by batch_begin */
+		PQclear(res);
+	}
+	st->tx = st->sp_m = st->sp_r = FALSE;
+}
+
+int
+store_batch_commit(struct store *st, GError **err)
+{
+	PGresult *res;
+	int i;
+
+	if (!st->in_batch || st->in_message) {
+		store_set_error(err, STORE_ERROR_INTERNAL,
+		    "store_batch_commit: %s", st->in_batch ?
+		    "a message is open" : "no batch begun");
+		return -1;
+	}
+	if (!st->tx && st->pending->len == 1 && q_pending_has(st, EFF_BEGIN)) {
+		/* Nothing happened: BEGIN was never sent. */
+		q_reset(st);
+		st->in_batch = FALSE;
+		return 0;
+	}
+	q_fixed(st, "COMMIT", EFF_END);
+	/* The COMMIT is the last pending statement, after any RELEASE. */
+	i = st->items->len + st->pending->len - 1;
+	if (q_sync(st, err) < 0) {
+		store_batch_rollback(st);
+		return -1;
+	}
+	st->in_batch = FALSE;
+	/* COMMIT of a failed transaction "succeeds" with tag ROLLBACK. */
+	res = q_result(st, i);
+	if (res == NULL || strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+		store_set_error(err, STORE_ERROR_INTERNAL,
+		    "commit: the transaction had failed, nothing was stored");
+		store_batch_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_message_begin(struct store *st, GError **err)
+{
+	if (!st->in_batch) {
+		store_set_error(err, STORE_ERROR_INTERNAL,
+		    "store_message_begin: no batch begun");
+		return -1;
+	}
+	if (st->in_message) {
+		if (st->msg_undone) {	/* continue the aborted message */
+			st->msg_undone = FALSE;
+			return 0;
+		}
+		store_set_error(err, STORE_ERROR_INTERNAL,
+		    "store_message_begin: a message is open");
+		return -1;
+	}
+	q_fixed(st, "SAVEPOINT m", EFF_SP_M);
+	q_fixed(st, "SELECT nextval('ingest_log_id_seq')", EFF_NONE);
+	st->in_message = TRUE;
+	st->msg_undone = FALSE;
+	return 0;
+}
+
+int
+store_message_abort(struct store *st, GError **err)
+{
+	if (!st->in_message)
+		return 0;
+	store_report_reset(st);
+	st->msg_undone = TRUE;
+	if (st->sp_m) {
+		q_fixed(st, "ROLLBACK TO SAVEPOINT m", EFF_UNDO_M);
+		return q_sync(st, err);
+	}
+	/* SAVEPOINT m not sent yet: nothing reached the server. */
+	if (q_pending_has(st, EFF_SP_M))
+		return 0;
+	store_set_error(err, STORE_ERROR_INTERNAL,
+	    "store_message_abort: the message's savepoint is gone; "
+	    "roll the batch back");
+	return -1;
+}

@@ -1,0 +1,280 @@
+#!/bin/sh
+# bench.sh - `make bench`: mailsift against its floors and against
+# dmarcts-report-parser, all measured in the same run on the same data.
+#
+#   tests/bench/bench.sh		(after make; run from anywhere)
+#
+# Environment:
+#   BENCH_MESSAGES	report e-mails in the Maildir (10000)
+#   BENCH_BIG_RECORDS	records in the one big report (1000000)
+#   BENCH_DMARCTS_MESSAGES  messages given to dmarcts-report-parser (500);
+#			it is slow, so its rate is measured on this subset
+#   BENCH_SEED		generator seed (1)
+#   BENCH_DIR		scratch directory (build/bench, wiped first)
+#   BENCH_SKIP		words: mailsift dmarcts big (parts to leave out)
+#   MAILSIFT_BUILD	build directory (build)
+#
+# What it measures:
+#   1. mailsift-gen writes the Maildir, the same reports as bare XML and as
+#      \copy rows, and the big report (gzip) with its rows.
+#   2. Floors: xmllint --stream --noout over the bare XML (parsing alone),
+#      and psql \copy of the rows into a plain table without indexes
+#      (storing alone), in database mailsift_bench_floor.
+#   3. mailsift: db migrate, then ingest --maildir and ingest of the big
+#      report into a fresh database mailsift_bench; seconds, reports/s,
+#      records/s, peak RSS (/usr/bin/time).  Ratio: mailsift's time over the
+#      sum of the two floors.
+#   4. dmarcts-report-parser (Debian package) with -e over the first
+#      BENCH_DMARCTS_MESSAGES messages of the same Maildir, into database
+#      mailsift_dmarcts_bench; its messages/s against mailsift's.
+# Prints a table at the end.  Exits non-zero when a measured step failed.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+B=${MAILSIFT_BUILD:-build}
+case $B in /*) ;; *) B=$top/$B ;; esac
+M=${BENCH_MESSAGES:-10000}
+BIG=${BENCH_BIG_RECORDS:-1000000}
+DM=${BENCH_DMARCTS_MESSAGES:-500}
+SEED=${BENCH_SEED:-1}
+dir=${BENCH_DIR:-$B/bench}
+case $dir in /*) ;; *) dir=$top/$dir ;; esac
+gen=$B/mailsift-gen
+mailsift=$B/mailsift
+failed=0
+rows=
+
+say() { printf '%s\n' "$*"; }
+skip() { case " ${BENCH_SKIP:-} " in *" $1 "*) return 0 ;; esac; return 1; }
+div() { awk -v a="$1" -v b="$2" -v f="${3:-%.1f}" \
+    'BEGIN { if (b > 0) printf f, a / b; else printf "-" }'; }
+add() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a + b }'; }
+field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" "$2"; }
+row() { rows="$rows$(printf '%-44s %10s %14s %14s %9s' "$@")
+"; }
+
+# timed LOG CMD...: run, leave "seconds peak_kb" in $secs and $kb.
+timed() {
+	log=$1; shift
+	/usr/bin/time -f '%e %M' -o "$dir/time.out" "$@" >"$log" 2>&1
+	rc=$?
+	secs=$(tail -n 1 "$dir/time.out" | cut -d' ' -f1)
+	kb=$(tail -n 1 "$dir/time.out" | cut -d' ' -f2)
+	return $rc
+}
+
+# need PKG...: install missing Debian packages (as root), else fail.
+need() {
+	missing=
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		    grep -q 'install ok installed' || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	say "bench: installing$missing"
+	[ "$(id -u)" = 0 ] || { say "bench: not root, cannot install"; return 1; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $missing >/dev/null 2>&1 || {
+		apt-get update -qq >/dev/null 2>&1
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		    --no-install-recommends $missing >/dev/null
+	}
+}
+
+freshdb() {
+	dropdb --if-exists "$1" 2>/dev/null
+	createdb "$1"
+}
+
+need time libxml2-utils postgresql-client || exit 1
+tests/pg.sh start || exit 1
+eval "$(tests/pg.sh env)"
+rm -rf "$dir"
+mkdir -p "$dir"
+say "bench: $M messages, big report of $BIG records, seed $SEED, in $dir"
+
+# 1. Data
+g="--messages $M --seed $SEED"
+timed "$dir/gen-maildir.out" "$gen" maildir "$dir/Maildir" $g ||
+    { cat "$dir/gen-maildir.out"; exit 1; }
+gen_secs=$secs
+cat "$dir/gen-maildir.out"
+"$gen" xml "$dir/xml" $g >/dev/null || exit 1
+"$gen" copy "$dir/rows.tsv" $g >/dev/null || exit 1
+records=$(field records "$dir/gen-maildir.out")
+reports=$(field reports "$dir/gen-maildir.out")
+say "bench: Maildir $(du -sh "$dir/Maildir" | cut -f1), generated in ${gen_secs}s"
+# dmarcts gets its own copy: mailsift moves what it ingests to cur/.
+mkdir -p "$dir/dmarcts-mail"
+ls "$dir/Maildir/new" | LC_ALL=C sort | head -n "$DM" |
+    sed "s|^|$dir/Maildir/new/|" | xargs cp -t "$dir/dmarcts-mail"
+DM=$(ls "$dir/dmarcts-mail" | wc -l)
+if ! skip big; then
+	timed "$dir/gen-big.out" "$gen" big "$dir/big.xml.gz" --records "$BIG" \
+	    --seed "$SEED" || { cat "$dir/gen-big.out"; exit 1; }
+	say "bench: big.xml.gz $(du -h "$dir/big.xml.gz" | cut -f1)" \
+	    "($(gzip -dc "$dir/big.xml.gz" | wc -c) bytes of XML)," \
+	    "generated in ${secs}s, peak $((kb / 1024)) MB"
+	"$gen" copy "$dir/bigrows.tsv" --big "$BIG" --seed "$SEED" >/dev/null ||
+	    exit 1
+fi
+
+# 2. Floors
+find "$dir/xml" -name '*.xml' | LC_ALL=C sort >"$dir/xml.list"
+timed "$dir/xmllint.out" sh -c "xargs xmllint --stream --noout <'$dir/xml.list'" ||
+    { failed=1; say "bench: xmllint failed"; }
+xml_floor=$secs
+freshdb mailsift_bench_floor || exit 1
+cat >"$dir/floor.sql" <<'EOF'
+CREATE TABLE floor_rows (report_id text, org_name text, domain text,
+    date_begin bigint, date_end bigint, source_ip inet, count bigint,
+    disposition text, policy_dkim text, policy_spf text, envelope_to text,
+    envelope_from text, header_from text, dkim_domain text,
+    dkim_selector text, dkim_result text, spf_domain text, spf_scope text,
+    spf_result text);
+EOF
+psql -X -q -v ON_ERROR_STOP=1 -d mailsift_bench_floor -f "$dir/floor.sql" ||
+    exit 1
+timed "$dir/copy.out" psql -X -q -v ON_ERROR_STOP=1 -d mailsift_bench_floor \
+    -c "\\copy floor_rows FROM '$dir/rows.tsv'" ||
+    { failed=1; cat "$dir/copy.out"; }
+copy_floor=$secs
+floor=$(add "$xml_floor" "$copy_floor")
+row "xmllint --stream (Maildir's XML, $reports files)" "${xml_floor}s" \
+    "$(div "$reports" "$xml_floor" "%.0f") rep/s" \
+    "$(div "$records" "$xml_floor" "%.0f") rec/s" ""
+row "psql \\copy ($records rows)" "${copy_floor}s" "" \
+    "$(div "$records" "$copy_floor" "%.0f") rec/s" ""
+if ! skip big; then
+	timed "$dir/bigxmllint.out" sh -c \
+	    "gzip -dc '$dir/big.xml.gz' | xmllint --stream --noout -" ||
+	    { failed=1; say "bench: xmllint (big) failed"; }
+	big_xml_floor=$secs
+	psql -X -q -d mailsift_bench_floor -c "TRUNCATE floor_rows"
+	timed "$dir/bigcopy.out" psql -X -q -v ON_ERROR_STOP=1 \
+	    -d mailsift_bench_floor -c "\\copy floor_rows FROM '$dir/bigrows.tsv'" ||
+	    { failed=1; cat "$dir/bigcopy.out"; }
+	big_copy_floor=$secs
+	big_floor=$(add "$big_xml_floor" "$big_copy_floor")
+	row "gzip -dc | xmllint --stream (big)" "${big_xml_floor}s" "" \
+	    "$(div "$BIG" "$big_xml_floor" "%.0f") rec/s" ""
+	row "psql \\copy (big, $BIG rows)" "${big_copy_floor}s" "" \
+	    "$(div "$BIG" "$big_copy_floor" "%.0f") rec/s" ""
+fi
+dropdb --if-exists mailsift_bench_floor
+
+# 3. mailsift
+# What the database holds against the generator's summary line.
+check_stored() {
+	want="$reports|$records|$(field count "$dir/gen-maildir.out")"
+	got=$(psql -X -qAt -d mailsift_bench -c "SELECT count(*),
+	    coalesce(sum(records), 0), coalesce(sum(messages), 0)
+	    FROM dmarc_report_v" 2>&1)
+	if [ "$got" = "$want" ]; then
+		say "bench: mailsift stored what was generated" \
+		    "(reports|records|count $got)"
+	else
+		failed=1
+		say "bench: MISMATCH: stored reports|records|count $got," \
+		    "generated $want"
+	fi
+}
+
+ms_secs=
+if ! skip mailsift; then
+	db="dbname=mailsift_bench"
+	freshdb mailsift_bench || exit 1
+	if ! "$mailsift" --db "$db" db migrate >"$dir/migrate.out" 2>&1; then
+		failed=1
+		say "bench: mailsift db migrate failed:"; cat "$dir/migrate.out"
+	elif timed "$dir/ingest.out" "$mailsift" --db "$db" ingest \
+	    --maildir "$dir/Maildir"; then
+		ms_secs=$secs
+		row "mailsift ingest --maildir" "${secs}s" \
+		    "$(div "$reports" "$secs" "%.0f") rep/s" \
+		    "$(div "$records" "$secs" "%.0f") rec/s" \
+		    "$((kb / 1024)) MB"
+		row "  ratio to the floors (xml + copy = ${floor}s)" \
+		    "$(div "$secs" "$floor" "%.2fx")" "" "" ""
+		check_stored
+	else
+		failed=1
+		say "bench: mailsift ingest --maildir failed:"
+		tail -n 20 "$dir/ingest.out"
+	fi
+	if skip big; then
+		:
+	elif timed "$dir/ingest-big.out" "$mailsift" --db "$db" ingest \
+	    "$dir/big.xml.gz"; then
+		row "mailsift ingest big.xml.gz (< 64 MB RSS)" "${secs}s" "" \
+		    "$(div "$BIG" "$secs" "%.0f") rec/s" "$((kb / 1024)) MB"
+		row "  ratio to the floors (xml + copy = ${big_floor}s)" \
+		    "$(div "$secs" "$big_floor" "%.2fx")" "" "" ""
+		[ "$kb" -lt 65536 ] || say "bench: big ingest peak RSS" \
+		    "$((kb / 1024)) MB is over the 64 MB target"
+	else
+		failed=1
+		say "bench: mailsift ingest big.xml.gz failed:"
+		tail -n 20 "$dir/ingest-big.out"
+	fi
+fi
+
+# 4. dmarcts-report-parser, on the first $DM messages
+if ! skip dmarcts && need dmarcts-report-parser libdbd-pg-perl unzip; then
+	freshdb mailsift_dmarcts_bench || exit 1
+	mkdir -p "$dir/dmarcts"
+	# It reads dmarcts-report-parser.conf (Perl) from the current directory.
+	cat >"$dir/dmarcts/dmarcts-report-parser.conf" <<EOF
+\$debug = 0;
+\$delete_reports = 0;
+\$delete_failed = 0;
+\$dbtype = 'Pg';
+\$dbname = 'mailsift_dmarcts_bench';
+\$dbuser = '${PGUSER:-postgres}';
+\$dbpass = '';
+\$dbhost = '$PGHOST';
+\$dbport = '$PGPORT';
+\$db_tx_support = 1;
+\$imapreadfolder = 'INBOX';
+\$maxsize_xml = 50000;
+\$compress_xml = 0;
+1;
+EOF
+	cd "$dir/dmarcts" || exit 1
+	timed "$dir/dmarcts.out" /usr/sbin/dmarcts-report-parser -e --info \
+	    "$dir/dmarcts-mail/*"
+	rc=$?
+	cd "$top" || exit 1
+	if [ "$rc" = 0 ]; then
+		dm_secs=$secs
+		dm_rep=$(psql -X -qAt -d mailsift_dmarcts_bench -c \
+		    "SELECT count(*) FROM report")
+		dm_rec=$(psql -X -qAt -d mailsift_dmarcts_bench -c \
+		    "SELECT count(*) FROM rptrecord")
+		dm_skip=$(grep -c 'does not seem to contain a valid DMARC' \
+		    "$dir/dmarcts.out")
+		dm_rate=$(div "$DM" "$dm_secs" "%.1f")
+		row "dmarcts-report-parser -e ($DM messages)" "${dm_secs}s" \
+		    "$dm_rate msg/s" "$(div "$dm_rec" "$dm_secs" "%.0f") rec/s" \
+		    "$((kb / 1024)) MB"
+		say "bench: dmarcts-report-parser stored $dm_rep reports," \
+		    "$dm_rec records of $DM messages; skipped $dm_skip" \
+		    "(it reads zip/gzip attachments only, not text/xml)"
+		if [ -n "$ms_secs" ]; then
+			ms_rate=$(div "$M" "$ms_secs" "%.1f")
+			row "  mailsift speed-up, msg/s ($ms_rate vs $dm_rate)" \
+			    "$(div "$ms_rate" "$dm_rate" "%.1fx")" "" "" ""
+			row "  mailsift speed-up, records/s" "$(div \
+			    "$(div "$records" "$ms_secs" "%f")" \
+			    "$(div "$dm_rec" "$dm_secs" "%f")" "%.1fx")" "" "" ""
+		fi
+	else
+		failed=1
+		say "bench: dmarcts-report-parser failed:"
+		tail -n 20 "$dir/dmarcts.out"
+	fi
+fi
+
+say ""
+printf '%-44s %10s %14s %14s %9s\n' "step" "time" "reports" "records" "peak RSS"
+printf '%s' "$rows"
+[ "$failed" = 0 ]
