@@ -172,13 +172,14 @@ on_payload(void *user, struct ingest_payload *p)
 	} else if (ms->duplicate) {
 		/* stopped on purpose */
 	} else if (err->domain == DMARC_ERROR && err->code == DMARC_ERROR_NOT_REPORT) {
-		append_reason(ms->notes, payload_label(p), err->message);
+		append_reason(ms->notes, NULL, err->message);
 	} else {
 		if (abort_open_report(ms) < 0) {
 			g_clear_error(&err);
 			return -1;
 		}
-		append_reason(ms->errors, payload_label(p), err->message);
+		/* The parser's message already names the payload. */
+		append_reason(ms->errors, NULL, err->message);
 	}
 	g_clear_error(&err);
 	return 0;

@@ -105,7 +105,8 @@ markup(const guchar *p, gsize n)
 		return TRUE;
 	if (n >= 3 && memcmp(p, "!--", 3) == 0)
 		return TRUE;
-	if (n >= 8 && g_ascii_strncasecmp((const char *)p, "!DOCTYPE", 8) == 0) {
+	if (n >= 8 &&
+	    g_ascii_strncasecmp((const char *)p, "!DOCTYPE", 8) == 0) {
 		for (i = 8; i < n && is_space(p[i]); i++)
 			;
 		len = ncname(p + i, n - i);

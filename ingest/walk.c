@@ -160,6 +160,7 @@ walk_object(struct ingest_walker *w, GMimeObject *obj, guint depth,
     GError **err)
 {
 	GMimeMessage *inner;
+	GMimeObject *body;
 	int i, count;
 
 	if (++w->parts > w->lim.max_parts)
@@ -179,11 +180,11 @@ walk_object(struct ingest_walker *w, GMimeObject *obj, guint depth,
 		return 0;
 	}
 	if (GMIME_IS_MESSAGE_PART(obj)) {
-		inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
-		if (inner == NULL || g_mime_message_get_mime_part(inner) == NULL)
-			return 0;
-		return walk_object(w, g_mime_message_get_mime_part(inner),
-		    depth + 1, err);
+		inner = g_mime_message_part_get_message(
+		    GMIME_MESSAGE_PART(obj));
+		body = inner != NULL ? g_mime_message_get_mime_part(inner) :
+		    NULL;
+		return body != NULL ? walk_object(w, body, depth + 1, err) : 0;
 	}
 	if (GMIME_IS_PART(obj))
 		return walk_leaf(w, GMIME_PART(obj), depth, err);

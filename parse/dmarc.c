@@ -856,7 +856,7 @@ finish_leaf(struct parser *p)
 	enum field f = p->leaf;
 	const struct field_info *fi = &fields[f];
 	GPtrArray *fx;
-	char path[80], *v;
+	char path[80], *v, **slot;
 	void *base;
 
 	p->leaf = F_NONE;
@@ -903,10 +903,14 @@ finish_leaf(struct parser *p)
 	}
 	fx = fi->owner == O_REPORT || fi->owner == O_POLICY ? p->rep.fixups :
 	    p->rec->fixups;
-	field_path(p, f, path, sizeof(path));
+	slot = (char **)(void *)((char *)base + fi->off);
+	/* Leaves are the hot path: the path is built only for a fixup. */
+	path[0] = '\0';
+	if (*slot != NULL || (fi->words != NULL && !in_words(v, fi->words)))
+		field_path(p, f, path, sizeof(path));
 	if (fi->words != NULL)
 		v = norm_word(fx, path, v, fi->words, fi->alias);
-	set_once(fx, path, (char **)(void *)((char *)base + fi->off), v);
+	set_once(fx, path, slot, v);
 }
 
 /* ---- <extension>: copied as raw XML while streaming, so its size is

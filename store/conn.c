@@ -19,6 +19,14 @@
 
 G_DEFINE_QUARK(store-error-quark, store_error)
 
+/* Text output of times must not depend on the server's setting.  The
+ * ingest statements are prepared once and run thousands of times; left to
+ * itself the planner keeps re-planning them (a known array makes unnest()
+ * look cheaper than the generic plan), which costs more than running
+ * them.  query.c asks for custom plans where values matter. */
+#define SESSION_SETUP "SET TimeZone TO 'UTC';" \
+	" SET plan_cache_mode TO force_generic_plan"
+
 void
 store_set_error(GError **err, int code, const char *fmt, ...)
 {
@@ -180,8 +188,7 @@ store_open(const char *conninfo, GError **err)
 		return NULL;
 	}
 	PQsetNoticeReceiver(st->conn, notice, NULL);
-	/* Text output of times does not depend on the server's setting. */
-	res = PQexec(st->conn, "SET TimeZone TO 'UTC'");
+	res = PQexec(st->conn, SESSION_SETUP);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		store_set_result_error(st, res, "connect", err);
 		PQclear(res);
@@ -219,7 +226,7 @@ store_check_usable(struct store *st, GError **err)
 		return -1;
 	}
 	st->broken = FALSE;
-	res = PQexec(st->conn, "SET TimeZone TO 'UTC'");
+	res = PQexec(st->conn, SESSION_SETUP);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		store_set_result_error(st, res, "reconnect", err);
 		PQclear(res);

@@ -78,6 +78,7 @@ int store_check_usable(struct store *st, GError **err);
 void q_init(struct store *st);
 void q_free(struct store *st);
 void q_fixed(struct store *st, const char *sql, enum q_effect eff);
+void q_fixed_stmt(struct store *st, const struct q_stmt *s, enum q_effect eff);
 gboolean q_pending_has(struct store *st, enum q_effect eff);
 int q_send(struct store *st, const struct q_stmt *s, int n,
     const char *const *values, const int *lengths, const int *formats,

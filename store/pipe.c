@@ -20,6 +20,7 @@
 #include "internal.h"
 
 struct q_pending {
+	const struct q_stmt *stmt;	/* prepared, or NULL: sql */
 	const char *sql;
 	enum q_effect eff;
 };
@@ -47,12 +48,15 @@ q_free(struct store *st)
 	g_ptr_array_free(st->results, TRUE);
 }
 
-/* Forget everything queued.  Statements already sent and not synced leave
- * libpq mid-pipeline: the connection cannot be trusted until reopened. */
+/* Forget everything queued.  Statements already sent are finished first
+ * (the caller is about to roll them back), so that libpq leaves pipeline
+ * mode in a known state. */
 void
 q_reset(struct store *st)
 {
 	g_array_set_size(st->pending, 0);
+	if (st->items->len > 0 && !st->broken)
+		q_sync(st, NULL);
 	g_ptr_array_set_size(st->results, 0);
 	if (st->items->len > 0)
 		st->broken = TRUE;
@@ -65,7 +69,16 @@ q_reset(struct store *st)
 void
 q_fixed(struct store *st, const char *sql, enum q_effect eff)
 {
-	struct q_pending p = { sql, eff };
+	struct q_pending p = { NULL, sql, eff };
+
+	g_array_append_val(st->pending, p);
+}
+
+/* Like q_fixed, for a parameterless statement worth preparing. */
+void
+q_fixed_stmt(struct store *st, const struct q_stmt *s, enum q_effect eff)
+{
+	struct q_pending p = { s, s->sql, eff };
 
 	g_array_append_val(st->pending, p);
 }
@@ -99,6 +112,34 @@ q_failed_send(struct store *st, const char *what, GError **err)
 	return -1;
 }
 
+/* Send one statement, preparing it first when named and new. */
+static int
+send_one(struct store *st, const struct q_stmt *s, int n,
+    const char *const *values, const int *lengths, const int *formats,
+    int result_format, enum q_effect eff, GError **err)
+{
+	const char *what = s->name ? s->name : s->sql;
+	int ok;
+
+	if (s->name && !g_hash_table_contains(st->prepared, s->name)) {
+		/* Counted as prepared now so that a second use in this round
+		 * does not prepare again; q_sync undoes it on failure. */
+		if (!PQsendPrepare(st->conn, s->name, s->sql, 0, NULL))
+			return q_failed_send(st, what, err);
+		g_hash_table_add(st->prepared, (gpointer)s->name);
+		q_push(st, EFF_PREPARE, what, s->name);
+	}
+	if (s->name)
+		ok = PQsendQueryPrepared(st->conn, s->name, n, values,
+		    lengths, formats, result_format);
+	else
+		ok = PQsendQueryParams(st->conn, s->sql, n, NULL, values,
+		    lengths, formats, result_format);
+	if (!ok)
+		return q_failed_send(st, what, err);
+	return q_push(st, eff, what, NULL);
+}
+
 /* Enter pipeline mode and send what is pending. */
 static int
 q_enter(struct store *st, GError **err)
@@ -116,11 +157,11 @@ q_enter(struct store *st, GError **err)
 	for (i = 0; i < st->pending->len; i++) {
 		struct q_pending *p = &g_array_index(st->pending,
 		    struct q_pending, i);
+		struct q_stmt unnamed = { NULL, p->sql };
 
-		if (!PQsendQueryParams(st->conn, p->sql, 0, NULL, NULL, NULL,
-		    NULL, 0))
-			return q_failed_send(st, p->sql, err);
-		q_push(st, p->eff, p->sql, NULL);
+		if (send_one(st, p->stmt ? p->stmt : &unnamed, 0, NULL, NULL,
+		    NULL, 0, p->eff, err) < 0)
+			return -1;
 	}
 	g_array_set_size(st->pending, 0);
 	return 0;
@@ -132,28 +173,10 @@ q_send(struct store *st, const struct q_stmt *s, int n,
     const char *const *values, const int *lengths, const int *formats,
     int result_format, GError **err)
 {
-	const char *what = s->name ? s->name : "query";
-	int ok;
-
 	if (q_enter(st, err) < 0)
 		return -1;
-	if (s->name && !g_hash_table_contains(st->prepared, s->name)) {
-		/* Counted as prepared now so that a second use in this round
-		 * does not prepare again; q_sync undoes it on failure. */
-		if (!PQsendPrepare(st->conn, s->name, s->sql, 0, NULL))
-			return q_failed_send(st, what, err);
-		g_hash_table_add(st->prepared, (gpointer)s->name);
-		q_push(st, EFF_PREPARE, what, s->name);
-	}
-	if (s->name)
-		ok = PQsendQueryPrepared(st->conn, s->name, n, values,
-		    lengths, formats, result_format);
-	else
-		ok = PQsendQueryParams(st->conn, s->sql, n, NULL, values,
-		    lengths, formats, result_format);
-	if (!ok)
-		return q_failed_send(st, what, err);
-	return q_push(st, EFF_NONE, what, NULL);
+	return send_one(st, s, n, values, lengths, formats, result_format,
+	    EFF_NONE, err);
 }
 
 static void

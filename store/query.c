@@ -9,9 +9,10 @@
  * Values are PostgreSQL's text output (numbers plain, days YYYY-MM-DD,
  * times in UTC, NULL as a NULL pointer).  The fixed queries read the views
  * of sql/002_views.sql only.  Filters are parameters; an absent one is a
- * NULL parameter, and the statements are unnamed, so each is planned with
- * its values and an unused filter costs nothing.  The ip filter is an
- * address or a network (inet, so host bits are allowed: 192.0.2.1/24).
+ * NULL parameter, and each statement is planned with its values, so an
+ * unused filter costs nothing.  The ip filter is an address or a network
+ * (inet, so host bits are allowed: 192.0.2.1/24).  Queries run in their own
+ * read-only transaction: not inside a batch.
  */
 #include <inttypes.h>
 
@@ -80,7 +81,18 @@ store_table_free(struct store_table *t)
 		return;
 	g_ptr_array_unref(t->columns);
 	g_ptr_array_unref(t->rows);
+	if (t->numeric)
+		g_array_unref(t->numeric);
 	g_free(t);
+}
+
+/* Built-in type OIDs (pg_type.h): int2, int4, int8, float4, float8,
+ * numeric.  Output formats use them to print numbers as numbers. */
+static gboolean
+type_is_numeric(Oid type)
+{
+	return type == 21 || type == 23 || type == 20 || type == 700 ||
+	    type == 701 || type == 1700;
 }
 
 static struct store_table *
@@ -92,8 +104,13 @@ table_from(const PGresult *res)
 	t->columns = g_ptr_array_new_with_free_func(g_free);
 	t->rows = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)g_ptr_array_unref);
-	for (c = 0; c < nc; c++)
+	t->numeric = g_array_sized_new(FALSE, FALSE, sizeof(gboolean), nc);
+	for (c = 0; c < nc; c++) {
+		gboolean num = type_is_numeric(PQftype(res, c));
+
 		g_ptr_array_add(t->columns, g_strdup(PQfname(res, c)));
+		g_array_append_val(t->numeric, num);
+	}
 	for (r = 0; r < PQntuples(res); r++) {
 		GPtrArray *row = g_ptr_array_new_full(nc, g_free);
 
@@ -105,26 +122,55 @@ table_from(const PGresult *res)
 	return t;
 }
 
+/* One statement (the extended protocol refuses several) in a read-only
+ * transaction that is rolled back: whatever it is, it changes nothing.
+ * Custom plans, since the session prefers generic ones (conn.c) and an
+ * absent filter should cost nothing. */
+static struct store_table *
+run_readonly(struct store *st, const struct q_stmt *s, int n,
+    const char *const *values, GError **err)
+{
+	int i;
+
+	if (st->in_batch) {
+		store_set_error(err, STORE_ERROR_INTERNAL,
+		    "queries cannot run inside a batch");
+		return NULL;
+	}
+	if (store_check_usable(st, err) < 0)
+		return NULL;
+	q_fixed(st, "BEGIN READ ONLY", EFF_BEGIN);
+	q_fixed(st, "SET LOCAL plan_cache_mode TO force_custom_plan",
+	    EFF_NONE);
+	i = q_send(st, s, n, values, NULL, NULL, 0, err);
+	q_fixed(st, "ROLLBACK", EFF_END);
+	if (i >= 0 && q_sync(st, err) == 0)
+		return table_from(q_result(st, i));
+	/* After an error the ROLLBACK was skipped. */
+	q_reset(st);
+	if (st->tx && !st->broken) {
+		PGresult *res = PQexec(st->conn, "ROLLBACK");
+
+		PQclear(res);
+	}
+	st->tx = FALSE;
+	return NULL;
+}
+
 static struct store_table *
 run_filtered(struct store *st, const struct q_stmt *s,
     const struct store_filter *f, GError **err)
 {
 	char since[32];
 	const char *v[3] = { NULL, NULL, NULL };
-	int i;
 
-	if (!st->in_batch && store_check_usable(st, err) < 0)
-		return NULL;
 	if (f) {
 		snprintf(since, sizeof(since), "%" PRId64, f->since);
 		v[0] = f->since > 0 ? since : NULL;
 		v[1] = f->domain && *f->domain ? f->domain : NULL;
 		v[2] = f->ip && *f->ip ? f->ip : NULL;
 	}
-	if ((i = q_send(st, s, 3, v, NULL, NULL, 0, err)) < 0 ||
-	    q_sync(st, err) < 0)
-		return NULL;
-	return table_from(q_result(st, i));
+	return run_readonly(st, s, 3, v, err);
 }
 
 struct store_table *
@@ -153,34 +199,10 @@ store_reports(struct store *st, const struct store_filter *f, GError **err)
 	return run_filtered(st, &reports, f, err);
 }
 
-/* One statement (the extended protocol refuses several) in a read-only
- * transaction that is rolled back: whatever it is, it changes nothing. */
 struct store_table *
 store_query(struct store *st, const char *sql, GError **err)
 {
 	struct q_stmt s = { NULL, sql };
-	int i;
 
-	if (st->in_batch) {
-		store_set_error(err, STORE_ERROR_INTERNAL,
-		    "store_query: not inside a batch");
-		return NULL;
-	}
-	if (store_check_usable(st, err) < 0)
-		return NULL;
-	q_fixed(st, "BEGIN READ ONLY", EFF_BEGIN);
-	if ((i = q_send(st, &s, 0, NULL, NULL, NULL, 0, err)) < 0)
-		return NULL;
-	q_fixed(st, "ROLLBACK", EFF_END);
-	if (q_sync(st, err) < 0) {
-		/* The ROLLBACK was skipped after the error. */
-		if (st->tx && !st->broken) {
-			PGresult *res = PQexec(st->conn, "ROLLBACK");
-
-			PQclear(res);
-			st->tx = FALSE;
-		}
-		return NULL;
-	}
-	return table_from(q_result(st, i));
+	return run_readonly(st, &s, 0, NULL, err);
 }

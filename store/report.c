@@ -9,10 +9,11 @@
  * another ingester holds the same report uncommitted (our insert waits for
  * its transaction and then conflicts).  Records are buffered; every 5,000
  * records or 4 MiB they go out with COPY, so memory stays flat however big
- * the report.  end sends the rest with INSERT ... SELECT FROM unnest(...),
- * the final counts and the compressed raw report in one round trip, since
- * most reports have a handful of records and COPY would cost two round
- * trips per table.  Round trips: begin 1, end 1, plus 8 per full chunk.
+ * the report.  end queues the rest as INSERT ... SELECT FROM unnest(...),
+ * with the final counts and the compressed raw report, for the next round
+ * trip (store_message_end's), since most reports have a handful of records
+ * and COPY would cost two round trips per table.  Round trips: begin 1,
+ * end 0, plus 8 per full chunk of records.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -353,9 +354,11 @@ store_report_end(struct store *st, const struct dmarc_report *r,
 		goto fail;
 	if (kept)
 		g_bytes_unref(kept);
+	/* No sync: these ride with the message's next round trip, normally
+	 * store_message_end.  An error they cause is reported there, and
+	 * means what any DATA error inside a message means: abort the
+	 * message and quarantine it (savepoint m undoes this report too). */
 	q_fixed(st, "RELEASE SAVEPOINT r", EFF_REL_R);
-	if (q_sync(st, err) < 0)
-		return -1;	/* still open: the caller aborts it */
 	store_report_reset(st);
 	return 0;
 fail:

@@ -79,6 +79,10 @@ int store_report_begin(struct store *st, const struct dmarc_report *r,
     GError **err);
 int store_report_record(struct store *st, const struct dmarc_report *r,
     const struct dmarc_record *rec, GError **err);
+/* Queues the report's last rows for the message's next round trip (usually
+ * store_message_end's): an error they cause is reported by that call, and,
+ * like any DATA error inside a message, means store_message_abort and
+ * quarantine the message. */
 int store_report_end(struct store *st, const struct dmarc_report *r,
     const struct store_raw *raw, GError **err);
 /* Undo everything of the current report (after a parse error). */

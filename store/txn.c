@@ -25,6 +25,9 @@
 
 #include "internal.h"
 
+static const struct q_stmt next_id = { "ms_next_id",
+	"SELECT nextval('ingest_log_id_seq')" };
+
 int
 store_batch_begin(struct store *st, GError **err)
 {
@@ -111,7 +114,7 @@ store_message_begin(struct store *st, GError **err)
 		return -1;
 	}
 	q_fixed(st, "SAVEPOINT m", EFF_SP_M);
-	q_fixed(st, "SELECT nextval('ingest_log_id_seq')", EFF_NONE);
+	q_fixed_stmt(st, &next_id, EFF_NONE);
 	st->in_message = TRUE;
 	st->msg_undone = FALSE;
 	return 0;
@@ -120,10 +123,20 @@ store_message_begin(struct store *st, GError **err)
 int
 store_message_abort(struct store *st, GError **err)
 {
+	GError *late = NULL;
+
 	if (!st->in_message)
 		return 0;
 	store_report_reset(st);
 	st->msg_undone = TRUE;
+	/* Statements still in flight (a report's end) belong to this
+	 * message: let them run, their error no longer matters, then see
+	 * which savepoint exists. */
+	if (st->items->len > 0 && q_sync(st, &late) < 0 && st->broken) {
+		g_propagate_error(err, late);
+		return -1;
+	}
+	g_clear_error(&late);
 	if (st->sp_m) {
 		q_fixed(st, "ROLLBACK TO SAVEPOINT m", EFF_UNDO_M);
 		return q_sync(st, err);

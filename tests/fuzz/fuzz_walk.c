@@ -33,7 +33,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ingest_limits_default(&lim);
 	lim.max_inflated = 8 << 20;
 	lim.max_parts = 200;
-	msg = ingest_message_new(g_bytes_new(data, size), "fuzz");
+	GBytes *raw = g_bytes_new(data, size);
+
+	msg = ingest_message_new(raw, "fuzz");
+	g_bytes_unref(raw);
 	ingest_walk(msg, &lim, on_payload, NULL, &err);
 	g_clear_error(&err);
 	ingest_message_free(msg);

@@ -96,9 +96,23 @@ import json,sys; r=json.loads(open(sys.argv[1]).read())
 assert r["kind"]=="error" and r["error"], r' "$T_TMP/broken.json"
 ok $? "a truncated report is kind error with the message, non-zero exit"
 
-printf '<html><body>hi</body></html>' >"$T_TMP/page.xml"
-"$MAILSIFT" parse "$T_TMP/page.xml" >"$T_TMP/page.json"
+printf '<?xml version="1.0"?>\n<invoice><total>3</total></invoice>\n' >"$T_TMP/other.xml"
+"$MAILSIFT" parse "$T_TMP/other.xml" >"$T_TMP/other.json"
 python3 -c '
 import json,sys; r=json.loads(open(sys.argv[1]).read())
-assert r["kind"] in ("none","error") and "feedback" in (r.get("reason") or r.get("error")), r' "$T_TMP/page.json"
-ok $? "XML that is not a report says its root is not <feedback>"
+assert r["kind"]=="none" and "feedback" in r["reason"] and "invoice" in r["reason"], r' "$T_TMP/other.json"
+ok $? "XML that is not a report: kind none, the reason names its root and <feedback>"
+
+printf 'From: a@example.org\nSubject: hi\nContent-Type: text/html\n\n<html><body><p>hi</p></body></html>\n' >"$T_TMP/page.eml"
+"$MAILSIFT" parse "$T_TMP/page.eml" >"$T_TMP/page.json"
+python3 -c '
+import json,sys; r=json.loads(open(sys.argv[1]).read())
+assert r["kind"]=="none" and r["reason"], r' "$T_TMP/page.json"
+ok $? "an HTML e-mail is kind none"
+
+printf 'neither mail nor report\n' >"$T_TMP/junk.bin"
+"$MAILSIFT" parse "$T_TMP/junk.bin" >"$T_TMP/junk.json"
+python3 -c '
+import json,sys; r=json.loads(open(sys.argv[1]).read())
+assert r["kind"] in ("none","error") and r.get("reason") or r.get("error"), r' "$T_TMP/junk.json"
+ok $? "a file that is neither an e-mail nor a report gets a clear reason"

@@ -1,13 +1,11 @@
 /* ingest_test.c - unit tests for ingest/: sources, MIME walk, unpacking,
  * limits.
  *
- * Run from the repository root: the fixtures are the e-mails, zips and mbox
- * in tests/data/mail and the Maildir tests/data/maildir.  Bombs, deep nesting and
- * corrupt data are generated here; nothing is written outside a temporary
- * directory.
+ * Run from the repository root: the fixtures are the e-mails, zips and
+ * mbox in tests/data/mail and the Maildir tests/data/maildir.  Bombs, deep
+ * nesting and corrupt data are generated here; nothing is written outside
+ * a temporary directory.
  */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <glib.h>
@@ -18,7 +16,7 @@
 #include "tests/unit/tap.h"
 
 #define MAIL	"tests/data/mail/"
-#define KEEP_MAX	((gsize)1 << 20)	/* keep at most this much read data */
+#define KEEP_MAX	((gsize)1 << 20)	/* read data kept, at most */
 #define LITERAL(s)	g_bytes_new_static((s), sizeof(s) - 1)
 
 /* What one payload looked like, and what reading it gave. */
@@ -111,7 +109,8 @@ same_bytes(GByteArray *a, GBytes *b)
 	gsize n;
 	const guchar *p = g_bytes_get_data(b, &n);
 
-	return a != NULL && a->len == n && (n == 0 || memcmp(a->data, p, n) == 0);
+	return a != NULL && a->len == n &&
+	    (n == 0 || memcmp(a->data, p, n) == 0);
 }
 
 static gboolean
@@ -148,7 +147,8 @@ gzip_bytes(const guchar *data, gsize len)
 		z.next_out = buf;
 		z.avail_out = sizeof buf;
 		r = deflate(&z, Z_FINISH);
-		g_byte_array_append(out, buf, (guint)(sizeof buf - z.avail_out));
+		g_byte_array_append(out, buf,
+		    (guint)(sizeof buf - z.avail_out));
 	} while (r == Z_OK);
 	deflateEnd(&z);
 	return g_byte_array_free_to_bytes(out);
@@ -508,7 +508,7 @@ test_corrupt_gzip(void)
 		r = walk_bytes(b, &lim, &c, &err);
 		TAP_OK(r == 1 && got_at(&c, 0) &&
 		    same_bytes(got_at(&c, 0)->data, xml),
-		    "two gzip members read as one; 2 stray magic bytes ignored");
+		    "two gzip members read as one, stray magic ignored");
 		g_ptr_array_unref(c.got);
 		g_bytes_unref(b);
 		g_bytes_unref(half1);
@@ -619,7 +619,7 @@ test_zip_entries(void)
 		    g_error_matches(got_at(&c, 0)->error, INGEST_ERROR,
 		    INGEST_ERROR_FORMAT) && got_at(&c, 1)->error == NULL &&
 		    got_at(&c, 1)->total > 0,
-		    "unreadable zip entry: FORMAT on read (%s), next entry fine",
+		    "unreadable zip entry: FORMAT on read (%s), next fine",
 		    got_at(&c, 0) && got_at(&c, 0)->error ?
 		    got_at(&c, 0)->error->message : "no error");
 		g_ptr_array_unref(c.got);

@@ -822,13 +822,16 @@ test_data_errors(struct store *st)
 	GError *err = NULL;
 	int i, rc = 0;
 
-	/* Small report: the bad IP shows at store_report_end. */
+	/* Small report: its rows go with the message's next round trip, so
+	 * the bad IP shows at store_message_end. */
 	store_batch_begin(st, &err);
 	store_message_begin(st, &err);
 	store_report_begin(st, r, &err);
 	store_report_record(st, r, bad, &err);
-	TAP_OK(store_report_end(st, r, NULL, &err) < 0 && err &&
-	    err->code == STORE_ERROR_DATA, "invalid inet: DATA (%s)",
+	TAP_OK(store_report_end(st, r, NULL, &err) == 0, "report end queues");
+	log.outcome = STORE_OUTCOME_STORED;
+	TAP_OK(store_message_end(st, &log, &err) < 0 && err &&
+	    err->code == STORE_ERROR_DATA, "invalid inet: DATA at message end (%s)",
 	    err ? err->message : "?");
 	clear_err(&err);
 	TAP_OK(store_report_abort(st, &err) == 0, "abort after DATA error");
@@ -837,6 +840,29 @@ test_data_errors(struct store *st)
 	log.reason = "bad";
 	TAP_OK(store_message_end(st, &log, &err) > 0, "quarantine logged");
 	TAP_OK(store_batch_commit(st, &err) == 0, "batch commits after the error (%s)",
+	    err ? err->message : "");
+	clear_err(&err);
+
+	/* Two reports, the first bad: its error shows at the second's begin;
+	 * the message is quarantined whole. */
+	g_free(r->report_id);
+	r->report_id = g_strdup("bad-3");
+	store_batch_begin(st, &err);
+	store_message_begin(st, &err);
+	store_report_begin(st, r, &err);
+	store_report_record(st, r, bad, &err);
+	store_report_end(st, r, NULL, &err);
+	g_free(r->report_id);
+	r->report_id = g_strdup("bad-4");
+	TAP_OK(store_report_begin(st, r, &err) < 0 && err &&
+	    err->code == STORE_ERROR_DATA, "first report's error at second begin");
+	clear_err(&err);
+	store_report_abort(st, &err);
+	TAP_OK(store_message_abort(st, &err) == 0, "message abort (%s)",
+	    err ? err->message : "");
+	log.outcome = STORE_OUTCOME_QUARANTINED;
+	TAP_OK(store_message_end(st, &log, &err) > 0 &&
+	    store_batch_commit(st, &err) == 0, "quarantined, committed (%s)",
 	    err ? err->message : "");
 	clear_err(&err);
 
