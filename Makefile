@@ -5,12 +5,14 @@
 #   make          build build/mailsift (needs the -dev packages: make deps)
 #   make bench    benchmark against the parsing/storage floors and dmarcts-report-parser
 #   make check-asan   the test suite under ASan + UBSan
+#   make fuzz FUZZ_SECONDS=N   every libFuzzer harness for N seconds
 
 PKGS     = gmime-3.0 glib-2.0 libxml-2.0 zlib libzip libpq
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter
 B       ?= build
+FUZZ_SECONDS ?= 60
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 ALL_CFLAGS = $(WARN) -D_GNU_SOURCE $(CFLAGS) $(PKG_CFLAGS) -I.
@@ -76,6 +78,10 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench/bench.sh
+
+fuzz:
+	@MAILSIFT_EXTRA_PKGS="clang libclang-rt-14-dev" tests/deps.sh
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
 pg-start:
 	@tests/pg.sh start
