@@ -36,7 +36,8 @@
 #define MAX_DEPTH	64		/* element nesting */
 #define MAX_LEAF	(64 * 1024)	/* text of one value */
 #define MAX_EXTENSIONS	(1024 * 1024)	/* raw <extension> XML per report */
-#define MAX_PENDING	1000000		/* records held before the identity */
+#define MAX_PENDING	100000		/* records held before the identity: real
+					 * reporters put it first; bounds memory */
 #define MAX_ITEMS	1000		/* dkim, spf, reason, error per parent */
 #define MAX_FIXUPS	1000		/* per report and per record */
 #define MAX_EPOCH	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */

@@ -10,7 +10,9 @@
  * The server-side state (transaction open, savepoints m and r) is tracked
  * from results only: a flag is set when the statement that changes it is
  * known to have succeeded, so after an error the abort functions know what
- * is left to undo.
+ * is left to undo.  Statements may stay in flight between calls (a report's
+ * end rides with the message's end); whatever needs a result or a clean
+ * connection syncs first.
  */
 #ifndef MAILSIFT_STORE_INTERNAL_H
 #define MAILSIFT_STORE_INTERNAL_H
@@ -53,6 +55,7 @@ struct store {
 	gboolean tx, sp_m, sp_r;
 	/* Caller state, from the calls made. */
 	gboolean in_batch, in_message, msg_undone, in_report;
+	gboolean have_id;	/* this message drew its ingest log id */
 
 	GArray *pending;	/* struct q_pending: queued, not yet sent */
 	GArray *items;		/* struct q_item: sent, awaiting q_sync */
@@ -80,6 +83,7 @@ void q_free(struct store *st);
 void q_fixed(struct store *st, const char *sql, enum q_effect eff);
 void q_fixed_stmt(struct store *st, const struct q_stmt *s, enum q_effect eff);
 gboolean q_pending_has(struct store *st, enum q_effect eff);
+void q_pending_drop(struct store *st, enum q_effect eff);
 int q_send(struct store *st, const struct q_stmt *s, int n,
     const char *const *values, const int *lengths, const int *formats,
     int result_format, GError **err);

@@ -27,8 +27,10 @@ static const struct q_stmt known_sql = { "ms_known",
 static const struct q_stmt log_ins = { "ms_log_ins",
 	"INSERT INTO ingest_log (id, source, message_id, sha256, outcome,"
 	" reason, reports_stored, reports_duplicate, records, requeued_from)"
-	" VALUES (currval('ingest_log_id_seq'), $1::text, $2::text, $3::text,"
-	" $4::text, $5::text, $6::int, $7::int, $8::bigint, $9::bigint)"
+	" VALUES (CASE WHEN $10::bool THEN currval('ingest_log_id_seq')"
+	"  ELSE nextval('ingest_log_id_seq') END,"
+	" $1::text, $2::text, $3::text, $4::text, $5::text, $6::int, $7::int,"
+	" $8::bigint, $9::bigint)"
 	" RETURNING id" };
 
 static const struct q_stmt quar_ins = { "ms_quar_ins",
@@ -115,8 +117,8 @@ store_message_end(struct store *st, const struct store_ingest_log *log,
 {
 	char stored[16], dup[16], records[32], from[32];
 	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
-	const char *v[9];
-	gboolean quarantine;
+	const char *v[10];
+	gboolean quarantine, savepoint;
 	int i;
 
 	if (!st->in_message || st->in_report || outcome_word(log->outcome) ==
@@ -139,9 +141,19 @@ store_message_end(struct store *st, const struct store_ingest_log *log,
 	v[4] = utf8(log->reason, keep);
 	v[5] = stored; v[6] = dup; v[7] = records;
 	v[8] = log->requeued_from > 0 ? from : NULL;
+	v[9] = st->have_id ? "t" : "f";
 
 	quarantine = log->outcome == STORE_OUTCOME_QUARANTINED && log->raw;
-	i = q_send(st, &log_ins, 9, v, NULL, NULL, 0, err);
+	/* A message that wrote nothing yet needs no savepoint for a plain
+	 * log row, which cannot be refused (text made valid, numbers
+	 * formatted here).  A quarantine copy or a requeue link can be:
+	 * keep the savepoint, so that a refusal costs this message only. */
+	savepoint = !q_pending_has(st, EFF_SP_M);
+	if (!savepoint && !quarantine && log->requeued_from <= 0)
+		q_pending_drop(st, EFF_SP_M);
+	else
+		savepoint = TRUE;
+	i = q_send(st, &log_ins, 10, v, NULL, NULL, 0, err);
 	g_ptr_array_free(keep, TRUE);
 	if (i < 0 || (quarantine && send_quarantine(st, log->raw, err) < 0))
 		return -1;
@@ -152,7 +164,8 @@ store_message_end(struct store *st, const struct store_ingest_log *log,
 		if (q_send(st, &requeued, 1, w, NULL, NULL, 0, err) < 0)
 			return -1;
 	}
-	q_fixed(st, "RELEASE SAVEPOINT m", EFF_REL_M);
+	if (savepoint)
+		q_fixed(st, "RELEASE SAVEPOINT m", EFF_REL_M);
 	if (q_sync(st, err) < 0)
 		return -1;	/* still open: the caller may abort and retry */
 	st->in_message = st->msg_undone = FALSE;

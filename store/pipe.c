@@ -13,7 +13,10 @@
  *
  * The first failing statement decides the error; the server skips the rest
  * up to the sync (PGRES_PIPELINE_ABORTED), and their effects (see
- * internal.h) are not applied, so the savepoint flags stay true.
+ * internal.h) are not applied, so the savepoint flags stay true.  A report
+ * savepoint that nobody will roll back any more (its report was refused at
+ * begin, or at its deferred end) is rolled back here, so the transaction
+ * stays usable for the rest of the message.
  */
 #include <string.h>
 
@@ -92,6 +95,17 @@ q_pending_has(struct store *st, enum q_effect eff)
 		if (g_array_index(st->pending, struct q_pending, i).eff == eff)
 			return TRUE;
 	return FALSE;
+}
+
+/* Unqueue what was never sent. */
+void
+q_pending_drop(struct store *st, enum q_effect eff)
+{
+	guint i;
+
+	for (i = st->pending->len; i-- > 0;)
+		if (g_array_index(st->pending, struct q_pending, i).eff == eff)
+			g_array_remove_index(st->pending, i);
 }
 
 static int
@@ -196,7 +210,7 @@ q_apply(struct store *st, enum q_effect eff)
 		st->sp_m = st->sp_r = FALSE;
 		break;
 	case EFF_UNDO_M:
-		st->sp_r = FALSE;
+		st->sp_r = FALSE;	/* m stays */
 		break;
 	case EFF_SP_R:
 		st->sp_r = TRUE;
@@ -210,13 +224,30 @@ q_apply(struct store *st, enum q_effect eff)
 	}
 }
 
+/* A report's deferred end was refused, or its begin: no call will undo
+ * the report, so roll back to its savepoint here, leaving the transaction
+ * usable and the caller with the error (see report.c). */
+static void
+q_heal(struct store *st)
+{
+	PGresult *res;
+
+	if (st->broken || !st->sp_r || st->in_report)
+		return;
+	res = PQexec(st->conn,
+	    "ROLLBACK TO SAVEPOINT r; RELEASE SAVEPOINT r");
+	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+		st->sp_r = FALSE;
+	PQclear(res);
+}
+
 /* End the round trip: read every result, apply effects, report the first
  * error.  Returns 0 or -1. */
 int
 q_sync(struct store *st, GError **err)
 {
+	GError *first = NULL;
 	guint i = 0, n;
-	int failed = 0;
 
 	g_ptr_array_set_size(st->results, 0);
 	if (st->items->len == 0 && st->pending->len == 0)
@@ -236,10 +267,8 @@ q_sync(struct store *st, GError **err)
 		if (res == NULL) {
 			/* NULL ends one statement's results. */
 			if (PQstatus(st->conn) == CONNECTION_BAD || ++i > n) {
-				if (!failed)
-					store_set_conn_error(st, "sync", err);
+				store_set_conn_error(st, "sync", &first);
 				st->broken = TRUE;
-				failed = 1;
 				break;
 			}
 			continue;
@@ -261,19 +290,20 @@ q_sync(struct store *st, GError **err)
 		}
 		if (it->prep)
 			g_hash_table_remove(st->prepared, it->prep);
-		if (rs != PGRES_PIPELINE_ABORTED && !failed) {
-			store_set_result_error(st, res, it->what, err);
-			failed = 1;
-		}
+		if (rs != PGRES_PIPELINE_ABORTED)
+			store_set_result_error(st, res, it->what, &first);
 	}
 	g_array_set_size(st->items, 0);
 	if (!st->broken && !PQexitPipelineMode(st->conn)) {
-		if (!failed)
-			store_set_conn_error(st, "pipeline", err);
+		store_set_conn_error(st, "pipeline", &first);
 		st->broken = TRUE;
-		failed = 1;
 	}
-	return failed ? -1 : 0;
+	if (first == NULL)
+		return 0;
+	if (first->code != STORE_ERROR_TRANSIENT)
+		q_heal(st);
+	g_propagate_error(err, first);
+	return -1;
 }
 
 PGresult *

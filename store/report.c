@@ -4,16 +4,23 @@
  *	store_report_record(st, report, record, &err);   per record
  *	store_report_end(st, report, &raw, &err);	   or store_report_abort
  *
- * begin inserts the report row inside savepoint r with ON CONFLICT DO
- * NOTHING on the report identity: no row back means a duplicate, also when
- * another ingester holds the same report uncommitted (our insert waits for
- * its transaction and then conflicts).  Records are buffered; every 5,000
- * records or 4 MiB they go out with COPY, so memory stays flat however big
- * the report.  end queues the rest as INSERT ... SELECT FROM unnest(...),
- * with the final counts and the compressed raw report, for the next round
- * trip (store_message_end's), since most reports have a handful of records
- * and COPY would cost two round trips per table.  Round trips: begin 1,
- * end 0, plus 8 per full chunk of records.
+ * begin inserts the report row with ON CONFLICT DO NOTHING on the report
+ * identity: no row back means a duplicate, also when another ingester holds
+ * the same report uncommitted (our insert waits for its transaction, then
+ * conflicts).  Records are buffered; every 5,000 records or 4 MiB they go
+ * out with COPY, so memory stays flat however big the report.  end sends
+ * the rest, the final counts and the compressed raw report as one
+ * statement (data-modifying WITH over unnest() of one array per column),
+ * queued for the message's next round trip, store_message_end's: most
+ * reports have a handful of records, and COPY costs two round trips per
+ * table.  Round trips: begin 1, end 0, plus 8 per full chunk of records.
+ *
+ * Each report has a savepoint (r) inside its message's (m), so abort
+ * undoes just that report and the transaction stays usable, also after the
+ * database refused something.  When the refused statement is a report's
+ * deferred end, the report is closed already; then the next round trip's
+ * error is returned by whichever call made it, and pipe.c rolls back to r
+ * first, so the message can go on (to be quarantined, as DATA says).
  */
 #include <inttypes.h>
 #include <string.h>
@@ -23,40 +30,66 @@
 #define CHUNK_RECORDS 5000
 #define CHUNK_BYTES (4 * 1024 * 1024)
 
+/* The first report of a message draws the message's ingest log id (see
+ * txn.c); $22 says whether that happened already. */
 static const struct q_stmt ins_report = { "ms_report_ins",
 	"INSERT INTO dmarc_report (ingest_id, org_name, email,"
 	" extra_contact_info, report_id, policy_domain, date_begin, date_end,"
 	" version, generator, errors, p, sp, np, pct, adkim, aspf, fo,"
 	" testing, discovery_method, extensions, fixups)"
-	" VALUES (currval('ingest_log_id_seq'), $1, $2, $3, $4, $5,"
-	" to_timestamp($6::bigint), to_timestamp($7::bigint), $8, $9,"
-	" $10::text[], $11, $12, $13, $14::int, $15, $16, $17, $18, $19, $20,"
+	" VALUES (CASE WHEN $22::bool THEN currval('ingest_log_id_seq')"
+	"  ELSE nextval('ingest_log_id_seq') END,"
+	" $1::text, $2::text, $3::text, $4::text, $5::text,"
+	" to_timestamp($6::bigint), to_timestamp($7::bigint), $8::text,"
+	" $9::text, $10::text[], $11::text, $12::text, $13::text, $14::int,"
+	" $15::text, $16::text, $17::text, $18::text, $19::text, $20::text,"
 	" $21::text[])"
 	" ON CONFLICT ON CONSTRAINT dmarc_report_identity DO NOTHING"
 	" RETURNING id" };
 
-/* Elements after the records (extensions) and late metadata. */
-static const struct q_stmt upd_report = { "ms_report_upd",
-	"UPDATE dmarc_report SET record_count = $2::bigint,"
-	" message_count = $3::bigint, extensions = $4::text,"
-	" generator = coalesce($5::text, generator),"
-	" errors = coalesce($6::text[], errors),"
-	" fixups = coalesce($7::text[], fixups)"
+/* Everything after begin in one statement.  The foreign keys between the
+ * record tables are checked at the end of the statement, so the order of
+ * the WITH parts does not matter. */
+static const struct q_stmt end_report = { "ms_report_end",
+	"WITH rec AS (INSERT INTO dmarc_record (report_id, rec_no, source_ip,"
+	"  count, disposition, policy_dkim, policy_spf, header_from,"
+	"  envelope_from, envelope_to, fixups)"
+	"  SELECT $1::bigint, u.a, u.b, u.c, u.d, u.e, u.f, u.g, u.h, u.i,"
+	"  u.j::text[]"
+	"  FROM unnest($2::int[], $3::inet[], $4::bigint[], $5::text[],"
+	"  $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],"
+	"  $11::text[]) AS u(a, b, c, d, e, f, g, h, i, j)),"
+	" rsn AS (INSERT INTO dmarc_record_reason (report_id, rec_no, idx,"
+	"  type, comment)"
+	"  SELECT $1::bigint, u.a, u.b, u.c, u.d"
+	"  FROM unnest($12::int[], $13::int[], $14::text[], $15::text[])"
+	"  AS u(a, b, c, d)),"
+	" dk AS (INSERT INTO dmarc_record_dkim (report_id, rec_no, idx, domain,"
+	"  selector, result, human_result)"
+	"  SELECT $1::bigint, u.a, u.b, u.c, u.d, u.e, u.f"
+	"  FROM unnest($16::int[], $17::int[], $18::text[], $19::text[],"
+	"  $20::text[], $21::text[]) AS u(a, b, c, d, e, f)),"
+	" sp AS (INSERT INTO dmarc_record_spf (report_id, rec_no, idx, domain,"
+	"  scope, result, human_result)"
+	"  SELECT $1::bigint, u.a, u.b, u.c, u.d, u.e, u.f"
+	"  FROM unnest($22::int[], $23::int[], $24::text[], $25::text[],"
+	"  $26::text[], $27::text[]) AS u(a, b, c, d, e, f)),"
+	" raw AS (INSERT INTO dmarc_report_raw (report_id, container, member,"
+	"  part_name, format, gz)"
+	"  SELECT $1::bigint, $28::text, $29::text, $30::text, $31::text,"
+	"  $32::bytea WHERE $32::bytea IS NOT NULL)"
+	" UPDATE dmarc_report SET record_count = $33::bigint,"
+	" message_count = $34::bigint, extensions = $35::text,"
+	" generator = coalesce($36::text, generator),"
+	" errors = coalesce($37::text[], errors),"
+	" fixups = coalesce($38::text[], fixups)"
 	" WHERE id = $1::bigint" };
+#define END_PARAMS 38
 
-static const struct q_stmt ins_raw = { "ms_report_raw",
-	"INSERT INTO dmarc_report_raw (report_id, container, member,"
-	" part_name, format, gz)"
-	" VALUES ($1::bigint, $2::text, $3::text, $4::text, $5::text,"
-	" $6::bytea)" };
-
-/* The four record tables, in foreign key order.  unnest() turns one array
- * parameter per column into rows; fixups arrive as array literals inside a
- * text array (arrays of arrays must be rectangular) and are cast per row. */
+/* The four record tables, in foreign key order, for COPY. */
 struct rec_table {
 	const char *name;
 	const char *copy_sql;
-	struct q_stmt ins;
 	size_t off;		/* of the struct rowbuf in struct store */
 };
 
@@ -65,45 +98,18 @@ static const struct rec_table rec_tables[] = {
 	  "COPY dmarc_record (report_id, rec_no, source_ip, count, disposition,"
 	  " policy_dkim, policy_spf, header_from, envelope_from, envelope_to,"
 	  " fixups) FROM STDIN",
-	  { "ms_record_ins",
-	    "INSERT INTO dmarc_record (report_id, rec_no, source_ip, count,"
-	    " disposition, policy_dkim, policy_spf, header_from, envelope_from,"
-	    " envelope_to, fixups)"
-	    " SELECT $1::bigint, u.a, u.b, u.c, u.d, u.e, u.f, u.g, u.h, u.i,"
-	    " u.j::text[]"
-	    " FROM unnest($2::int[], $3::inet[], $4::bigint[], $5::text[],"
-	    " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],"
-	    " $11::text[]) AS u(a, b, c, d, e, f, g, h, i, j)" },
 	  G_STRUCT_OFFSET(struct store, rec) },
 	{ "dmarc_record_reason",
 	  "COPY dmarc_record_reason (report_id, rec_no, idx, type, comment)"
 	  " FROM STDIN",
-	  { "ms_reason_ins",
-	    "INSERT INTO dmarc_record_reason (report_id, rec_no, idx, type,"
-	    " comment)"
-	    " SELECT $1::bigint, u.a, u.b, u.c, u.d"
-	    " FROM unnest($2::int[], $3::int[], $4::text[], $5::text[])"
-	    " AS u(a, b, c, d)" },
 	  G_STRUCT_OFFSET(struct store, reason) },
 	{ "dmarc_record_dkim",
 	  "COPY dmarc_record_dkim (report_id, rec_no, idx, domain, selector,"
 	  " result, human_result) FROM STDIN",
-	  { "ms_dkim_ins",
-	    "INSERT INTO dmarc_record_dkim (report_id, rec_no, idx, domain,"
-	    " selector, result, human_result)"
-	    " SELECT $1::bigint, u.a, u.b, u.c, u.d, u.e, u.f"
-	    " FROM unnest($2::int[], $3::int[], $4::text[], $5::text[],"
-	    " $6::text[], $7::text[]) AS u(a, b, c, d, e, f)" },
 	  G_STRUCT_OFFSET(struct store, dkim) },
 	{ "dmarc_record_spf",
 	  "COPY dmarc_record_spf (report_id, rec_no, idx, domain, scope,"
 	  " result, human_result) FROM STDIN",
-	  { "ms_spf_ins",
-	    "INSERT INTO dmarc_record_spf (report_id, rec_no, idx, domain,"
-	    " scope, result, human_result)"
-	    " SELECT $1::bigint, u.a, u.b, u.c, u.d, u.e, u.f"
-	    " FROM unnest($2::int[], $3::int[], $4::text[], $5::text[],"
-	    " $6::text[], $7::text[]) AS u(a, b, c, d, e, f)" },
 	  G_STRUCT_OFFSET(struct store, spf) },
 };
 
@@ -129,7 +135,7 @@ store_report_begin(struct store *st, const struct dmarc_report *r,
 	const struct dmarc_policy *po = &r->policy;
 	char begin[32], end[32], pct[16];
 	char *errors, *fixups;
-	const char *v[21];
+	const char *v[22];
 	PGresult *res;
 	int i;
 
@@ -153,18 +159,16 @@ store_report_begin(struct store *st, const struct dmarc_report *r,
 	v[17] = po->testing; v[18] = po->discovery_method;
 	v[19] = r->extensions ? r->extensions->str : NULL;
 	v[20] = fixups;
+	v[21] = st->have_id ? "t" : "f";
 
 	store_report_reset(st);
 	q_fixed(st, "SAVEPOINT r", EFF_SP_R);
-	i = q_send(st, &ins_report, 21, v, NULL, NULL, 0, err);
+	i = q_send(st, &ins_report, 22, v, NULL, NULL, 0, err);
 	g_free(errors);
 	g_free(fixups);
-	if (i < 0 || q_sync(st, err) < 0) {
-		/* Leave the report open if its savepoint exists, so that
-		 * store_report_abort cleans up as the contract says. */
-		st->in_report = st->sp_r;
-		return -1;
-	}
+	if (i < 0 || q_sync(st, err) < 0)
+		return -1;	/* pipe.c has rolled back to r */
+	st->have_id = TRUE;	/* nextval ran, even for a duplicate */
 	res = q_result(st, i);
 	if (PQntuples(res) == 0) {
 		q_fixed(st, "RELEASE SAVEPOINT r", EFF_REL_R);
@@ -263,49 +267,18 @@ store_report_record(struct store *st, const struct dmarc_report *r,
 	return 0;
 }
 
-/* Queue the buffered rows of one table as INSERT ... unnest. */
-static int
-send_unnest(struct store *st, const struct rec_table *t, const char *pk,
-    GError **err)
+/* The array parameters of one table's rows, into v (ncols entries). */
+static void
+add_arrays(const struct rowbuf *rb, const char **v, GPtrArray *keep)
 {
-	const struct rowbuf *rb = RB(st, t);
-	const char *v[16];
-	GString **cols;
+	GString **cols = rowbuf_arrays(rb);
 	guint c;
-	int i;
 
-	if (rb->nvals == 0)
-		return 0;
-	g_assert(rb->ncols < G_N_ELEMENTS(v));
-	cols = rowbuf_arrays(rb);
-	v[0] = pk;
-	for (c = 0; c < rb->ncols; c++)
-		v[c + 1] = cols[c]->str;
-	/* libpq copies the parameters into its buffer here. */
-	i = q_send(st, &t->ins, rb->ncols + 1, v, NULL, NULL, 0, err);
-	for (c = 0; c < rb->ncols; c++)
-		g_string_free(cols[c], TRUE);
+	for (c = 0; c < rb->ncols; c++) {
+		v[c] = cols[c]->str;
+		g_ptr_array_add(keep, g_string_free(cols[c], FALSE));
+	}
 	g_free(cols);
-	return i < 0 ? -1 : 0;
-}
-
-/* Queue the raw report, compressed beforehand (kept, format). */
-static int
-send_raw(struct store *st, const char *pk, const struct store_raw *raw,
-    GBytes *kept, const char *format, GError **err)
-{
-	const char *v[6];
-	int len[6] = { 0 }, fmt[6] = { 0 };
-	gsize n;
-
-	v[0] = pk; v[1] = raw->container; v[2] = raw->member;
-	v[3] = raw->part_name; v[4] = format;
-	v[5] = g_bytes_get_data(kept, &n);
-	if (v[5] == NULL)
-		v[5] = "";	/* empty, not NULL */
-	len[5] = (int)n;
-	fmt[5] = 1;		/* binary: the bytes as they are */
-	return q_send(st, &ins_raw, 6, v, len, fmt, 0, err) < 0 ? -1 : 0;
 }
 
 int
@@ -313,67 +286,75 @@ store_report_end(struct store *st, const struct dmarc_report *r,
     const struct store_raw *raw, GError **err)
 {
 	char pk[32], records[32], messages[32];
-	char *errors, *fixups;
-	const char *v[7], *format = NULL;
+	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
+	const char *v[END_PARAMS] = { NULL }, *format = NULL;
+	int len[END_PARAMS] = { 0 }, fmt[END_PARAMS] = { 0 };
 	GBytes *kept = NULL;
-	size_t t;
+	gsize n;
 	int i;
 
 	if (!st->in_report) {
 		store_set_error(err, STORE_ERROR_INTERNAL,
 		    "store_report_end: no report begun");
+		g_ptr_array_free(keep, TRUE);
 		return -1;
 	}
-	/* Compress first: nothing is sent unless everything can be. */
 	if (raw && raw->bytes) {
-		if ((kept = store_compress(raw->bytes, &format, err)) == NULL)
+		if ((kept = store_compress(raw->bytes, &format, err)) == NULL) {
+			g_ptr_array_free(keep, TRUE);
 			return -1;
+		}
 		if (g_bytes_get_size(kept) > G_MAXINT) {
 			g_bytes_unref(kept);
+			g_ptr_array_free(keep, TRUE);
 			store_set_error(err, STORE_ERROR_DATA,
 			    "raw report too big to keep");
 			return -1;
 		}
 	}
 	snprintf(pk, sizeof(pk), "%" PRId64, st->report_pk);
-	for (t = 0; t < G_N_ELEMENTS(rec_tables); t++)
-		if (send_unnest(st, &rec_tables[t], pk, err) < 0)
-			goto fail;
-
 	snprintf(records, sizeof(records), "%d", st->rec_no);
 	snprintf(messages, sizeof(messages), "%" PRId64, st->messages);
-	errors = pg_array_literal(r->errors);
-	fixups = pg_array_literal(r->fixups);
-	v[0] = pk; v[1] = records; v[2] = messages;
-	v[3] = r->extensions ? r->extensions->str : NULL;
-	v[4] = r->generator; v[5] = errors; v[6] = fixups;
-	i = q_send(st, &upd_report, 7, v, NULL, NULL, 0, err);
-	g_free(errors);
-	g_free(fixups);
-	if (i < 0 || (kept && send_raw(st, pk, raw, kept, format, err) < 0))
-		goto fail;
+	v[0] = pk;
+	add_arrays(&st->rec, v + 1, keep);
+	add_arrays(&st->reason, v + 11, keep);
+	add_arrays(&st->dkim, v + 15, keep);
+	add_arrays(&st->spf, v + 21, keep);
+	if (kept) {
+		v[27] = raw->container; v[28] = raw->member;
+		v[29] = raw->part_name; v[30] = format;
+		v[31] = g_bytes_get_data(kept, &n);
+		if (v[31] == NULL)
+			v[31] = "";	/* empty, not NULL */
+		len[31] = (int)n;
+		fmt[31] = 1;	/* binary: the bytes as they are */
+	}
+	v[32] = records; v[33] = messages;
+	v[34] = r->extensions ? r->extensions->str : NULL;
+	v[35] = r->generator;
+	g_ptr_array_add(keep, (char *)(v[36] = pg_array_literal(r->errors)));
+	g_ptr_array_add(keep, (char *)(v[37] = pg_array_literal(r->fixups)));
+
+	/* libpq copies the parameters into its buffer here.  No sync: see
+	 * the top of the file, and store.h. */
+	i = q_send(st, &end_report, END_PARAMS, v, len, fmt, 0, err);
+	g_ptr_array_free(keep, TRUE);
 	if (kept)
 		g_bytes_unref(kept);
-	/* No sync: these ride with the message's next round trip, normally
-	 * store_message_end.  An error they cause is reported there, and
-	 * means what any DATA error inside a message means: abort the
-	 * message and quarantine it (savepoint m undoes this report too). */
+	if (i < 0)
+		return -1;
 	q_fixed(st, "RELEASE SAVEPOINT r", EFF_REL_R);
 	store_report_reset(st);
 	return 0;
-fail:
-	if (kept)
-		g_bytes_unref(kept);
-	return -1;
 }
 
 int
 store_report_abort(struct store *st, GError **err)
 {
-	int was_open = st->in_report;
-
+	if (!st->in_report)
+		return 0;
 	store_report_reset(st);
-	if (!was_open || !st->sp_r)
+	if (!st->sp_r)
 		return 0;
 	q_fixed(st, "ROLLBACK TO SAVEPOINT r", EFF_NONE);
 	q_fixed(st, "RELEASE SAVEPOINT r", EFF_REL_R);

@@ -1,12 +1,12 @@
 /* store.h - keep reports in PostgreSQL and answer queries about them.
  *
  * The only module that talks to the database (libpq).  Reports are written
- * with COPY inside one transaction; a batch may hold several messages, each
- * inside its own savepoint, so a message is stored whole or not at all and a
- * batch of Maildir messages costs one commit.  Idempotent: a report is
- * identified by (org_name, report_id, policy domain, begin, end); a second
- * copy is counted once and logged as a duplicate, also when two ingesters
- * race on the same report.
+ * in bulk (COPY for big ones) inside one transaction; a batch may hold
+ * several messages, each inside its own savepoint, so a message is stored
+ * whole or not at all and a batch of Maildir messages costs one commit.
+ * Idempotent: a report is identified by (org_name, report_id, policy domain,
+ * begin, end); a second copy is counted once and logged as a duplicate,
+ * also when two ingesters race on the same report.
  *
  * Usage (one message):
  *	struct store *st = store_open(conninfo, &err);	   NULL: see err->code
@@ -79,10 +79,11 @@ int store_report_begin(struct store *st, const struct dmarc_report *r,
     GError **err);
 int store_report_record(struct store *st, const struct dmarc_report *r,
     const struct dmarc_record *rec, GError **err);
-/* Queues the report's last rows for the message's next round trip (usually
- * store_message_end's): an error they cause is reported by that call, and,
- * like any DATA error inside a message, means store_message_abort and
- * quarantine the message. */
+/* store_report_end queues the report's last rows for the message's next
+ * round trip, usually store_message_end's: an error they cause is returned
+ * by that call, with the report already rolled back and the message still
+ * usable; like any DATA error inside a message it means: quarantine the
+ * message. */
 int store_report_end(struct store *st, const struct dmarc_report *r,
     const struct store_raw *raw, GError **err);
 /* Undo everything of the current report (after a parse error). */
@@ -104,11 +105,16 @@ struct store_ingest_log {
  * savepoint.  Returns the ingest log id. */
 int64_t store_message_end(struct store *st, const struct store_ingest_log *log,
     GError **err);
-/* Undo the current message entirely (then log it anew, e.g. quarantined). */
+/* Undo the current message entirely (then log it anew, e.g. quarantined).
+ * The message stays open: store_message_end logs it; store_message_begin
+ * right after simply continues it. */
 int store_message_abort(struct store *st, GError **err);
 
 /* Quarantined messages not yet requeued successfully. fn gets each; return
- * < 0 to stop.  id is the ingest log id. */
+ * < 0 to stop.  id is the ingest log id.  Returns how many fn got, or -1.
+ * fn may use st (each message is fetched on its own).  A requeue marks the
+ * entry requeued whatever the outcome; when that is quarantined again, the
+ * new entry (with raw) is the one offered next time. */
 typedef int (*store_quarantine_fn)(void *user, int64_t id, const char *source,
     const char *reason, GBytes *raw);
 int store_quarantine_each(struct store *st, int64_t only_id,
@@ -122,6 +128,9 @@ struct store_table {
 };
 void store_table_free(struct store_table *t);
 
+/* The queries below run outside a batch, each in its own read-only
+ * transaction.  since: trends count days from since's UTC day on; sources
+ * and reports take reports whose date_end >= since. */
 struct store_filter {
 	int64_t since;		/* epoch seconds, 0 = no bound */
 	const char *domain;	/* policy domain or NULL */

@@ -1,32 +1,29 @@
 /* txn.c - batches, messages, and undoing them.
  *
  *	store_batch_begin(st, &err);	   BEGIN, sent with the first statement
- *	store_message_begin(st, &err);	   SAVEPOINT m + next ingest log id,
- *					   also sent with the next statement
+ *	store_message_begin(st, &err);	   SAVEPOINT m, likewise
  *	... reports ... store_message_end (log.c) or store_message_abort
  *	store_batch_commit(st, &err);	   COMMIT: one round trip per batch
  *	store_batch_rollback(st);	   after any error the caller gives up on
  *
- * A batch is one transaction, a message a savepoint (m), a report a nested
- * savepoint (r, report.c).  Savepoint names are reused: only one message
- * and one report are open at a time.
+ * A batch is one transaction, a message a savepoint (m); the name is
+ * reused, as one message is open at a time.  A report has no savepoint of
+ * its own (see report.c).
  *
- * The ingest log id of a message is drawn with nextval() at the start of
- * the message and used through currval() (session-local, not undone by a
- * rollback to savepoint): reports point at their log row before it exists,
- * which the deferred foreign key allows, and the row itself is written
- * once, at the end, when its outcome is known.
+ * A message's ingest log id is drawn by nextval() in the statement that
+ * first needs it (the first report's INSERT, else the log row's) and reused
+ * through currval() (session-local, not undone by a rollback to
+ * savepoint): reports point at their log row before it exists, which the
+ * deferred foreign key allows, and the row itself is written once, at the
+ * end, when its outcome is known.
  *
  * After store_message_abort the message stays open and empty: log it with
- * store_message_end (e.g. as quarantined, same ingest id), or call
- * store_message_begin, which simply continues it.
+ * store_message_end (e.g. as quarantined), or call store_message_begin,
+ * which simply continues it.
  */
 #include <string.h>
 
 #include "internal.h"
-
-static const struct q_stmt next_id = { "ms_next_id",
-	"SELECT nextval('ingest_log_id_seq')" };
 
 int
 store_batch_begin(struct store *st, GError **err)
@@ -114,9 +111,9 @@ store_message_begin(struct store *st, GError **err)
 		return -1;
 	}
 	q_fixed(st, "SAVEPOINT m", EFF_SP_M);
-	q_fixed_stmt(st, &next_id, EFF_NONE);
 	st->in_message = TRUE;
 	st->msg_undone = FALSE;
+	st->have_id = FALSE;
 	return 0;
 }
 

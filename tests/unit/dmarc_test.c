@@ -381,6 +381,8 @@ test_encodings(void)
 {
 	struct got g;
 	GError *err = NULL;
+	char *u16;
+	gsize u16len = 0;
 
 	got_init(&g);
 	TAP_OK(parse_file("windows-1252.xml", &g, &err) == 1,
@@ -400,6 +402,18 @@ test_encodings(void)
 	    "iso-8859-1: org name converted to UTF-8");
 	TAP_OK(g.begins == 1 && g.ends == 1 && g.record_count == 0,
 	    "iso-8859-1: begin and end without records");
+	got_free(&g);
+
+	got_init(&g);
+	u16 = g_convert("<?xml version=\"1.0\" encoding=\"UTF-16\"?><feedback>"
+	    "<report_metadata><org_name>\xe6\x97\xa5\xe6\x9c\xac</org_name>"
+	    "<report_id>u16</report_id></report_metadata></feedback>", -1,
+	    "UTF-16", "UTF-8", NULL, &u16len, NULL);
+	TAP_OK(u16 != NULL && dmarc_parse_buffer(u16, u16len, "u16", &cbs, &g,
+	    &err) == 1 && has(g.begin, "org=\xe6\x97\xa5\xe6\x9c\xac "),
+	    "UTF-16 with a byte order mark: parsed");
+	g_clear_error(&err);
+	g_free(u16);
 	got_free(&g);
 
 	got_init(&g);
@@ -817,6 +831,9 @@ test_silent(void)
 		"<?xml version=\"1.0\" encoding=\"no-such-charset\"?><feedback/>",
 		"<?xml version=\"1.0\" encoding=\"windows-1252\"?><x:feedback>",
 		"<feedback><report_metadata><org_name>bad \xff</org_name>",
+		"<?xml version=\"1.0\" encoding=\"UTF-16\"?><feedback/>",
+		"<?xml version=\"1.1\"?><feedback xmlns=\"relative/uri\"/>",
+		"<!DOCTYPE feedback SYSTEM \"http://127.0.0.1:9/x.dtd\"><feedback/>",
 	};
 	struct got g;
 	GError *err = NULL;

@@ -858,13 +858,25 @@ test_data_errors(struct store *st)
 	    err->code == STORE_ERROR_DATA, "first report's error at second begin");
 	clear_err(&err);
 	store_report_abort(st, &err);
-	TAP_OK(store_message_abort(st, &err) == 0, "message abort (%s)",
+	/* As the CLI does: carry on with the message without aborting it;
+	 * the first report was rolled back, the transaction is usable. */
+	g_free(r->report_id);
+	r->report_id = g_strdup("good-5");
+	TAP_OK(store_report_begin(st, r, &err) == 1 &&
+	    store_report_record(st, r, good, &err) == 0 &&
+	    store_report_end(st, r, NULL, &err) == 0,
+	    "the message goes on after the refused report (%s)",
 	    err ? err->message : "");
+	clear_err(&err);
 	log.outcome = STORE_OUTCOME_QUARANTINED;
 	TAP_OK(store_message_end(st, &log, &err) > 0 &&
 	    store_batch_commit(st, &err) == 0, "quarantined, committed (%s)",
 	    err ? err->message : "");
 	clear_err(&err);
+	TAP_IS(V(st, "SELECT string_agg(report_id, ',' ORDER BY report_id) FROM dmarc_report WHERE org_name = 'bad'"),
+	    "good-5", "refused report gone, later one stored");
+	TAP_IS(V(st, "SELECT count(*) FROM dmarc_record c JOIN dmarc_report r ON r.id = c.report_id WHERE r.report_id = 'good-5'"),
+	    "1", "its record stored");
 
 	/* Big report: the bad IP is in a COPY chunk. */
 	g_free(r->report_id);
@@ -877,11 +889,12 @@ test_data_errors(struct store *st)
 	TAP_OK(rc < 0 && err && err->code == STORE_ERROR_DATA,
 	    "invalid inet in COPY chunk: DATA (%s)", err ? err->message : "?");
 	clear_err(&err);
-	store_report_abort(st, &err);
-	store_message_abort(st, &err);
+	TAP_OK(store_report_abort(st, &err) == 0, "report abort after COPY error");
 	store_message_end(st, &log, &err);
-	TAP_OK(store_batch_commit(st, &err) == 0, "commit after COPY error");
-	TAP_IS(V(st, "SELECT count(*) FROM dmarc_report WHERE org_name = 'bad'"), "0",
+	TAP_OK(store_batch_commit(st, &err) == 0, "commit after COPY error (%s)",
+	    err ? err->message : "");
+	clear_err(&err);
+	TAP_IS(V(st, "SELECT count(*) FROM dmarc_report WHERE org_name = 'bad' AND report_id <> 'good-5'"), "0",
 	    "nothing of the bad reports stored");
 
 	/* Timestamps out of range: DATA at report begin. */
