@@ -146,50 +146,82 @@ COMMENT ON COLUMN dmarc_reason_v.comment IS 'Free text from the reporter.';
 -- where cum_start and cum_end are the seconds from date_begin to the start
 -- and end of the day's part.  The shares are integers that sum to count
 -- exactly (the sum telescopes to floor(count * total / total)).  A report
--- of 00:00:00 to 23:59:59 falls on its day only; one whose end is not after
--- its begin falls on the day of its begin.  Shares of 0 are left out.
+-- of 00:00:00 to 23:59:59 (or to the next 00:00:00) falls on its day only;
+-- one whose end is not after its begin, or that claims to span more than
+-- 400 days (a broken report must not make every dashboard query generate
+-- thousands of days), falls on the day of its begin.  Shares of 0 are left
+-- out.
+--
+-- Cost: the planner flattens the view into the caller's query and would
+-- evaluate the spreading expressions once per record and per aggregate.
+-- So reports within one day (nearly all) take a branch that just copies
+-- count, and only the others pay for the arithmetic (bigint unless
+-- count * total could overflow it).  Filters on policy_domain, org_name
+-- and day reach both branches.
 CREATE VIEW dmarc_daily_v AS
-WITH span AS (
-	SELECT r.id, r.policy_domain, r.org_name, r.date_begin,
-	    greatest(r.date_end, r.date_begin) AS date_end,
-	    extract(epoch FROM greatest(r.date_end, r.date_begin))
-		- extract(epoch FROM r.date_begin) AS total
+WITH one_day AS (
+	SELECT (r.date_begin AT TIME ZONE 'UTC')::date AS day,
+	    r.policy_domain, r.org_name, c.source_ip, c.header_from,
+	    c.count AS n, c.policy_dkim, c.policy_spf, c.disposition
 	FROM dmarc_report r
+	JOIN dmarc_record c ON c.report_id = r.id
+	WHERE r.date_end <= (date_trunc('day', r.date_begin AT TIME ZONE 'UTC')
+		+ interval '1 day') AT TIME ZONE 'UTC'
+	    OR r.date_end - r.date_begin > interval '400 days'
 ), part AS (
-	SELECT s.id, s.policy_domain, s.org_name, s.total, g.day,
-	    extract(epoch FROM greatest(s.date_begin, g.day_start))
-		- extract(epoch FROM s.date_begin) AS cum_start,
-	    extract(epoch FROM least(s.date_end, g.day_start + interval '1 day'))
-		- extract(epoch FROM s.date_begin) AS cum_end
-	FROM span s
+	SELECT r.id, r.policy_domain, r.org_name, g.day, s.total,
+	    g.cum_start, g.cum_end
+	FROM dmarc_report r
 	CROSS JOIN LATERAL (
-		SELECT d::date AS day, d AT TIME ZONE 'UTC' AS day_start
+		SELECT (extract(epoch FROM r.date_end)
+		    - extract(epoch FROM r.date_begin))::bigint AS total
+	) s
+	CROSS JOIN LATERAL (
+		SELECT d::date AS day,
+		    (extract(epoch FROM greatest(r.date_begin, d AT TIME ZONE 'UTC'))
+			- extract(epoch FROM r.date_begin))::bigint AS cum_start,
+		    (extract(epoch FROM least(r.date_end,
+			(d + interval '1 day') AT TIME ZONE 'UTC'))
+			- extract(epoch FROM r.date_begin))::bigint AS cum_end
 		FROM generate_series(
-		    date_trunc('day', s.date_begin AT TIME ZONE 'UTC'),
-		    date_trunc('day', s.date_end AT TIME ZONE 'UTC'),
+		    date_trunc('day', r.date_begin AT TIME ZONE 'UTC'),
+		    date_trunc('day', r.date_end AT TIME ZONE 'UTC'),
 		    interval '1 day') AS d
 	) g
-), share AS (
+	WHERE NOT (r.date_end <= (date_trunc('day', r.date_begin AT TIME ZONE
+		'UTC') + interval '1 day') AT TIME ZONE 'UTC'
+	    OR r.date_end - r.date_begin > interval '400 days')
+), spread AS (
 	SELECT p.day, p.policy_domain, p.org_name, c.source_ip, c.header_from,
-	    CASE WHEN p.total = 0 THEN c.count
-	    ELSE (floor(c.count * p.cum_end / p.total)
-		- floor(c.count * p.cum_start / p.total))::bigint
+	    CASE WHEN c.count <= 9223372036854775807 / p.total
+	    THEN c.count * p.cum_end / p.total
+		- c.count * p.cum_start / p.total
+	    ELSE (floor(c.count::numeric * p.cum_end / p.total)
+		- floor(c.count::numeric * p.cum_start / p.total))::bigint
 	    END AS n,
-	    (c.policy_dkim IS NOT DISTINCT FROM 'pass'
-		OR c.policy_spf IS NOT DISTINCT FROM 'pass') AS pass,
-	    c.policy_dkim IS NOT DISTINCT FROM 'pass' AS dkim_pass,
-	    c.policy_spf IS NOT DISTINCT FROM 'pass' AS spf_pass,
-	    c.disposition
+	    c.policy_dkim, c.policy_spf, c.disposition
 	FROM part p
 	JOIN dmarc_record c ON c.report_id = p.id
-	WHERE p.total = 0 OR p.cum_end > p.cum_start
+	WHERE p.cum_end > p.cum_start
+), share AS (
+	SELECT day, policy_domain, org_name, source_ip, header_from, n,
+	    policy_dkim, policy_spf, disposition
+	FROM one_day
+	UNION ALL
+	SELECT day, policy_domain, org_name, source_ip, header_from, n,
+	    policy_dkim, policy_spf, disposition
+	FROM spread
 )
 SELECT day, policy_domain, source_ip, header_from, org_name,
     sum(n)::bigint AS messages,
-    coalesce(sum(n) FILTER (WHERE pass), 0)::bigint AS dmarc_pass,
-    coalesce(sum(n) FILTER (WHERE NOT pass), 0)::bigint AS dmarc_fail,
-    coalesce(sum(n) FILTER (WHERE dkim_pass), 0)::bigint AS dkim_pass,
-    coalesce(sum(n) FILTER (WHERE spf_pass), 0)::bigint AS spf_pass,
+    coalesce(sum(n) FILTER (WHERE policy_dkim = 'pass'
+	OR policy_spf = 'pass'), 0)::bigint AS dmarc_pass,
+    coalesce(sum(n) FILTER (WHERE policy_dkim IS DISTINCT FROM 'pass'
+	AND policy_spf IS DISTINCT FROM 'pass'), 0)::bigint AS dmarc_fail,
+    coalesce(sum(n) FILTER (WHERE policy_dkim = 'pass'), 0)::bigint
+	AS dkim_pass,
+    coalesce(sum(n) FILTER (WHERE policy_spf = 'pass'), 0)::bigint
+	AS spf_pass,
     coalesce(sum(n) FILTER (WHERE disposition = 'quarantine'), 0)::bigint
 	AS quarantined,
     coalesce(sum(n) FILTER (WHERE disposition = 'reject'), 0)::bigint

@@ -9,7 +9,8 @@ is "$out" "mailsift: 0 migrations applied" "db migrate twice applies nothing"
 
 # --- Maildir: a generated month of report e-mails -----------------------
 md=$T_TMP/Maildir
-"$MAILSIFT_GEN" maildir "$md" --messages 120 --seed 7 --days 10 >/dev/null
+"$MAILSIFT_GEN" maildir "$md" --messages 120 --seed 7 --days 10 \
+    --expected "$T_TMP/truth.tsv" >/dev/null
 n_new=$(ls "$md/new" | wc -l)
 is "$n_new" 120 "generator wrote 120 messages into new/"
 "$MAILSIFT" ingest --maildir "$md" 2>"$T_TMP/err"
@@ -32,6 +33,14 @@ is "$(q "SELECT count(*) FROM dmarc_record_v WHERE family(source_ip) = 6")" \
     "IPv6 sources stored as inet"
 [ "$(q "SELECT count(*) FROM dmarc_record_v WHERE family(source_ip) = 6")" -gt 0 ]
 ok $? "the sample has IPv6 sources"
+
+# The generator's own totals per day and source IP are the truth.
+tail -n +2 "$T_TMP/truth.tsv" | awk -F'\t' '{print $1","$2","$4","$5","$6}' |
+    sort >"$T_TMP/truth.csv"
+q "COPY (SELECT day, host(source_ip), sum(messages), sum(dmarc_pass), sum(dmarc_fail)
+    FROM dmarc_daily_v GROUP BY 1, 2) TO STDOUT WITH (FORMAT csv)" | sort >"$T_TMP/daily.csv"
+[ -s "$T_TMP/truth.csv" ] && cmp -s "$T_TMP/truth.csv" "$T_TMP/daily.csv"
+ok $? "per day and source IP, stored counts and DMARC pass/fail equal the generator's truth"
 
 # --- idempotence ------------------------------------------------------------
 "$MAILSIFT" ingest --maildir "$md" 2>/dev/null
