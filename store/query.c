@@ -125,7 +125,7 @@ table_from(const PGresult *res)
 /* One statement (the extended protocol refuses several) in a read-only
  * transaction that is rolled back: whatever it is, it changes nothing.
  * Custom plans, since the session prefers generic ones (conn.c) and an
- * absent filter should cost nothing. */
+ * absent filter should cost nothing.  One round trip. */
 static struct store_table *
 run_readonly(struct store *st, const struct q_stmt *s, int n,
     const char *const *values, GError **err)
@@ -142,6 +142,9 @@ run_readonly(struct store *st, const struct q_stmt *s, int n,
 	q_fixed(st, "BEGIN READ ONLY", EFF_BEGIN);
 	q_fixed(st, "SET LOCAL plan_cache_mode TO force_custom_plan",
 	    EFF_NONE);
+	/* The daily view looks expensive to the planner, and compiling it
+	 * took longer than running it (2.8 of 5.8 s on 1.2M records). */
+	q_fixed(st, "SET LOCAL jit TO off", EFF_NONE);
 	i = q_send(st, s, n, values, NULL, NULL, 0, err);
 	q_fixed(st, "ROLLBACK", EFF_END);
 	if (i >= 0 && q_sync(st, err) == 0)

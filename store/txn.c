@@ -6,9 +6,10 @@
  *	store_batch_commit(st, &err);	   COMMIT: one round trip per batch
  *	store_batch_rollback(st);	   after any error the caller gives up on
  *
- * A batch is one transaction, a message a savepoint (m); the name is
- * reused, as one message is open at a time.  A report has no savepoint of
- * its own (see report.c).
+ * A batch is one transaction, a message a savepoint (m), a report a
+ * savepoint (r) inside it (report.c); the names are reused, as one message
+ * and one report are open at a time.  A message that writes nothing but its
+ * log row needs no savepoint, and gets none (log.c).
  *
  * A message's ingest log id is drawn by nextval() in the statement that
  * first needs it (the first report's INSERT, else the log row's) and reused

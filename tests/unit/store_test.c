@@ -953,6 +953,28 @@ test_daily_spread(struct store *st)
 	    "2024-05-20=10", "report ending at next midnight stays on its day");
 	TAP_IS(V(st, "SELECT count(*) FROM dmarc_record c JOIN dmarc_report r ON r.id = c.report_id WHERE r.report_id = 's3' AND c.count = 10"),
 	    "1", "stored record untouched");
+
+	/* Noon to noon: half and half, floors add up. */
+	r1->date_begin = utc(2024, 5, 12, 12, 0, 0);
+	r1->date_end = utc(2024, 5, 13, 12, 0, 0);
+	c->count = 7;
+	store_one(st, r1, &c, 1, NULL, &err);
+	TAP_IS(V(st, "SELECT string_agg(day || '=' || messages, ' ' ORDER BY day) FROM dmarc_daily_v WHERE policy_domain = 'spread.example' AND day BETWEEN '2024-05-12' AND '2024-05-13'"),
+	    "2024-05-12=3 2024-05-13=4", "noon to noon: 7 as 3+4");
+	/* A huge count takes the numeric path and still adds up. */
+	rm->date_begin = utc(2024, 5, 25, 6, 0, 0);
+	rm->date_end = utc(2024, 5, 27, 18, 0, 0);
+	c->count = INT64_C(9000000000000000000);
+	store_one(st, rm, &c, 1, NULL, &err);
+	TAP_IS(V(st, "SELECT sum(messages) || '/' || count(*) FROM dmarc_daily_v WHERE policy_domain = 'spread.example' AND day BETWEEN '2024-05-25' AND '2024-05-27'"),
+	    "9000000000000000000/3", "count near 2^63 spreads exactly over 3 days");
+	/* A report claiming ten years stays on its first day. */
+	r3->date_begin = utc(2020, 1, 1, 0, 0, 0);
+	r3->date_end = utc(2030, 1, 1, 0, 0, 0);
+	c->count = 5;
+	store_one(st, r3, &c, 1, NULL, &err);
+	TAP_IS(V(st, "SELECT string_agg(day || '=' || messages, ' ') FROM dmarc_daily_v WHERE policy_domain = 'spread.example' AND day < '2024-01-01'"),
+	    "2020-01-01=5", "10-year report: on its first day, not spread");
 	report_free(r3);
 	report_free(r1);
 	report_free(rm);
