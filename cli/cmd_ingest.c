@@ -9,16 +9,23 @@
  * Exit 0 when every message ended stored, duplicate, not a report or
  * quarantined; 75 when the database could not take them (retry later);
  * 74 when some input could not be read (the others were processed).
+ *
+ * A Maildir or a list of files is shared by --jobs processes (one per CPU
+ * by default), each taking every N-th message with its own connection, so
+ * parsing in one overlaps database work in another.  The report identity
+ * makes the jobs safe against each other and against other ingesters.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "ingest_run.h"
 
 static char *opt_maildir, *opt_mbox;
 static gint64 opt_max_message, opt_max_inflated, opt_batch;
-static gint opt_max_ratio, opt_max_zip_entries;
+static gint opt_max_ratio, opt_max_zip_entries, opt_jobs;
 
 static const GOptionEntry ingest_entries[] = {
 	{ "maildir", 0, 0, G_OPTION_ARG_FILENAME, &opt_maildir,
@@ -35,6 +42,9 @@ static const GOptionEntry ingest_entries[] = {
 	    "most entries read from one zip (default 64)", "N" },
 	{ "batch", 0, 0, G_OPTION_ARG_INT64, &opt_batch,
 	    "messages per transaction (default 500)", "N" },
+	{ "jobs", 'j', 0, G_OPTION_ARG_INT, &opt_jobs,
+	    "processes sharing a Maildir or file list (default: one per CPU, "
+	    "at most 8)", "N" },
 	G_OPTION_ENTRY_NULL
 };
 
@@ -94,27 +104,138 @@ feed(struct ingest_run *run, struct ingest_source *src)
 	return unreadable;
 }
 
-static void
-print_summary(const struct ingest_run *run)
-{
-	if (!cli_global.verbose && run->n_stored + run->n_duplicate +
-	    run->n_none + run->n_quarantined <= 1)
-		return;
-	fprintf(stderr, "mailsift: %u stored (%" G_GUINT64_FORMAT " reports, %"
-	    G_GUINT64_FORMAT " records), %u duplicate, %u not a report, "
-	    "%u quarantined\n", run->n_stored, run->n_reports, run->n_records,
-	    run->n_duplicate, run->n_none, run->n_quarantined);
-}
+/* What one process did, passed from a job to the parent. */
+struct job_result {
+	int status;
+	gboolean unreadable;
+	guint n[4];
+	guint64 reports, records;
+};
 
-int
-cli_cmd_ingest(int argc, char **argv)
+/* One ingest process over its shard of the input. */
+static void
+run_job(int argc, char **argv, guint shard, guint nshards,
+    struct job_result *res)
 {
 	struct ingest_run run;
 	struct ingest_source *src;
 	struct store *st;
 	GError *err = NULL;
-	gboolean unreadable;
-	int status = 0;
+
+	memset(res, 0, sizeof(*res));
+	if ((st = cli_store_open(&res->status)) == NULL)
+		return;
+	ingest_run_init(&run, st);
+	apply_limits(&run);
+	if ((src = open_source(argc, argv, &run.lim, &err)) == NULL) {
+		fprintf(stderr, "mailsift: %s\n", err->message);
+		g_error_free(err);
+		ingest_run_finish(&run);
+		store_close(st);
+		res->status = EX_NOINPUT;
+		return;
+	}
+	if (nshards > 1)
+		ingest_source_shard(src, shard, nshards);
+	res->unreadable = feed(&run, src);
+	res->status = ingest_run_finish(&run);
+	ingest_source_free(src);
+	store_close(st);
+	res->n[0] = run.n_stored;
+	res->n[1] = run.n_duplicate;
+	res->n[2] = run.n_none;
+	res->n[3] = run.n_quarantined;
+	res->reports = run.n_reports;
+	res->records = run.n_records;
+}
+
+/* The status that matters most to the caller: retry beats the rest. */
+static int
+worse_status(int a, int b)
+{
+	if (a == EX_TEMPFAIL || b == EX_TEMPFAIL)
+		return EX_TEMPFAIL;
+	return a ? a : b;
+}
+
+static void
+add_result(struct job_result *sum, const struct job_result *r)
+{
+	sum->status = worse_status(sum->status, r->status);
+	sum->unreadable |= r->unreadable;
+	for (int i = 0; i < 4; i++)
+		sum->n[i] += r->n[i];
+	sum->reports += r->reports;
+	sum->records += r->records;
+}
+
+/* Fork nshards processes, each with its own database connection, over
+ * disjoint shards of the Maildir or file list: the parsing of one overlaps
+ * the database work of another.  Results come back through a pipe. */
+static void
+run_jobs(int argc, char **argv, guint nshards, struct job_result *sum)
+{
+	int fds[2];
+	guint started = 0;
+	struct job_result r;
+	int wstatus;
+
+	memset(sum, 0, sizeof(*sum));
+	if (pipe(fds) < 0) {
+		run_job(argc, argv, 0, 1, sum);
+		return;
+	}
+	fflush(NULL);
+	for (guint k = 0; k < nshards; k++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			close(fds[0]);
+			run_job(argc, argv, k, nshards, &r);
+			if (write(fds[1], &r, sizeof(r)) != (ssize_t)sizeof(r))
+				_exit(EX_OSERR);
+			_exit(0);
+		}
+		if (pid < 0) {
+			sum->status = worse_status(sum->status, EX_OSERR);
+			break;
+		}
+		started++;
+	}
+	close(fds[1]);
+	for (guint k = 0; k < started; k++) {
+		if (read(fds[0], &r, sizeof(r)) == (ssize_t)sizeof(r))
+			add_result(sum, &r);
+		else
+			sum->status = worse_status(sum->status, EX_SOFTWARE);
+	}
+	close(fds[0]);
+	while (wait(&wstatus) > 0)
+		if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
+			sum->status = worse_status(sum->status, EX_SOFTWARE);
+}
+
+static guint
+job_count(int argc, char **argv)
+{
+	guint n;
+
+	if (opt_jobs > 0)
+		n = (guint)opt_jobs;
+	else if (opt_maildir || argc > 2)
+		n = g_get_num_processors();
+	else
+		n = 1;
+	if (opt_mbox || (argc == 2 && strcmp(argv[1], "-") == 0))
+		n = 1;
+	return CLAMP(n, 1, 8);
+}
+
+int
+cli_cmd_ingest(int argc, char **argv)
+{
+	struct job_result res;
+	guint jobs;
 
 	if (!cli_options(&argc, &argv, "[- | FILE...]",
 	    "Store DMARC reports found in e-mails.", ingest_entries))
@@ -124,25 +245,19 @@ cli_cmd_ingest(int argc, char **argv)
 		    "--maildir DIR, --mbox FILE, FILE...\n");
 		return EX_USAGE;
 	}
-	if ((st = cli_store_open(&status)) == NULL)
-		return status;
-	ingest_run_init(&run, st);
-	apply_limits(&run);
-	if ((src = open_source(argc, argv, &run.lim, &err)) == NULL) {
-		fprintf(stderr, "mailsift: %s\n", err->message);
-		g_error_free(err);
-		ingest_run_finish(&run);
-		store_close(st);
-		return EX_NOINPUT;
-	}
-	unreadable = feed(&run, src);
-	status = ingest_run_finish(&run);
-	ingest_source_free(src);
-	store_close(st);
-	print_summary(&run);
-	if (status == 0 && unreadable)
-		status = EX_IOERR;
-	return status;
+	jobs = job_count(argc, argv);
+	if (jobs > 1)
+		run_jobs(argc, argv, jobs, &res);
+	else
+		run_job(argc, argv, 0, 1, &res);
+	if (cli_global.verbose || res.n[0] + res.n[1] + res.n[2] + res.n[3] > 1)
+		fprintf(stderr, "mailsift: %u stored (%" G_GUINT64_FORMAT
+		    " reports, %" G_GUINT64_FORMAT " records), %u duplicate, "
+		    "%u not a report, %u quarantined\n", res.n[0], res.reports,
+		    res.records, res.n[1], res.n[2], res.n[3]);
+	if (res.status == 0 && res.unreadable)
+		return EX_IOERR;
+	return res.status;
 }
 
 static gint64 opt_requeue_id;

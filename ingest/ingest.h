@@ -81,6 +81,11 @@ struct ingest_message *ingest_message_new(GBytes *raw, const char *source);
 int ingest_source_next(struct ingest_source *src, struct ingest_message **msg,
     GError **err);
 void ingest_source_free(struct ingest_source *src);
+/* Take only every nshards-th message, starting at shard, so that several
+ * processes can share one Maildir or file list.  FALSE (nothing changed)
+ * for sources that cannot be split: stdin, mbox. */
+gboolean ingest_source_shard(struct ingest_source *src, guint shard,
+    guint nshards);
 void ingest_message_free(struct ingest_message *msg);
 
 /* Maildir: move the message from new/ to cur/ with the S flag.  Call only

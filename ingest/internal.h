@@ -16,7 +16,16 @@ struct ingest_source {
 	    GError **);
 	void (*free)(struct ingest_source *);
 	struct ingest_limits lim;
+	gboolean shardable;	/* messages are files: they can be split */
+	guint shard, nshards;	/* take only index % nshards == shard */
 };
+
+/* TRUE when the index-th message belongs to this source's shard. */
+static inline gboolean
+ingest_in_shard(const struct ingest_source *src, guint index)
+{
+	return src->nshards <= 1 || index % src->nshards == src->shard;
+}
 
 /* message.c */
 struct ingest_message *ingest_message_take(GBytes *raw, char *source,

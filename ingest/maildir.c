@@ -90,12 +90,14 @@ maildir_next(struct ingest_source *src, struct ingest_message **msg,
 	struct maildir_source *s = (struct maildir_source *)src;
 
 	while (s->next < s->entries->len) {
-		struct maildir_entry *me = g_ptr_array_index(s->entries,
-		    s->next++);
+		guint index = s->next++;
+		struct maildir_entry *me = g_ptr_array_index(s->entries, index);
 		GError *e = NULL;
 		GBytes *raw;
 		char *label;
 
+		if (!ingest_in_shard(src, index))
+			continue;
 		switch (ingest_read_file(me->path, src->lim.max_message, TRUE,
 		    &raw, &e)) {
 		case INGEST_READ_SKIP:
@@ -147,6 +149,7 @@ ingest_source_maildir(const char *dir, const struct ingest_limits *lim,
 	s = g_new0(struct maildir_source, 1);
 	s->base.next = maildir_next;
 	s->base.free = maildir_free;
+	s->base.shardable = TRUE;
 	s->base.lim = *lim;
 	s->entries = entries;
 	return &s->base;

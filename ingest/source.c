@@ -21,6 +21,16 @@ ingest_source_next(struct ingest_source *src, struct ingest_message **msg,
 	return src->next(src, msg, err);
 }
 
+gboolean
+ingest_source_shard(struct ingest_source *src, guint shard, guint nshards)
+{
+	if (src == NULL || !src->shardable || nshards == 0 || shard >= nshards)
+		return FALSE;
+	src->shard = shard;
+	src->nshards = nshards;
+	return TRUE;
+}
+
 void
 ingest_source_free(struct ingest_source *src)
 {
@@ -105,6 +115,8 @@ files_next(struct ingest_source *src, struct ingest_message **msg,
 	GError *e = NULL;
 	GBytes *raw;
 
+	while (s->next < s->paths->len && !ingest_in_shard(src, s->next))
+		s->next++;
 	if (s->next >= s->paths->len)
 		return 0;
 	path = g_ptr_array_index(s->paths, s->next++);
@@ -143,6 +155,7 @@ ingest_source_files(char **paths, int npaths,
 	(void)err;		/* each file's errors come from next */
 	s->base.next = files_next;
 	s->base.free = files_free;
+	s->base.shardable = TRUE;
 	s->base.lim = *lim;
 	s->paths = g_ptr_array_new_with_free_func(g_free);
 	for (i = 0; i < npaths; i++)
