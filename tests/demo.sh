@@ -14,13 +14,16 @@ mkdir -p "$demo"
 # The month ends yesterday, so `--since 30d` shows all of it.
 start=$(( $(date -u -d 'today 00:00' +%s) - 30 * 86400 ))
 "$B/mailsift-gen" maildir "$demo/Maildir" --demo --seed 1 --start "$start"
+# A fresh database each time, so the numbers are the month's and nothing else.
+dropdb --if-exists mailsift
+createdb mailsift
 "$B/mailsift" db migrate
 echo
 echo "== mailsift ingest --maildir $demo/Maildir"
 "$B/mailsift" -v ingest --maildir "$demo/Maildir" 2>&1 | tail -n 1
 echo
-echo "== mailsift sources --since 30d"
-"$B/mailsift" sources --since 30d
+echo "== mailsift sources --since 30d (top 12)"
+"$B/mailsift" sources --since 30d | head -n 13
 echo
 echo "== mailsift trend --by ip --since 30d --ip 198.51.100.25"
 "$B/mailsift" trend --by ip --since 30d --ip 198.51.100.25
