@@ -155,3 +155,15 @@ is "$?" 75 "database unreachable: exit 75 (EX_TEMPFAIL), the MTA retries"
 is "$?" 78 "malformed connection string: exit 78 (EX_CONFIG)"
 "$MAILSIFT" ingest 2>/dev/null
 is "$?" 64 "no input named: exit 64 (EX_USAGE)"
+
+# --- database down during a Maildir run: nothing leaves new/, nothing lost --
+fresh_db mailsift_t_down
+"$MAILSIFT_GEN" maildir "$T_TMP/down" --messages 30 --seed 5 >/dev/null
+"$MAILSIFT" --db "host=$T_TMP port=1 dbname=nothing connect_timeout=2" \
+    ingest --maildir "$T_TMP/down" 2>/dev/null
+is "$?" 75 "Maildir ingest with the database down exits 75"
+is "$(ls "$T_TMP/down/new" | wc -l)" 30 "and every message stays in new/"
+"$MAILSIFT" ingest --maildir "$T_TMP/down" 2>/dev/null
+ok $? "the retry once the database is back exits 0"
+is "$(q "SELECT count(*) FROM ingest_log_v WHERE outcome='stored'")/$(q "SELECT count(*) FROM dmarc_report_v")/$(ls "$T_TMP/down/new" | wc -l)" \
+    "30/30/0" "every message stored exactly once, new/ empty"
