@@ -36,7 +36,7 @@ gboolean cli_options(int *argc, char ***argv, const char *params,
 
 /* Open the database; on failure print why and set *status to 75 or 78. */
 struct store *cli_store_open(int *status);
-/* Map a store error to an exit status (75 transient, 78 config, 70 else). */
+/* Map a store error to an exit status: 78 configuration, else 75. */
 int cli_store_status(const GError *err);
 
 /* "30d", "12h", "2w", "2026-10-01" -> epoch seconds (now minus the span).

@@ -4,7 +4,7 @@
  *	    [--format table|csv|json]
  *	mailsift sources [--since 7d] [--domain D] [--ip CIDR] [--format ...]
  *	mailsift reports [--since 7d] [--domain D] [--format ...]
- *	mailsift db migrate | db version
+ *	mailsift db migrate | db version | db roles
  *
  * The numbers come from the public views (dmarc_daily_v and friends), so
  * what the CLI prints is what a dashboard charts.
@@ -112,14 +112,16 @@ cli_cmd_db(int argc, char **argv)
 	GError *err = NULL;
 	int status = 0, n, latest;
 
-	if (!cli_options(&argc, &argv, "migrate|version",
+	if (!cli_options(&argc, &argv, "migrate|version|roles",
 	    "migrate: create or upgrade the schema (idempotent).\n"
-	    "version: print the schema version of the database and of this build.",
+	    "version: print the schema version of the database and of this build.\n"
+	    "roles:   create the roles mailsift_ingest and mailsift_reader and grant\n"
+	    "         them the least they need (needs CREATEROLE; run after migrate).",
 	    NULL))
 		return EX_USAGE;
 	if (argc != 2 || (strcmp(argv[1], "migrate") != 0 &&
-	    strcmp(argv[1], "version") != 0)) {
-		fprintf(stderr, "mailsift: usage: mailsift db migrate|version\n");
+	    strcmp(argv[1], "version") != 0 && strcmp(argv[1], "roles") != 0)) {
+		fprintf(stderr, "mailsift: usage: mailsift db migrate|version|roles\n");
 		return EX_USAGE;
 	}
 	if ((st = cli_store_open(&status)) == NULL)
@@ -129,6 +131,11 @@ cli_cmd_db(int argc, char **argv)
 		if (n >= 0)
 			printf("mailsift: %d migration%s applied\n", n,
 			    n == 1 ? "" : "s");
+	} else if (strcmp(argv[1], "roles") == 0) {
+		n = store_roles(st, &err);
+		if (n >= 0)
+			printf("mailsift: roles mailsift_ingest and mailsift_reader "
+			    "granted\n");
 	} else {
 		n = store_schema_version(st, &latest, &err);
 		if (n >= 0)

@@ -36,19 +36,17 @@ cli_options(int *argc, char ***argv, const char *params, const char *summary,
 	return ok;
 }
 
+/* A database error never tells the MTA to bounce: anything not known to be
+ * configuration is "try again later" (postfix maps 75 to a deferral and
+ * 78 to a soft 4.3.5 error too), so a message is never lost to a bug or a
+ * state we did not foresee; the queue lifetime bounds the retries. */
 int
 cli_store_status(const GError *err)
 {
-	if (err == NULL || err->domain != STORE_ERROR)
-		return EX_SOFTWARE;
-	switch (err->code) {
-	case STORE_ERROR_TRANSIENT:
-		return EX_TEMPFAIL;
-	case STORE_ERROR_CONFIG:
+	if (err != NULL && err->domain == STORE_ERROR &&
+	    err->code == STORE_ERROR_CONFIG)
 		return EX_CONFIG;
-	default:
-		return EX_SOFTWARE;
-	}
+	return EX_TEMPFAIL;
 }
 
 struct store *

@@ -56,6 +56,9 @@ void store_close(struct store *st);
 int store_migrate(struct store *st, GError **err);
 /* Schema version in the database and the newest one this build knows. */
 int store_schema_version(struct store *st, int *latest, GError **err);
+/* Create mailsift_ingest and mailsift_reader (NOLOGIN) if missing and
+ * grant them what they need on the current schema; see sql/roles.sql. */
+int store_roles(struct store *st, GError **err);
 
 int store_batch_begin(struct store *st, GError **err);
 int store_batch_commit(struct store *st, GError **err);

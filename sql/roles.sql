@@ -1,0 +1,44 @@
+-- roles.sql - least-privilege roles, applied by `mailsift db roles`.
+--
+-- Not a numbered migration: roles belong to the whole PostgreSQL cluster and
+-- creating them needs CREATEROLE, which the schema owner need not have.
+-- Run it as a superuser (or a role with CREATEROLE that owns the schema)
+-- after `mailsift db migrate`; it is idempotent and re-grants after every
+-- upgrade.  Both roles are NOLOGIN groups: grant them to login users,
+--   CREATE ROLE postfix_dmarc LOGIN IN ROLE mailsift_ingest;
+--   CREATE ROLE grafana LOGIN PASSWORD '...' IN ROLE mailsift_reader;
+--
+-- mailsift_ingest may insert what ingest writes and read what it must read
+-- back (duplicate checks, requeue), nothing else: no DELETE, no DDL, no
+-- UPDATE beyond the columns ingest maintains.
+-- mailsift_reader may SELECT the documented views and nothing else; in
+-- particular not the quarantined raw messages (a mail can hold anything).
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'mailsift_ingest') THEN
+		CREATE ROLE mailsift_ingest NOLOGIN;
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'mailsift_reader') THEN
+		CREATE ROLE mailsift_reader NOLOGIN;
+	END IF;
+END
+$$;
+
+REVOKE ALL ON ALL TABLES IN SCHEMA public FROM mailsift_ingest, mailsift_reader;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM mailsift_ingest, mailsift_reader;
+GRANT USAGE ON SCHEMA public TO mailsift_ingest, mailsift_reader;
+
+GRANT SELECT ON schema_migrations TO mailsift_ingest, mailsift_reader;
+GRANT SELECT, INSERT ON ingest_log TO mailsift_ingest;
+GRANT UPDATE (requeued_by) ON ingest_log TO mailsift_ingest;
+GRANT SELECT, INSERT ON quarantine TO mailsift_ingest;
+GRANT UPDATE (requeued_at) ON quarantine TO mailsift_ingest;
+GRANT SELECT, INSERT ON dmarc_report TO mailsift_ingest;
+GRANT UPDATE (record_count, message_count, extensions, generator, errors, fixups)
+	ON dmarc_report TO mailsift_ingest;
+GRANT INSERT ON dmarc_report_raw, dmarc_record TO mailsift_ingest;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO mailsift_ingest;
+
+GRANT SELECT ON ingest_log_v, dmarc_report_v, dmarc_record_v, dmarc_dkim_v,
+	dmarc_spf_v, dmarc_reason_v, dmarc_daily_v
+	TO mailsift_reader, mailsift_ingest;

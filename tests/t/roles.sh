@@ -1,0 +1,54 @@
+# roles.sh - least privilege: the ingest role can ingest and nothing more,
+# the reader role can read the views and nothing more.
+. "$TOP/tests/t/lib.sh"
+
+fresh_db mailsift_t_roles
+"$MAILSIFT" db roles >/dev/null
+ok $? "db roles creates and grants the roles"
+"$MAILSIFT" db roles >/dev/null
+ok $? "db roles is idempotent"
+# Login users are cluster-wide: unique names, dropped at the end.
+in_user=ms_t_ingest_$$ rd_user=ms_t_reader_$$
+psql -X -q -d "$T_DB" -c "CREATE ROLE $in_user LOGIN IN ROLE mailsift_ingest;
+    CREATE ROLE $rd_user LOGIN IN ROLE mailsift_reader;" 2>&1
+trap 'psql -X -q -d postgres -c "DROP OWNED BY $in_user, $rd_user" -d "$T_DB" 2>/dev/null;
+    psql -X -q -d postgres -c "DROP ROLE IF EXISTS $in_user, $rd_user" 2>/dev/null; t_cleanup' EXIT
+
+"$MAILSIFT_GEN" maildir "$T_TMP/md" --messages 20 --seed 9 >/dev/null
+"$MAILSIFT" --db "dbname=$T_DB user=$in_user" ingest --maildir "$T_TMP/md" 2>"$T_TMP/err"
+ok $? "ingest works with only the mailsift_ingest role"
+is "$(q "SELECT count(*) FROM ingest_log_v WHERE outcome='stored'")" 20 "and stored every message"
+printf 'Subject: x\nContent-Type: text/xml\n\n<feedback><report_metadata>\n' |
+    "$MAILSIFT" --db "dbname=$T_DB user=$in_user" ingest - 2>/dev/null
+ok $? "the ingest role can quarantine"
+"$MAILSIFT" --db "dbname=$T_DB user=$in_user" requeue 2>/dev/null
+ok $? "the ingest role can requeue"
+
+as() {	# user, sql -> exit status of psql
+	psql -X -q -v ON_ERROR_STOP=1 -d "$T_DB" -U "$1" -c "$2" >/dev/null 2>&1
+}
+as "$in_user" "DELETE FROM dmarc_report"
+[ $? != 0 ]; ok $? "the ingest role cannot delete reports"
+as "$in_user" "DROP TABLE dmarc_record"
+[ $? != 0 ]; ok $? "the ingest role cannot drop tables"
+as "$in_user" "UPDATE dmarc_record SET count = 0"
+[ $? != 0 ]; ok $? "the ingest role cannot rewrite records"
+
+"$MAILSIFT" --db "dbname=$T_DB user=$rd_user" trend --since 3650d --format csv >"$T_TMP/trend"
+ok $? "trend works with only the mailsift_reader role"
+[ "$(wc -l <"$T_TMP/trend")" -gt 1 ]; ok $? "and sees the data"
+"$MAILSIFT" --db "dbname=$T_DB user=$rd_user" sources --since 3650d >/dev/null &&
+    "$MAILSIFT" --db "dbname=$T_DB user=$rd_user" reports --since 3650d >/dev/null
+ok $? "sources and reports work with the reader role"
+for v in ingest_log_v dmarc_report_v dmarc_record_v dmarc_dkim_v dmarc_spf_v dmarc_reason_v dmarc_daily_v; do
+	as "$rd_user" "SELECT * FROM $v LIMIT 1"
+	ok $? "the reader can read $v"
+done
+as "$rd_user" "SELECT raw FROM quarantine"
+[ $? != 0 ]; ok $? "the reader cannot read quarantined raw messages"
+as "$rd_user" "SELECT * FROM dmarc_report_raw"
+[ $? != 0 ]; ok $? "the reader cannot read raw reports"
+as "$rd_user" "INSERT INTO ingest_log (source, outcome) VALUES ('x', 'stored')"
+[ $? != 0 ]; ok $? "the reader cannot write"
+"$MAILSIFT" --db "dbname=$T_DB user=$rd_user" ingest --maildir "$T_TMP/md" 2>/dev/null
+[ $? != 0 ]; ok $? "ingest as the reader fails"
