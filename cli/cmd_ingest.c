@@ -8,7 +8,8 @@
  *
  * Exit 0 when every message ended stored, duplicate, not a report or
  * quarantined; 75 when the database could not take them (retry later);
- * 74 when some input could not be read (the others were processed).
+ * 74 when some input could not be read, or a committed Maildir message
+ * could not be moved out of new/ (the others were processed).
  *
  * A Maildir or a list of files is shared by --jobs processes (one per CPU
  * by default), each taking every N-th message with its own connection, so
@@ -139,6 +140,8 @@ run_job(int argc, char **argv, guint shard, guint nshards,
 		ingest_source_shard(src, shard, nshards);
 	res->unreadable = feed(&run, src);
 	res->status = ingest_run_finish(&run);
+	/* A message committed but left in new/ is an input error too. */
+	res->unreadable |= run.unmoved;
 	ingest_source_free(src);
 	store_close(st);
 	res->n[0] = run.n_stored;

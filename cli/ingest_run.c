@@ -369,9 +369,15 @@ mark_seen(struct ingest_run *run)
 		GError *err = NULL;
 
 		if (ingest_maildir_mark_seen(q->msg, &err) < 0) {
-			/* Harmless: next run finds it as a duplicate. */
+			/* Nothing is lost: the next run finds it as a
+			 * duplicate.  But a Maildir that cannot be written
+			 * (full disk, permissions) never empties, and
+			 * every run logs the same messages again: the
+			 * exit status must say so (EX_IOERR), not only
+			 * stderr. */
 			fprintf(stderr, "mailsift: %s\n", err->message);
 			g_error_free(err);
+			run->unmoved = TRUE;
 		}
 	}
 }

@@ -26,6 +26,7 @@ struct ingest_run {
 	gsize batch_bytes;
 	int status;		/* 0, or the sysexits status that stopped us */
 	gboolean stopped;	/* a fatal database error ended the run */
+	gboolean unmoved;	/* a committed Maildir message stayed in new/ */
 	/* what happened, for the summary line */
 	guint n_stored, n_duplicate, n_none, n_quarantined;
 	guint64 n_reports, n_records;

@@ -39,14 +39,16 @@ enum ingest_error_code {
 
 struct ingest_limits {
 	gsize max_message;	/* bytes of one message as received */
-	gsize max_inflated;	/* bytes after unpacking, per payload */
+	gsize max_inflated;	/* bytes after unpacking, per payload and
+				   for all payloads of a message together */
 	guint max_ratio;	/* inflated / compressed, checked past 1 MiB */
-	guint max_zip_entries;	/* entries in one zip */
+	guint max_zip_entries;	/* zip entries in one message */
 	guint max_depth;	/* MIME nesting and compression layers */
 	guint max_parts;	/* MIME parts in one message */
+	gsize max_header;	/* bytes of MIME headers in one message */
 };
 
-/* Safe defaults: 64 MiB, 2 GiB, 2000, 64, 16, 2000. */
+/* Safe defaults: 64 MiB, 2 GiB, 2000, 64, 16, 2000, 1 MiB. */
 void ingest_limits_default(struct ingest_limits *lim);
 
 struct ingest_message {
@@ -75,9 +77,9 @@ struct ingest_message *ingest_message_new(GBytes *raw, const char *source);
 /* 1: *msg is the next message; 0: no more; -1: this item failed (*err set,
  * *msg may be NULL, e.g. unreadable file, or set when the message exists but
  * exceeds max_message), the caller may continue with the next.
- * An oversized Maildir, mbox or file message comes with an empty raw and an
+ * An oversized message, from any source, comes with an empty raw and an
  * empty sha256 (source, path, in_maildir_new set: log it, mark it seen);
- * oversized stdin gives *msg NULL. */
+ * stdin is read to its end first, so the sender sees our exit status. */
 int ingest_source_next(struct ingest_source *src, struct ingest_message **msg,
     GError **err);
 void ingest_source_free(struct ingest_source *src);

@@ -58,6 +58,7 @@ struct ingest_stream *ingest_stream_mem(GBytes *bytes,
 struct ingest_stream *ingest_stream_zip(void *archive, guint64 index,
     guint64 comp_size, const char *name, const struct ingest_limits *lim);
 void ingest_stream_push_gzip(struct ingest_stream *s);
+void ingest_stream_budget(struct ingest_stream *s, guint64 *used);
 gssize ingest_stream_peek(struct ingest_stream *s, guchar *buf, gsize len);
 gssize ingest_stream_read(struct ingest_stream *s, char *buf, gsize len,
     GError **err);
@@ -71,6 +72,9 @@ struct ingest_walker {
 	void *user;
 	int count;		/* payloads handed to fn */
 	guint parts;		/* MIME entities seen */
+	guint zip_entries;	/* zip entries opened, all zips together */
+	guint64 inflated;	/* bytes read from every payload (max_inflated) */
+	guint64 header_bytes;	/* MIME header bytes seen (max_header) */
 };
 int ingest_unpack(struct ingest_walker *w, GBytes *raw,
     const char *part_name, const char *content_type, GError **err);

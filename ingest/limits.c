@@ -22,4 +22,7 @@ ingest_limits_default(struct ingest_limits *lim)
 	lim->max_zip_entries = 64;
 	lim->max_depth = 16;
 	lim->max_parts = 2000;
+	/* GMime keeps every header as objects and copies, up to 30 times
+	 * its size in memory; real report messages have some 10 kB. */
+	lim->max_header = (gsize)1 << 20;
 }

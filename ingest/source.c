@@ -71,8 +71,13 @@ stdin_next(struct ingest_source *src, struct ingest_message **msg,
 	s->done = TRUE;
 	if (ingest_read_fd(STDIN_FILENO, src->lim.max_message, "stdin", &raw,
 	    &e) != INGEST_READ_OK) {
-		if (g_error_matches(e, INGEST_ERROR, INGEST_ERROR_LIMIT))
+		/* Too big: like a file, a message without bytes that the
+		 * caller logs as quarantined with the limit as reason.  An MTA
+		 * would bounce any other exit status back to the sender. */
+		if (g_error_matches(e, INGEST_ERROR, INGEST_ERROR_LIMIT)) {
 			drain(STDIN_FILENO);
+			*msg = ingest_message_oversize("stdin", NULL);
+		}
 		g_propagate_error(err, e);
 		return -1;
 	}

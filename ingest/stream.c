@@ -12,10 +12,19 @@
  *	ingest_stream_free(s);
  *
  * Every layer counts what it produced against max_inflated and, past
- * 1 MiB, against max_ratio times what it consumed, so neither a flat nor a
- * nested bomb gets far.  The first error sticks: peek records it and every
+ * 1 MiB, against max_ratio times the compressed bytes consumed at the
+ * bottom of its chain (the attachment's gzip, or the zip entry): a nested
+ * bomb passes each layer's own ratio but not the product of them.  A
+ * budget shared by all payloads of one message (ingest_stream_budget)
+ * bounds what every stream together hands to readers by max_inflated too,
+ * so a zip of 64 entries, or entries sharing one compressed body, cannot
+ * multiply the work.  The first error sticks: peek records it and every
  * later read reports it, which lets the walker hand out a payload whose
  * corruption the reader then learns about.
+ *
+ * Zip entries are read only when stored or deflated: deflate cannot expand
+ * more than about 1032:1, while bzip2, xz or zstd can reach millions to
+ * one, and no reporter uses them.
  */
 #include <string.h>
 #include <zip.h>
@@ -32,6 +41,7 @@ enum layer_kind { LAYER_MEM, LAYER_ZIP, LAYER_GZIP };
 struct layer {
 	enum layer_kind kind;
 	struct layer *below;
+	struct layer *base;	/* lowest decompressing layer of the chain */
 	guint64 in, out;	/* bytes consumed (compressed) and produced */
 	guchar peek[PEEK_MAX];	/* produced but not yet consumed */
 	gsize npeek;
@@ -51,17 +61,25 @@ struct layer {
 struct ingest_stream {
 	struct layer *top;
 	struct ingest_limits lim;
+	guint64 *used;		/* the message's budget, or NULL */
 	GError *error;		/* sticky */
 };
 
 static gssize layer_read(struct layer *, guchar *, gsize,
     const struct ingest_limits *, GError **);
 
+/* Compressed bytes the layer consumed: input buffered but not yet
+ * inflated does not count. */
+static guint64
+consumed(const struct layer *l)
+{
+	return l->kind == LAYER_GZIP ? l->in - l->z.avail_in : l->in;
+}
+
 static gboolean
 check_limits(struct layer *l, const struct ingest_limits *lim, GError **err)
 {
-	/* Input buffered but not yet inflated does not count as consumed. */
-	guint64 in = l->kind == LAYER_GZIP ? l->in - l->z.avail_in : l->in;
+	guint64 in = consumed(l->base != NULL ? l->base : l);
 
 	if (l->out > lim->max_inflated) {
 		g_set_error(err, INGEST_ERROR, INGEST_ERROR_LIMIT,
@@ -243,9 +261,24 @@ ingest_stream_mem(GBytes *bytes, const struct ingest_limits *lim)
 	return stream_new(l, lim);
 }
 
+static const char *
+zip_method_name(zip_uint16_t m, char *buf, gsize len)
+{
+	switch (m) {
+	case ZIP_CM_DEFLATE64: return "deflate64 (9)";
+	case ZIP_CM_BZIP2: return "bzip2 (12)";
+	case ZIP_CM_LZMA: return "lzma (14)";
+	case 93: return "zstd (93)";
+	case ZIP_CM_XZ: return "xz (95)";
+	default:
+		g_snprintf(buf, len, "%u", m);
+		return buf;
+	}
+}
+
 /* archive is a zip_t *; the stream must be freed before it is closed.  An
- * entry that cannot be opened (encrypted, unknown method) becomes a stream
- * whose first read fails. */
+ * entry that cannot be opened (encrypted, unknown or refused method)
+ * becomes a stream whose first read fails. */
 struct ingest_stream *
 ingest_stream_zip(void *archive, guint64 index, guint64 comp_size,
     const char *name, const struct ingest_limits *lim)
@@ -253,11 +286,24 @@ ingest_stream_zip(void *archive, guint64 index, guint64 comp_size,
 	struct layer *l = g_new0(struct layer, 1);
 	struct ingest_stream *s;
 	zip_t *za = archive;
+	zip_stat_t st;
+	char num[16];
 
 	l->kind = LAYER_ZIP;
+	l->base = l;
 	l->name = g_strdup(name);
 	l->in = comp_size;
 	s = stream_new(l, lim);
+	zip_stat_init(&st);
+	if (zip_stat_index(za, index, 0, &st) == 0 &&
+	    (st.valid & ZIP_STAT_COMP_METHOD) != 0 &&
+	    st.comp_method != ZIP_CM_STORE && st.comp_method != ZIP_CM_DEFLATE) {
+		g_set_error(&s->error, INGEST_ERROR, INGEST_ERROR_FORMAT,
+		    "zip entry \"%s\": compression method %s refused (only "
+		    "stored and deflate are read)", name,
+		    zip_method_name(st.comp_method, num, sizeof num));
+		return s;
+	}
 	l->zf = zip_fopen_index(za, index, 0);
 	if (l->zf == NULL)
 		g_set_error(&s->error, INGEST_ERROR, INGEST_ERROR_FORMAT,
@@ -276,6 +322,9 @@ ingest_stream_push_gzip(struct ingest_stream *s)
 	l = g_new0(struct layer, 1);
 	l->kind = LAYER_GZIP;
 	l->below = s->top;
+	/* Over a buffer the gzip is the chain's bottom; over a zip entry or
+	 * another gzip, the ratio counts from where they start. */
+	l->base = l->below->kind == LAYER_MEM ? l : l->below->base;
 	l->zin = g_malloc(GZ_IN_BUF);
 	s->top = l;
 	/* 15 + 32: any window size, gzip or zlib header detected. */
@@ -312,6 +361,14 @@ ingest_stream_peek(struct ingest_stream *s, guchar *buf, gsize len)
 	return (gssize)l->npeek;
 }
 
+/* Share *used, the bytes read from every stream of one message so far,
+ * with this stream: reading past max_inflated in all is an error. */
+void
+ingest_stream_budget(struct ingest_stream *s, guint64 *used)
+{
+	s->used = used;
+}
+
 gssize
 ingest_stream_read(struct ingest_stream *s, char *buf, gsize len,
     GError **err)
@@ -323,7 +380,13 @@ ingest_stream_read(struct ingest_stream *s, char *buf, gsize len,
 	if (s->error == NULL) {
 		n = layer_read(s->top, (guchar *)buf, MIN(len, G_MAXSSIZE),
 		    &s->lim, &s->error);
-		if (n >= 0)
+		if (n > 0 && s->used != NULL &&
+		    (*s->used += (guint64)n) > s->lim.max_inflated)
+			g_set_error(&s->error, INGEST_ERROR, INGEST_ERROR_LIMIT,
+			    "the message's reports inflate to more than %"
+			    G_GSIZE_FORMAT " bytes in all (max_inflated)",
+			    s->lim.max_inflated);
+		else if (n >= 0)
 			return n;
 	}
 	if (err != NULL)

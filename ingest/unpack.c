@@ -13,6 +13,12 @@
  * inflated into memory, bounded by max_inflated.  Zip entry names are only
  * labels (member), never paths; a zip inside a zip gives "outer!inner".
  * Gzip and zip layers together are bounded by max_depth.
+ *
+ * max_zip_entries counts the entries of every zip in the message together,
+ * so zips nested in zips (42.zip) cannot multiply them; and the count a zip
+ * claims is checked before libzip reads its central directory, which costs
+ * libzip a few hundred bytes per entry: a 64 MiB zip of empty entries would
+ * otherwise take half a gigabyte before any limit is looked at.
  */
 #include <string.h>
 #include <zip.h>
@@ -120,6 +126,7 @@ unpack_entry(struct chain *c, zip_t *za, zip_uint64_t i, gsize zip_len,
 	const char *name = zip_get_name(za, i, ZIP_FL_ENC_GUESS);
 	guint64 comp = 0;
 	char *label, *valid;
+	struct ingest_stream *s;
 	GString *chain;
 	zip_stat_t st;
 	int r;
@@ -137,11 +144,73 @@ unpack_entry(struct chain *c, zip_t *za, zip_uint64_t i, gsize zip_len,
 	    g_strdup(valid);
 	g_free(valid);
 	chain = g_string_new(container);
-	r = unpack_stream(c, ingest_stream_zip(za, i, comp, label,
-	    &c->w->lim), NULL, chain, label, depth, err);
+	s = ingest_stream_zip(za, i, comp, label, &c->w->lim);
+	ingest_stream_budget(s, &c->w->inflated);
+	r = unpack_stream(c, s, NULL, chain, label, depth, err);
 	g_string_free(chain, TRUE);
 	g_free(label);
 	return r;
+}
+
+static guint64
+le(const guchar *p, int n)
+{
+	guint64 v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/*
+ * The largest entry count that an end of central directory record in the
+ * zip's tail claims (zip64 included), 0 when there is none.  libzip looks
+ * for the record in the same last 64 kB and may settle on any candidate
+ * that passes its first checks (one disk, the directory before the
+ * record), so every such candidate counts; bytes that merely look like a
+ * record inside compressed data fail those checks.
+ */
+static guint64
+zip_claimed_entries(const guchar *p, gsize n)
+{
+	gsize i, lo = n > 65557 + 20 ? n - 65557 - 20 : 0;
+	guint64 max = 0, off, total;
+
+	for (i = n >= 22 ? n - 22 + 1 : 0; i-- > lo;) {
+		if (p[i] != 'P' || memcmp(p + i, "PK\005\006", 4) != 0)
+			continue;
+		/* A zip64 locator just before: the record it points at. */
+		if (i >= 20 && memcmp(p + i - 20, "PK\006\007", 4) == 0) {
+			off = le(p + i - 20 + 8, 8);
+			if (off < i && i - off >= 56 &&
+			    memcmp(p + off, "PK\006\006", 4) == 0 &&
+			    le(p + off + 24, 8) == le(p + off + 32, 8) &&
+			    le(p + off + 48, 8) <= off &&
+			    le(p + off + 40, 8) <= off - le(p + off + 48, 8))
+				max = MAX(max, le(p + off + 32, 8));
+			continue;
+		}
+		total = le(p + i + 10, 2);
+		if (le(p + i + 8, 2) == total &&
+		    le(p + i + 16, 4) + le(p + i + 12, 4) <= i)
+			max = MAX(max, total);
+	}
+	return max;
+}
+
+static int
+zip_entries_error(struct chain *c, guint64 n, GError **err)
+{
+	if (c->w->zip_entries > 0)
+		g_set_error(err, INGEST_ERROR, INGEST_ERROR_LIMIT,
+		    "zips in the message have %" G_GUINT64_FORMAT " entries "
+		    "together, more than %u (max_zip_entries)",
+		    n + c->w->zip_entries, c->w->lim.max_zip_entries);
+	else
+		g_set_error(err, INGEST_ERROR, INGEST_ERROR_LIMIT,
+		    "zip has %" G_GUINT64_FORMAT " entries, more than %u "
+		    "(max_zip_entries)", n, c->w->lim.max_zip_entries);
+	return -1;
 }
 
 static int
@@ -154,8 +223,12 @@ unpack_zip(struct chain *c, GBytes *zip, const char *container,
 	zip_t *za = NULL;
 	zip_error_t ze;
 	zip_int64_t n, i;
+	guint64 claimed;
 	int r = 0;
 
+	claimed = zip_claimed_entries(data, len);
+	if (claimed > c->w->lim.max_zip_entries - c->w->zip_entries)
+		return zip_entries_error(c, claimed, err);
 	zip_error_init(&ze);
 	src = zip_source_buffer_create(data, len, 0, &ze);
 	if (src != NULL && (za = zip_open_from_source(src, ZIP_RDONLY,
@@ -169,12 +242,12 @@ unpack_zip(struct chain *c, GBytes *zip, const char *container,
 	}
 	zip_error_fini(&ze);
 	n = zip_get_num_entries(za, 0);
-	if (n > (zip_int64_t)c->w->lim.max_zip_entries) {
-		g_set_error(err, INGEST_ERROR, INGEST_ERROR_LIMIT,
-		    "zip has %" G_GINT64_FORMAT " entries, more than %u "
-		    "(max_zip_entries)", (gint64)n, c->w->lim.max_zip_entries);
-		r = -1;
-	}
+	if (n < 0)
+		n = 0;
+	if ((guint64)n > c->w->lim.max_zip_entries - c->w->zip_entries)
+		r = zip_entries_error(c, (guint64)n, err);
+	else
+		c->w->zip_entries += (guint)n;
 	for (i = 0; r == 0 && i < n; i++)
 		r = unpack_entry(c, za, (zip_uint64_t)i, len, container,
 		    outer, depth, err);
@@ -189,14 +262,16 @@ ingest_unpack(struct ingest_walker *w, GBytes *raw, const char *part_name,
 	struct chain c = { w, raw, part_name, content_type };
 	gsize n;
 	const guchar *p = g_bytes_get_data(raw, &n);
+	struct ingest_stream *s;
 	GString *container;
 	int r;
 
 	if (!ingest_sniff_payload(p, n))
 		return 0;
 	container = g_string_new(NULL);
-	r = unpack_stream(&c, ingest_stream_mem(raw, &w->lim), raw,
-	    container, NULL, 0, err);
+	s = ingest_stream_mem(raw, &w->lim);
+	ingest_stream_budget(s, &w->inflated);
+	r = unpack_stream(&c, s, raw, container, NULL, 0, err);
 	g_string_free(container, TRUE);
 	return r;
 }

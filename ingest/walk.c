@@ -15,7 +15,14 @@
  * decoded size of a part.  GMime builds the whole tree before we see it and
  * spends about 1 KiB per entity, so a message made of millions of empty
  * parts is refused before parsing: more lines starting with "--" than four
- * times max_parts cannot be a message we want.
+ * times max_parts cannot be a message we want.  Headers cost GMime even
+ * more, up to 30 times their size (an object and copies per field, a
+ * folded field reassembled line by line), so max_header bounds them, also
+ * before parsing, by an estimate that can only err upwards.
+ *
+ * The Message-ID kept is valid UTF-8 and at most 998 bytes, the longest
+ * line RFC 5322 allows: anything longer is not an identifier anyone will
+ * look up.
  */
 #include <string.h>
 #include <gmime/gmime.h>
@@ -23,6 +30,7 @@
 #include "internal.h"
 
 #define DECODE_CHUNK	65536
+#define MAX_MESSAGE_ID	998
 
 static int walk_object(struct ingest_walker *, GMimeObject *, guint,
     GError **);
@@ -58,6 +66,73 @@ dash_lines(const guchar *p, gsize n)
 		q++;
 	}
 	return count;
+}
+
+/* Does the line name a message/ type?  Then the block after its header
+ * block is the header of an embedded message. */
+static gboolean
+names_message(const guchar *s, gsize n)
+{
+	gsize i;
+
+	for (i = 0; i + 8 <= n; i++)
+		if ((s[i] | 0x20) == 'm' &&
+		    g_ascii_strncasecmp((const char *)s + i, "message/", 8) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/*
+ * The bytes GMime would parse as headers, without parsing: the message's
+ * own header block, the block after every line starting with "--" (a
+ * boundary, or maybe not), and the block after a header block that names a
+ * message/ type (an embedded message), each up to its empty line.  Body
+ * lines that follow a "--" line count too: real messages stay far below
+ * the limit all the same.
+ */
+static guint64
+header_bytes(const guchar *p, gsize n)
+{
+	const guchar *end = p + n, *q = p, *nl;
+	gboolean in_header = TRUE, embedded = FALSE;
+	guint64 count = 0;
+	gsize len;
+
+	while (q < end) {
+		nl = memchr(q, '\n', (gsize)(end - q));
+		len = nl != NULL ? (gsize)(nl - q) + 1 : (gsize)(end - q);
+		if (in_header) {
+			if (len == 1 || (len == 2 && q[0] == '\r')) {
+				in_header = embedded;
+				embedded = FALSE;
+			} else {
+				count += len;
+				if (!embedded && names_message(q, len))
+					embedded = TRUE;
+			}
+		} else if (len >= 2 && q[0] == '-' && q[1] == '-') {
+			in_header = TRUE;
+			embedded = FALSE;
+		}
+		q += len;
+	}
+	return count;
+}
+
+/* The Message-ID as kept: valid UTF-8, cut at a character boundary. */
+static char *
+message_id_text(const char *id)
+{
+	char *v = g_utf8_make_valid(id, -1);
+	gsize n = strlen(v);
+
+	if (n > MAX_MESSAGE_ID) {
+		n = MAX_MESSAGE_ID;
+		while (n > 0 && ((guchar)v[n] & 0xc0) == 0x80)
+			n--;
+		v[n] = '\0';
+	}
+	return v;
 }
 
 static int
@@ -209,6 +284,13 @@ walk_bytes(struct ingest_walker *w, GBytes *bytes, guint depth,
 
 	if (dash_lines(p, n) > (guint64)w->lim.max_parts * 4)
 		return parts_error(w, err);
+	w->header_bytes += header_bytes(p, n);
+	if (w->header_bytes > w->lim.max_header) {
+		g_set_error(err, INGEST_ERROR, INGEST_ERROR_LIMIT,
+		    "MIME headers larger than %" G_GSIZE_FORMAT " bytes "
+		    "(max_header)", w->lim.max_header);
+		return -1;
+	}
 	if (n > G_MAXUINT) {
 		g_set_error(err, INGEST_ERROR, INGEST_ERROR_LIMIT,
 		    "message larger than %u bytes", G_MAXUINT);
@@ -236,8 +318,8 @@ walk_bytes(struct ingest_walker *w, GBytes *bytes, guint depth,
 		if (message_id != NULL &&
 		    g_mime_message_get_message_id(m) != NULL) {
 			g_free(*message_id);
-			*message_id = g_utf8_make_valid(
-			    g_mime_message_get_message_id(m), -1);
+			*message_id = message_id_text(
+			    g_mime_message_get_message_id(m));
 		}
 		body = g_mime_message_get_mime_part(m);
 		if (body != NULL)

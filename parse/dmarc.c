@@ -40,6 +40,13 @@
 					 * reporters put it first; bounds memory */
 #define MAX_ITEMS	1000		/* dkim, spf, reason, error per parent */
 #define MAX_FIXUPS	1000		/* per report and per record */
+#define MAX_HELD	(1024 * 1024)	/* bytes held by the report header, and
+					 * by one record: values, fixups, items */
+#define MAX_PENDING_BYTES (80 * 1024 * 1024)	/* the same, all pending
+					 * records together */
+#define ITEM_COST	32		/* allocation overhead of a value */
+#define RECORD_COST	320		/* ... and of a record, its arrays:
+					 * 100,000 plain records fit */
 #define MAX_EPOCH	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
 
 /* No NOENT (no substitution), no DTDLOAD/DTDATTR/DTDVALID, no HUGE.
@@ -260,6 +267,7 @@ struct parser {
 	struct dmarc_dkim *dkim;
 	struct dmarc_spf *spf;
 	gboolean rec_ip, rec_count;
+	gsize rec_bytes, rep_bytes, pending_bytes;	/* see charge() */
 
 	gboolean meta_seen, meta_done, policy_seen, policy_done, date_seen;
 	gboolean have_begin, have_end, have_pct, begun;
@@ -305,13 +313,36 @@ line_no(struct parser *p)
 	return p->reader ? xmlTextReaderGetParserLineNumber(p->reader) : 0;
 }
 
-static void add_fixup(GPtrArray *, const char *, ...) G_GNUC_PRINTF(2, 3);
+static void add_fixup(struct parser *, GPtrArray *, const char *, ...)
+    G_GNUC_PRINTF(3, 4);
+
+/* What the report header (metadata, policy, errors, fixups) or the
+ * current record holds grows by n bytes; past the bound, stop.  A value is
+ * at most MAX_LEAF, items and fixups are counted, but 1000 fixups of 64 kB
+ * each would still be 64 MB in one record. */
+static void
+charge(struct parser *p, gboolean record, gsize n)
+{
+	gsize *held = record ? &p->rec_bytes : &p->rep_bytes;
+
+	*held += n;
+	if (*held <= MAX_HELD)
+		return;
+	if (record)
+		fail(p, DMARC_ERROR_XML, "line %d: one record holds more than "
+		    "%d bytes of values and fixups", line_no(p), MAX_HELD);
+	else
+		fail(p, DMARC_ERROR_XML, "line %d: report_metadata, "
+		    "policy_published and their fixups hold more than %d bytes",
+		    line_no(p), MAX_HELD);
+}
 
 /* Bounded, because a hostile record could repeat an element forever. */
 static void
-add_fixup(GPtrArray *fx, const char *fmt, ...)
+add_fixup(struct parser *p, GPtrArray *fx, const char *fmt, ...)
 {
 	va_list ap;
+	char *f;
 
 	if (fx->len > MAX_FIXUPS)
 		return;
@@ -321,8 +352,10 @@ add_fixup(GPtrArray *fx, const char *fmt, ...)
 		return;
 	}
 	va_start(ap, fmt);
-	g_ptr_array_add(fx, g_strdup_vprintf(fmt, ap));
+	f = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
+	g_ptr_array_add(fx, f);
+	charge(p, fx != p->rep.fixups, strlen(f) + ITEM_COST);
 }
 
 /* Empty values are shown as "" so a fixup never reads "x:  -> y". */
@@ -330,6 +363,39 @@ static const char *
 shown(const char *v)
 {
 	return *v ? v : "\"\"";
+}
+
+/* libxml2's words for its own limits do not say what was refused; these
+ * do, after them. */
+static const struct {
+	const char *says, *means;
+} xml_limits[] = {
+	{ "Huge input lookup", "one XML token (attribute value, comment, "
+	    "name) longer than libxml2's limit of 10,000,000 bytes" },
+	{ "huge text node", "text longer than libxml2's limit of 10,000,000 "
+	    "bytes" },
+	{ "too long", "longer than libxml2's limit of 10,000,000 bytes" },
+	{ "entity reference loop", "entities that would expand too much, a "
+	    "billion laughs; mailsift never expands them" },
+	{ "amplification", "entities that would expand too much, a billion "
+	    "laughs; mailsift never expands them" },
+	{ "Excessive depth", "elements nested too deep" },
+};
+
+static char *
+xml_message(const char *m)
+{
+	char *s = g_strstrip(g_strdelimit(g_strdup(m), "\r\n", ' '));
+	char *t;
+	gsize i;
+
+	for (i = 0; i < G_N_ELEMENTS(xml_limits); i++)
+		if (strstr(s, xml_limits[i].says) != NULL) {
+			t = g_strdup_printf("%s (%s)", s, xml_limits[i].means);
+			g_free(s);
+			return t;
+		}
+	return s;
 }
 
 /* libxml2 reports here instead of stderr, both through the reader and
@@ -352,8 +418,7 @@ on_xml_error(void *arg, xmlErrorPtr e)
 		return;
 	g_free(p->xml_msg);
 	/* Some messages span lines ("...encoding !\nBytes: 0xFF"). */
-	p->xml_msg = g_strstrip(g_strdelimit(g_strdup(e->message ?
-	    e->message : "malformed XML"), "\r\n", ' '));
+	p->xml_msg = xml_message(e->message ? e->message : "malformed XML");
 	p->xml_line = e->line;
 	p->xml_level = e->level;
 }
@@ -492,9 +557,9 @@ begin(struct parser *p)
 
 	p->begun = TRUE;
 	if (!p->policy_seen)
-		add_fixup(p->rep.fixups, "policy_published: missing");
+		add_fixup(p, p->rep.fixups, "policy_published: missing");
 	else if (p->rep.policy.domain == NULL)
-		add_fixup(p->rep.fixups, "policy_published/domain: missing");
+		add_fixup(p, p->rep.fixups, "policy_published/domain: missing");
 	if (p->cb->on_begin != NULL && p->cb->on_begin(p->user, &p->rep) < 0) {
 		fail(p, DMARC_ERROR_ABORTED, "on_begin callback aborted");
 		return;
@@ -516,6 +581,7 @@ record_start(struct parser *p)
 {
 	if (p->rec == NULL)
 		p->rec = record_new();
+	p->rec_bytes = RECORD_COST;
 	p->rec_ip = p->rec_count = FALSE;
 	p->reason = NULL;
 	p->dkim = NULL;
@@ -528,9 +594,9 @@ record_end(struct parser *p)
 	struct dmarc_record *rec = p->rec;
 
 	if (!p->rec_ip)
-		add_fixup(rec->fixups, "source_ip: missing");
+		add_fixup(p, rec->fixups, "source_ip: missing");
 	if (!p->rec_count)
-		add_fixup(rec->fixups, "count: missing -> 0");
+		add_fixup(p, rec->fixups, "count: missing -> 0");
 	p->reason = NULL;
 	p->dkim = NULL;
 	p->spf = NULL;
@@ -542,6 +608,13 @@ record_end(struct parser *p)
 	if (p->pending->len >= MAX_PENDING) {
 		fail(p, DMARC_ERROR_XML, "more than %d records before "
 		    "report_metadata and policy_published", MAX_PENDING);
+		return;
+	}
+	p->pending_bytes += p->rec_bytes;
+	if (p->pending_bytes > MAX_PENDING_BYTES) {
+		fail(p, DMARC_ERROR_XML, "records before report_metadata and "
+		    "policy_published hold more than %d bytes",
+		    MAX_PENDING_BYTES);
 		return;
 	}
 	g_ptr_array_add(p->pending, rec);
@@ -564,13 +637,13 @@ meta_end(struct parser *p)
 		return;
 	}
 	if (!p->date_seen)
-		add_fixup(r->fixups, "date_range: missing -> 0 (begin and end "
+		add_fixup(p, r->fixups, "date_range: missing -> 0 (begin and end "
 		    "unknown)");
 	else {
 		if (!p->have_begin)
-			add_fixup(r->fixups, "date_range/begin: missing -> 0");
+			add_fixup(p, r->fixups, "date_range/begin: missing -> 0");
 		if (!p->have_end)
-			add_fixup(r->fixups, "date_range/end: missing -> 0");
+			add_fixup(p, r->fixups, "date_range/end: missing -> 0");
 	}
 	p->meta_done = TRUE;
 	maybe_begin(p);
@@ -608,8 +681,8 @@ in_words(const char *v, const char *const *w)
 /* Lower-case or translate an enumerated word when that is unambiguous;
  * anything else is kept as it came. */
 static char *
-norm_word(GPtrArray *fx, const char *path, char *v, const char *const *words,
-    const struct alias *alias)
+norm_word(struct parser *p, GPtrArray *fx, const char *path, char *v,
+    const char *const *words, const struct alias *alias)
 {
 	char *low;
 
@@ -617,14 +690,14 @@ norm_word(GPtrArray *fx, const char *path, char *v, const char *const *words,
 		return v;
 	low = g_ascii_strdown(v, -1);
 	if (in_words(low, words)) {
-		add_fixup(fx, "%s: %s -> %s (lower-cased)", path, v, low);
+		add_fixup(p, fx, "%s: %s -> %s (lower-cased)", path, v, low);
 		g_free(v);
 		return low;
 	}
 	g_free(low);
 	for (; alias != NULL && alias->from != NULL; alias++) {
 		if (g_ascii_strcasecmp(v, alias->from) == 0) {
-			add_fixup(fx, "%s: %s -> %s (%s)", path, v, alias->to,
+			add_fixup(p, fx, "%s: %s -> %s (%s)", path, v, alias->to,
 			    alias->rule);
 			g_free(v);
 			return g_strdup(alias->to);
@@ -635,13 +708,14 @@ norm_word(GPtrArray *fx, const char *path, char *v, const char *const *words,
 
 /* Keep the first value; a repeated element never overwrites silently. */
 static void
-set_once(GPtrArray *fx, const char *path, char **slot, char *v)
+set_once(struct parser *p, GPtrArray *fx, const char *path, char **slot,
+    char *v)
 {
 	if (*slot == NULL) {
 		*slot = v;
 		return;
 	}
-	add_fixup(fx, "%s: duplicate value %s ignored (kept %s)", path,
+	add_fixup(p, fx, "%s: duplicate value %s ignored (kept %s)", path,
 	    shown(v), shown(*slot));
 	g_free(v);
 }
@@ -686,7 +760,7 @@ set_epoch(struct parser *p, const char *path, int64_t *slot, gboolean *have,
 	int64_t t;
 
 	if (*have) {
-		add_fixup(fx, "%s: duplicate value %s ignored", path, shown(v));
+		add_fixup(p, fx, "%s: duplicate value %s ignored", path, shown(v));
 		g_free(v);
 		return;
 	}
@@ -694,7 +768,7 @@ set_epoch(struct parser *p, const char *path, int64_t *slot, gboolean *have,
 	if (parse_number(v, MAX_EPOCH, &t, &exact, &whole)) {
 		*slot = t;
 		if (!exact)
-			add_fixup(fx, "%s: %s -> %" G_GINT64_FORMAT " (%s)", path,
+			add_fixup(p, fx, "%s: %s -> %" G_GINT64_FORMAT " (%s)", path,
 			    v, t, whole ? "decimal number" :
 			    "fraction of a second dropped");
 		g_free(v);
@@ -707,10 +781,10 @@ set_epoch(struct parser *p, const char *path, int64_t *slot, gboolean *have,
 	if (dt != NULL && g_date_time_to_unix(dt) >= 0 &&
 	    g_date_time_to_unix(dt) <= MAX_EPOCH) {
 		*slot = g_date_time_to_unix(dt);
-		add_fixup(fx, "%s: %s -> %" G_GINT64_FORMAT " (ISO 8601 date)",
+		add_fixup(p, fx, "%s: %s -> %" G_GINT64_FORMAT " (ISO 8601 date)",
 		    path, v, *slot);
 	} else
-		add_fixup(fx, "%s: %s -> 0 (not a timestamp)", path, shown(v));
+		add_fixup(p, fx, "%s: %s -> 0 (not a timestamp)", path, shown(v));
 	if (dt != NULL)
 		g_date_time_unref(dt);
 	g_free(v);
@@ -724,17 +798,17 @@ set_pct(struct parser *p, char *v)
 	int64_t n;
 
 	if (p->have_pct) {
-		add_fixup(fx, "policy_published/pct: duplicate value %s ignored",
+		add_fixup(p, fx, "policy_published/pct: duplicate value %s ignored",
 		    shown(v));
 	} else if (parse_number(v, 100, &n, &exact, &whole) && whole) {
 		p->have_pct = TRUE;
 		p->rep.policy.pct = (int)n;
 		if (!exact)
-			add_fixup(fx, "policy_published/pct: %s -> %d "
+			add_fixup(p, fx, "policy_published/pct: %s -> %d "
 			    "(decimal number)", v, (int)n);
 	} else {
 		p->have_pct = TRUE;
-		add_fixup(fx, "policy_published/pct: %s -> absent "
+		add_fixup(p, fx, "policy_published/pct: %s -> absent "
 		    "(not a percentage)", shown(v));
 	}
 	g_free(v);
@@ -748,15 +822,15 @@ set_count(struct parser *p, char *v)
 	int64_t n;
 
 	if (p->rec_count) {
-		add_fixup(rec->fixups, "count: duplicate value %s ignored",
+		add_fixup(p, rec->fixups, "count: duplicate value %s ignored",
 		    shown(v));
 	} else if (parse_number(v, INT64_MAX, &n, &exact, &whole) && whole) {
 		rec->count = n;
 		if (!exact)
-			add_fixup(rec->fixups, "count: %s -> %" G_GINT64_FORMAT
+			add_fixup(p, rec->fixups, "count: %s -> %" G_GINT64_FORMAT
 			    " (decimal number)", v, n);
 	} else
-		add_fixup(rec->fixups, "count: %s -> 0 (not a count)", shown(v));
+		add_fixup(p, rec->fixups, "count: %s -> 0 (not a count)", shown(v));
 	p->rec_count = TRUE;
 	g_free(v);
 }
@@ -775,7 +849,7 @@ set_ip(struct parser *p, char *v)
 	int ok;
 
 	if (p->rec_ip) {
-		add_fixup(rec->fixups, "source_ip: duplicate value %s ignored",
+		add_fixup(p, rec->fixups, "source_ip: duplicate value %s ignored",
 		    shown(v));
 		g_free(v);
 		return;
@@ -790,12 +864,12 @@ set_ip(struct parser *p, char *v)
 		ok = inet_pton(AF_INET, s, addr) == 1 &&
 		    inet_ntop(AF_INET, addr, buf, sizeof(buf)) != NULL;
 	if (!ok)
-		add_fixup(rec->fixups, "source_ip: %s -> NULL (%s)", shown(v),
+		add_fixup(p, rec->fixups, "source_ip: %s -> NULL (%s)", shown(v),
 		    *v ? "not an IP address" : "empty");
 	else {
 		rec->source_ip = g_strdup(buf);
 		if (strcmp(buf, v) != 0)
-			add_fixup(rec->fixups, "source_ip: %s -> %s "
+			add_fixup(p, rec->fixups, "source_ip: %s -> %s "
 			    "(canonical form)", v, buf);
 	}
 	g_free(unbracketed);
@@ -862,6 +936,8 @@ finish_leaf(struct parser *p)
 
 	p->leaf = F_NONE;
 	v = take_text(p);
+	charge(p, fi->owner != O_REPORT && fi->owner != O_POLICY,
+	    strlen(v) + ITEM_COST);
 	switch (f) {
 	case F_BEGIN:
 		set_epoch(p, "date_range/begin", &p->rep.date_begin,
@@ -884,7 +960,7 @@ finish_leaf(struct parser *p)
 			g_ptr_array_add(p->rep.errors, v);
 		else {
 			if (!p->noted_errors)
-				add_fixup(p->rep.fixups, "report_metadata/error: "
+				add_fixup(p, p->rep.fixups, "report_metadata/error: "
 				    "more than %d, rest dropped", MAX_ITEMS);
 			p->noted_errors = TRUE;
 			g_free(v);
@@ -910,8 +986,8 @@ finish_leaf(struct parser *p)
 	if (*slot != NULL || (fi->words != NULL && !in_words(v, fi->words)))
 		field_path(p, f, path, sizeof(path));
 	if (fi->words != NULL)
-		v = norm_word(fx, path, v, fi->words, fi->alias);
-	set_once(fx, path, slot, v);
+		v = norm_word(p, fx, path, v, fi->words, fi->alias);
+	set_once(p, fx, path, slot, v);
 }
 
 /* ---- <extension>: copied as raw XML while streaming, so its size is
@@ -1011,12 +1087,12 @@ outside_start(struct parser *p, xmlNodePtr node, int depth)
 		if (!p->feedback_seen) {
 			p->feedback_seen = TRUE;
 			if (depth > 0)
-				add_fixup(p->rep.fixups, "root: <%s> wrapper "
+				add_fixup(p, p->rep.fixups, "root: <%s> wrapper "
 				    "ignored", p->root);
 			return C_FEEDBACK;
 		}
 		if (!p->noted_feedback)
-			add_fixup(p->rep.fixups, "feedback: another <feedback> "
+			add_fixup(p, p->rep.fixups, "feedback: another <feedback> "
 			    "in the document ignored");
 		p->noted_feedback = TRUE;
 		return C_IGNORE;
@@ -1077,7 +1153,7 @@ child_start(struct parser *p, enum ctx parent, xmlNodePtr node, int depth,
 		return C_RECORD;
 	case C_IDENT:
 		if (strcmp(local, "identities") == 0)
-			add_fixup(p->rec->fixups, "identities: read as "
+			add_fixup(p, p->rec->fixups, "identities: read as "
 			    "<identifiers>");
 		return C_IDENT;
 	case C_REASON:
@@ -1090,6 +1166,7 @@ child_start(struct parser *p, enum ctx parent, xmlNodePtr node, int depth,
 			    "in one record", line_no(p), MAX_ITEMS, local);
 			return C_IGNORE;
 		}
+		charge(p, TRUE, ITEM_COST);
 		if (r->ctx == C_REASON)
 			g_ptr_array_add(arr, p->reason =
 			    g_new0(struct dmarc_reason, 1));
@@ -1103,7 +1180,7 @@ child_start(struct parser *p, enum ctx parent, xmlNodePtr node, int depth,
 		return r->ctx;
 	}
 duplicate:
-	add_fixup(p->rep.fixups, "%s: duplicate element ignored", local);
+	add_fixup(p, p->rep.fixups, "%s: duplicate element ignored", local);
 	return C_IGNORE;
 }
 
@@ -1173,7 +1250,7 @@ on_entity(struct parser *p, int depth, const char *name)
 		g_string_append_printf(p->rep.extensions, "&%s;", name);
 		ext_check(p);
 	} else if (p->feedback_seen && !p->feedback_done && !p->noted_entity) {
-		add_fixup(p->rep.fixups, "entities: reference &%s; and any "
+		add_fixup(p, p->rep.fixups, "entities: reference &%s; and any "
 		    "other DTD entity left unexpanded", name);
 		p->noted_entity = TRUE;
 	}
@@ -1213,7 +1290,7 @@ on_end(struct parser *p, xmlNodePtr node, int depth, gboolean empty)
 		break;
 	case C_REASON:
 		if (p->reason->type == NULL && p->reason->comment == NULL)
-			add_fixup(p->rec->fixups, "policy_evaluated/reason[%u]: "
+			add_fixup(p, p->rec->fixups, "policy_evaluated/reason[%u]: "
 			    "empty", p->rec->reasons->len);
 		p->reason = NULL;
 		break;
@@ -1396,7 +1473,7 @@ run(struct parser *p)
 			    p->xml_msg ? p->xml_msg : "malformed XML");
 			return -1;
 		}
-		add_fixup(p->rep.fixups, "document: malformed content after "
+		add_fixup(p, p->rep.fixups, "document: malformed content after "
 		    "</feedback> ignored (line %d: %s)", p->xml_line,
 		    p->xml_msg ? p->xml_msg : "malformed XML");
 	}

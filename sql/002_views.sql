@@ -97,13 +97,18 @@ COMMENT ON COLUMN dmarc_record_v.envelope_from IS 'RFC5321.MailFrom domain, when
 COMMENT ON COLUMN dmarc_record_v.envelope_to IS 'RFC5321.RcptTo domain, when reported.';
 COMMENT ON COLUMN dmarc_record_v.fixups IS 'Normalisations the parser applied to this record, "field: raw -> normalized (rule)".';
 
+-- The lists of a record are arrays in dmarc_record (001_core.sql); these
+-- views give each element a row, as the tables they replace did.  A filter
+-- on report_pk reaches the scan of dmarc_record.
 CREATE VIEW dmarc_dkim_v AS
-SELECT d.report_id AS report_pk, d.rec_no, d.idx, d.domain, d.selector,
-    d.result, d.human_result
-FROM dmarc_record_dkim d;
+SELECT c.report_id AS report_pk, c.rec_no, d.idx::int AS idx, d.domain,
+    d.selector, d.result, d.human_result
+FROM dmarc_record c
+CROSS JOIN LATERAL unnest(c.dkim) WITH ORDINALITY
+    AS d(domain, selector, result, human_result, idx);
 
 COMMENT ON VIEW dmarc_dkim_v IS
-'DKIM signatures checked for a record (auth_results/dkim), unaligned raw results.';
+'DKIM signatures checked for a record (auth_results/dkim), unaligned raw results: one row per result, in the order of the report. Stored as the array dmarc_record.dkim of dmarc_dkim_result values.';
 COMMENT ON COLUMN dmarc_dkim_v.report_pk IS 'The report (dmarc_report_v.report_pk).';
 COMMENT ON COLUMN dmarc_dkim_v.rec_no IS 'The record (dmarc_record_v.rec_no).';
 COMMENT ON COLUMN dmarc_dkim_v.idx IS 'Position within the record, from 1.';
@@ -113,12 +118,14 @@ COMMENT ON COLUMN dmarc_dkim_v.result IS 'none, pass, fail, policy, neutral, tem
 COMMENT ON COLUMN dmarc_dkim_v.human_result IS 'Free text from the reporter.';
 
 CREATE VIEW dmarc_spf_v AS
-SELECT s.report_id AS report_pk, s.rec_no, s.idx, s.domain, s.scope,
-    s.result, s.human_result
-FROM dmarc_record_spf s;
+SELECT c.report_id AS report_pk, c.rec_no, s.idx::int AS idx, s.domain,
+    s.scope, s.result, s.human_result
+FROM dmarc_record c
+CROSS JOIN LATERAL unnest(c.spf) WITH ORDINALITY
+    AS s(domain, scope, result, human_result, idx);
 
 COMMENT ON VIEW dmarc_spf_v IS
-'SPF checks for a record (auth_results/spf), unaligned raw results.';
+'SPF checks for a record (auth_results/spf), unaligned raw results: one row per result, in the order of the report. Stored as the array dmarc_record.spf of dmarc_spf_result values.';
 COMMENT ON COLUMN dmarc_spf_v.report_pk IS 'The report (dmarc_report_v.report_pk).';
 COMMENT ON COLUMN dmarc_spf_v.rec_no IS 'The record (dmarc_record_v.rec_no).';
 COMMENT ON COLUMN dmarc_spf_v.idx IS 'Position within the record, from 1.';
@@ -128,11 +135,14 @@ COMMENT ON COLUMN dmarc_spf_v.result IS 'none, neutral, pass, fail, softfail, te
 COMMENT ON COLUMN dmarc_spf_v.human_result IS 'Free text from the reporter.';
 
 CREATE VIEW dmarc_reason_v AS
-SELECT e.report_id AS report_pk, e.rec_no, e.idx, e.type, e.comment
-FROM dmarc_record_reason e;
+SELECT c.report_id AS report_pk, c.rec_no, e.idx::int AS idx, e.type,
+    e.comment
+FROM dmarc_record c
+CROSS JOIN LATERAL unnest(c.reasons) WITH ORDINALITY
+    AS e(type, comment, idx);
 
 COMMENT ON VIEW dmarc_reason_v IS
-'Policy override reasons of a record (policy_evaluated/reason).';
+'Policy override reasons of a record (policy_evaluated/reason): one row per reason, in the order of the report. Stored as the array dmarc_record.reasons of dmarc_override_reason values.';
 COMMENT ON COLUMN dmarc_reason_v.report_pk IS 'The report (dmarc_report_v.report_pk).';
 COMMENT ON COLUMN dmarc_reason_v.rec_no IS 'The record (dmarc_record_v.rec_no).';
 COMMENT ON COLUMN dmarc_reason_v.idx IS 'Position within the record, from 1.';

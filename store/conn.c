@@ -200,10 +200,8 @@ store_open(const char *conninfo, GError **err)
 
 	q_init(st);
 	st->prepared = g_hash_table_new(g_str_hash, g_str_equal);
-	rowbuf_init(&st->rec, 10);
-	rowbuf_init(&st->reason, 4);
-	rowbuf_init(&st->dkim, 6);
-	rowbuf_init(&st->spf, 6);
+	rowbuf_init(&st->rec, REC_COLS);
+	st->lit = g_string_sized_new(256);
 	return st;
 }
 
@@ -246,8 +244,6 @@ store_close(struct store *st)
 	q_free(st);
 	g_hash_table_destroy(st->prepared);
 	rowbuf_free(&st->rec);
-	rowbuf_free(&st->reason);
-	rowbuf_free(&st->dkim);
-	rowbuf_free(&st->spf);
+	g_string_free(st->lit, TRUE);
 	g_free(st);
 }

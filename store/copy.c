@@ -1,14 +1,23 @@
 /* copy.c - send buffered rows of one table with COPY ... FROM STDIN.
  *
  *	store_copy_rows(st, "dmarc_record", "COPY dmarc_record (...) FROM STDIN",
- *	    &rb, report_pk, &err);
+ *	    &rb, report_pk, &err);	   sends the rows, does not wait
+ *	store_copy_wait(st, &err);	   the server's answer to the last one
  *
  * The bulk path for big reports: COPY is the cheapest way into PostgreSQL
- * per row, but costs two round trips (the server must answer the COPY
- * before data may follow), so small reports go by INSERT ... unnest in the
- * pipeline instead (report.c).  Rows are encoded into 256 KiB pieces as
+ * per row, but cannot be pipelined and costs a round trip of its own (the
+ * server must answer the COPY before data may follow), so small reports go
+ * by INSERT ... unnest in the pipeline instead (report.c).  Rows are encoded into 256 KiB pieces as
  * they are sent, so the COPY text never exists whole.  The report's key
  * leads every row.
+ *
+ * store_copy_rows returns once the rows and the end of the COPY are sent:
+ * the server stores them (and checks their foreign keys, which it does at
+ * the end of the statement) while the caller reads the next chunk of the
+ * report, so on two cores parsing and storing overlap instead of taking
+ * turns.  The answer, and any error in the rows, is read by
+ * store_copy_wait, which the next use of the connection calls first
+ * (pipe.c), so a refused chunk shows at the next call of the report.
  */
 #include <inttypes.h>
 
@@ -16,22 +25,43 @@
 
 #define COPY_PIECE (256 * 1024)
 
-static int
-copy_finish(struct store *st, const char *what, GError **err)
+/* Read the results of the COPY sent last; 0, or -1 with its error.  With
+ * err NULL (undoing anyway) the error only leaves its mark on st->broken. */
+int
+store_copy_wait(struct store *st, GError **err)
 {
 	PGresult *res;
 	int failed = 0;
 
+	if (!st->copy_busy)
+		return 0;
+	st->copy_busy = FALSE;
+	if (st->broken) {
+		store_set_error(err, STORE_ERROR_TRANSIENT,
+		    "database connection lost; roll back and retry");
+		return -1;
+	}
 	while ((res = PQgetResult(st->conn)) != NULL) {
 		if (PQresultStatus(res) != PGRES_COMMAND_OK && !failed) {
-			store_set_result_error(st, res, what, err);
+			store_set_result_error(st, res, st->copy_what, err);
 			failed = 1;
 		}
 		PQclear(res);
-		if (PQstatus(st->conn) == CONNECTION_BAD)
+		if (PQstatus(st->conn) == CONNECTION_BAD) {
+			st->broken = TRUE;
+			failed = 1;
 			break;
+		}
 	}
 	return failed ? -1 : 0;
+}
+
+static int
+copy_lost(struct store *st, const char *what, GError **err)
+{
+	store_set_conn_error(st, what, err);
+	st->broken = TRUE;
+	return -1;
 }
 
 int
@@ -45,8 +75,9 @@ store_copy_rows(struct store *st, const char *what, const char *copy_sql,
 
 	if (rb->nvals == 0)
 		return 0;
-	/* COPY cannot run in a pipeline: finish whatever is queued first. */
-	if (q_sync(st, err) < 0)
+	/* COPY cannot run in a pipeline: finish whatever is queued first,
+	 * the previous COPY included. */
+	if (store_copy_wait(st, err) < 0 || q_sync(st, err) < 0)
 		return -1;
 	if (st->broken) {
 		store_set_error(err, STORE_ERROR_TRANSIENT,
@@ -68,16 +99,14 @@ store_copy_rows(struct store *st, const char *what, const char *copy_sql,
 		off = rowbuf_copy_text(rb, off, prefix, out, COPY_PIECE);
 		if (PQputCopyData(st->conn, out->str, out->len) != 1) {
 			g_string_free(out, TRUE);
-			store_set_conn_error(st, what, err);
-			st->broken = TRUE;
-			return -1;
+			return copy_lost(st, what, err);
 		}
 	}
 	g_string_free(out, TRUE);
-	if (PQputCopyEnd(st->conn, NULL) != 1) {
-		store_set_conn_error(st, what, err);
-		st->broken = TRUE;
-		return -1;
-	}
-	return copy_finish(st, what, err);
+	/* PQputCopyEnd flushes, in blocking mode: everything is out. */
+	if (PQputCopyEnd(st->conn, NULL) != 1)
+		return copy_lost(st, what, err);
+	st->copy_busy = TRUE;
+	st->copy_what = what;
+	return 0;
 }

@@ -33,6 +33,9 @@ enum q_effect {
 	EFF_PREPARE,		/* a named statement was prepared */
 };
 
+/* Values buffered per record: rec_no, 8 fields, 4 array literals. */
+#define REC_COLS 13
+
 /* A statement sent by name, prepared on first use per connection. */
 struct q_stmt {
 	const char *name;	/* NULL: unnamed, parsed every time */
@@ -66,7 +69,12 @@ struct store {
 	int64_t report_pk;
 	int rec_no;
 	int64_t messages;
-	struct rowbuf rec, reason, dkim, spf;
+	struct rowbuf rec;	/* records not sent yet, REC_COLS each */
+	GString *lit;		/* scratch for a record's array literals */
+
+	/* A COPY's rows and end are sent, its result not read yet (copy.c). */
+	gboolean copy_busy;
+	const char *copy_what;
 };
 
 /* conn.c */
@@ -103,10 +111,12 @@ gsize rowbuf_copy_text(const struct rowbuf *rb, gsize off, const char *prefix,
 GString **rowbuf_arrays(const struct rowbuf *rb);
 void pg_array_elem(GString *out, const char *s);
 char *pg_array_literal(const GPtrArray *strv);
+void pg_composite_elem(GString *out, const char *const *fields, guint n);
 
 /* copy.c */
 int store_copy_rows(struct store *st, const char *what, const char *copy_sql,
     const struct rowbuf *rb, int64_t report_pk, GError **err);
+int store_copy_wait(struct store *st, GError **err);
 
 /* gzip.c */
 GBytes *store_compress(GBytes *raw, const char **format, GError **err);

@@ -57,6 +57,7 @@ q_free(struct store *st)
 void
 q_reset(struct store *st)
 {
+	store_copy_wait(st, NULL);
 	g_array_set_size(st->pending, 0);
 	if (st->items->len > 0 && !st->broken)
 		q_sync(st, NULL);
@@ -154,12 +155,15 @@ send_one(struct store *st, const struct q_stmt *s, int n,
 	return q_push(st, eff, what, NULL);
 }
 
-/* Enter pipeline mode and send what is pending. */
+/* Enter pipeline mode and send what is pending.  A COPY still running
+ * (copy.c) is finished first: its error is the caller's. */
 static int
 q_enter(struct store *st, GError **err)
 {
 	guint i;
 
+	if (store_copy_wait(st, err) < 0)
+		return -1;
 	if (st->broken) {
 		store_set_error(err, STORE_ERROR_TRANSIENT,
 		    "database connection lost; roll back and retry");
@@ -251,7 +255,7 @@ q_sync(struct store *st, GError **err)
 
 	g_ptr_array_set_size(st->results, 0);
 	if (st->items->len == 0 && st->pending->len == 0)
-		return 0;
+		return store_copy_wait(st, err);
 	if (q_enter(st, err) < 0)
 		return -1;
 	if (!PQpipelineSync(st->conn))

@@ -86,7 +86,10 @@ int store_report_record(struct store *st, const struct dmarc_report *r,
  * round trip, usually store_message_end's: an error they cause is returned
  * by that call, with the report already rolled back and the message still
  * usable; like any DATA error inside a message it means: quarantine the
- * message. */
+ * message.  A big report's records go out in chunks while it is read, and
+ * a chunk's error comes back from the report's next call (a later
+ * store_report_record, or store_report_end) with the report still open:
+ * abort it, as after any error of those calls. */
 int store_report_end(struct store *st, const struct dmarc_report *r,
     const struct store_raw *raw, GError **err);
 /* Undo everything of the current report (after a parse error). */

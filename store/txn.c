@@ -127,6 +127,8 @@ store_message_abort(struct store *st, GError **err)
 		return 0;
 	store_report_reset(st);
 	st->msg_undone = TRUE;
+	/* A report's COPY may still run: its error no longer matters. */
+	store_copy_wait(st, NULL);
 	/* Statements still in flight (a report's end) belong to this
 	 * message: let them run, their error no longer matters, then see
 	 * which savepoint exists. */

@@ -879,10 +879,12 @@ test_stdin(void)
 	m = NULL;
 
 	r = stdin_message(big, sizeof big, 1000, &m, &err);
-	TAP_OK(r == -1 && m == NULL && is_limit(err) &&
-	    strstr(err->message, "max_message") != NULL,
-	    "stdin: over max_message: -1, no message, LIMIT (%s)",
+	TAP_OK(r == -1 && m != NULL && g_bytes_get_size(m->raw) == 0 &&
+	    m->sha256[0] == '\0' && g_strcmp0(m->source, "stdin") == 0 &&
+	    is_limit(err) && strstr(err->message, "max_message") != NULL,
+	    "stdin: over max_message: -1, an empty message to log, LIMIT (%s)",
 	    err ? err->message : "no error");
+	ingest_message_free(m);
 	g_clear_error(&err);
 }
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "store/store.h"
+#include "store/internal.h"	/* pg_composite_elem */
 #include "tap.h"
 
 static char dbname[64], conninfo[128];
@@ -680,7 +680,7 @@ test_aborts(struct store *st)
 	    "aborted report: no row");
 	TAP_IS(V(st, "SELECT count(*) FROM dmarc_record c JOIN dmarc_report r ON r.id = c.report_id WHERE r.org_name = 'abort'"),
 	    "1", "aborted report: no records (copied chunk undone), kept report's one stays");
-	TAP_IS(V(st, "SELECT count(*) FROM dmarc_record_dkim d JOIN dmarc_report r ON r.id = d.report_id WHERE r.org_name = 'abort'"),
+	TAP_IS(V(st, "SELECT count(*) FROM dmarc_dkim_v d JOIN dmarc_report r ON r.id = d.report_pk WHERE r.org_name = 'abort'"),
 	    "1", "aborted report: no dkim rows");
 
 	/* Message abort, then log it quarantined with bytes that must
@@ -878,7 +878,9 @@ test_data_errors(struct store *st)
 	TAP_IS(V(st, "SELECT count(*) FROM dmarc_record c JOIN dmarc_report r ON r.id = c.report_id WHERE r.report_id = 'good-5'"),
 	    "1", "its record stored");
 
-	/* Big report: the bad IP is in a COPY chunk. */
+	/* Big report: the bad IP is in a COPY chunk.  The server stores a
+	 * chunk while the next is read, so its error shows at the report's
+	 * next call that needs the connection: here the report's end. */
 	g_free(r->report_id);
 	r->report_id = g_strdup("bad-2");
 	store_batch_begin(st, &err);
@@ -886,12 +888,44 @@ test_data_errors(struct store *st)
 	store_report_begin(st, r, &err);
 	for (i = 0; i < 5000 && rc == 0; i++)
 		rc = store_report_record(st, r, i == 4000 ? bad : good, &err);
+	TAP_OK(rc == 0, "bad COPY chunk sent (%s)", err ? err->message : "");
+	rc = store_report_end(st, r, NULL, &err);
 	TAP_OK(rc < 0 && err && err->code == STORE_ERROR_DATA,
-	    "invalid inet in COPY chunk: DATA (%s)", err ? err->message : "?");
+	    "invalid inet in COPY chunk: DATA at report end (%s)",
+	    err ? err->message : "?");
 	clear_err(&err);
 	TAP_OK(store_report_abort(st, &err) == 0, "report abort after COPY error");
 	store_message_end(st, &log, &err);
 	TAP_OK(store_batch_commit(st, &err) == 0, "commit after COPY error (%s)",
+	    err ? err->message : "");
+	clear_err(&err);
+
+	/* The bad chunk followed by another: the error shows when the next
+	 * chunk is sent, and the message goes on. */
+	g_free(r->report_id);
+	r->report_id = g_strdup("bad-6");
+	store_batch_begin(st, &err);
+	store_message_begin(st, &err);
+	store_report_begin(st, r, &err);
+	for (rc = 0, i = 0; i < 12000 && rc == 0; i++)
+		rc = store_report_record(st, r, i == 10 ? bad : good, &err);
+	TAP_OK(rc < 0 && i == 10000 && err && err->code == STORE_ERROR_DATA,
+	    "invalid inet in the first chunk: DATA at the second's flush,"
+	    " record %d (%s)", i, err ? err->message : "?");
+	clear_err(&err);
+	TAP_OK(store_report_abort(st, &err) == 0, "report abort after COPY error");
+	TAP_OK(store_report_begin(st, r, &err) == 1,
+	    "the same report again in the same message: new (%s)",
+	    err ? err->message : "");
+	clear_err(&err);
+	for (rc = 0, i = 0; i < 6000 && rc == 0; i++)
+		rc = store_report_record(st, r, good, &err);
+	/* The message is aborted with a chunk in flight. */
+	TAP_OK(rc == 0 && store_message_abort(st, &err) == 0,
+	    "message abort with a COPY in flight (%s)", err ? err->message : "");
+	clear_err(&err);
+	TAP_OK(store_message_end(st, &log, &err) > 0 &&
+	    store_batch_commit(st, &err) == 0, "logged and committed (%s)",
 	    err ? err->message : "");
 	clear_err(&err);
 	TAP_IS(V(st, "SELECT count(*) FROM dmarc_report WHERE org_name = 'bad' AND report_id <> 'good-5'"), "0",
@@ -1151,6 +1185,314 @@ test_race(struct store *st, gboolean commit_first)
 	report_free(r);
 }
 
+/* ---- quoting of the lists of a record ----
+ *
+ * A DKIM or SPF result or an override reason is a composite value in an
+ * array column (sql/001_core.sql).  On its way it is quoted as a composite
+ * field, then as an array element, then either as an element of a text[]
+ * parameter (small reports) or as COPY text (big ones).  Each string below
+ * means something to one of those layers, or to SQL. */
+static const char *const HOSTILE[] = {
+	NULL, "", " ", "\"", "\\", "\\\"", "\"\"", "\\\\", ",", "(", ")",
+	"()", "{", "}", "{a,\"b\"}", "a,b)(c", "\t", "\n", "\r\n", "\\N",
+	"\\.", "NULL", "  spaced  ", "'); DROP TABLE x; --", "$$", "E'\\x41'",
+	"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7 \xe6\x97\xa5\xe6\x9c\xac",
+	"all: \"q\" \\b, (p) {c} \t\n\r 'a' \xc3\xa9 \\\\N",
+};
+#define NH G_N_ELEMENTS(HOSTILE)
+#define H(i) HOSTILE[(i) % NH]
+
+/* Field f of element e of record k's DKIM list; SPF and reasons likewise
+ * with their own offsets, so every field sees every string. */
+#define DKIM_F(k, e, f) H((k) + 4 * (e) + (f))
+#define SPF_F(k, f) H((k) + 7 + (f))
+#define REASON_F(k, f) H((k) + 13 + (f))
+
+static int
+same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/* How many fields of res (rows of n fields) differ from want; the first
+ * differences are shown. */
+static int
+diff_row(const char *what, int row, const char *const *got,
+    const char *const *want, int n, int *shown)
+{
+	int f, bad = 0;
+
+	for (f = 0; f < n; f++) {
+		if (same(got[f], want[f]))
+			continue;
+		bad++;
+		if ((*shown)++ < 5)
+			printf("#   %s row %d field %d: got %s%s%s, want %s%s%s\n",
+			    what, row, f, got[f] ? "'" : "", got[f] ? got[f] :
+			    "NULL", got[f] ? "'" : "", want[f] ? "'" : "",
+			    want[f] ? want[f] : "NULL", want[f] ? "'" : "");
+	}
+	return bad;
+}
+
+/* The encoder alone against PostgreSQL's own parser: the literal goes as
+ * a parameter, and the server takes it apart again. */
+static void
+test_quoting_literal(void)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	GString *lit = g_string_new(NULL);
+	const char *v[1];
+	PGresult *res;
+	guint k;
+	int f, bad = 0, shown = 0;
+
+	for (k = 0; k < NH; k++) {
+		const char *fl[4] = { H(k), H(k + 1), H(k + 2), H(k + 3) };
+
+		g_string_append_c(lit, k > 0 ? ',' : '{');
+		pg_composite_elem(lit, fl, 4);
+	}
+	g_string_append_c(lit, '}');
+	v[0] = lit->str;
+	res = PQexecParams(c, "SELECT d.domain, d.selector, d.result,"
+	    " d.human_result FROM unnest($1::dmarc_dkim_result[])"
+	    " WITH ORDINALITY AS d(domain, selector, result, human_result, n)"
+	    " ORDER BY n", 1, NULL, v, NULL, NULL, 0);
+	TAP_OK(PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    PQntuples(res) == (int)NH, "composite array literal of %u hostile"
+	    " elements parsed by PostgreSQL (%s)", (unsigned)NH,
+	    PQresultErrorMessage(res));
+	for (k = 0; PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    k < (guint)PQntuples(res); k++) {
+		const char *got[4], *want[4] = { H(k), H(k + 1), H(k + 2),
+		    H(k + 3) };
+
+		for (f = 0; f < 4; f++)
+			got[f] = PQgetisnull(res, k, f) ? NULL :
+			    PQgetvalue(res, k, f);
+		bad += diff_row("literal", k, got, want, 4, &shown);
+	}
+	TAP_OK(bad == 0, "every field back verbatim, NULL as NULL, '' as ''"
+	    " (%d differ)", bad);
+	PQclear(res);
+
+	/* NULL and the empty string stay apart in the literal itself. */
+	{
+		const char *fl[2] = { NULL, "" };
+
+		g_string_truncate(lit, 0);
+		pg_composite_elem(lit, fl, 2);
+		TAP_IS(lit->str, "\"(,\\\"\\\")\"",
+		    "NULL field empty, empty string quoted");
+	}
+	g_string_free(lit, TRUE);
+	PQfinish(c);
+}
+
+static struct dmarc_record *
+hostile_record(guint k)
+{
+	struct dmarc_record *c = rec_new("192.0.2.77", 1, "none", "pass",
+	    "fail", H(k));
+
+	add_dkim(c, DKIM_F(k, 0, 0), DKIM_F(k, 0, 1), DKIM_F(k, 0, 2),
+	    DKIM_F(k, 0, 3));
+	add_dkim(c, DKIM_F(k, 1, 0), DKIM_F(k, 1, 1), DKIM_F(k, 1, 2),
+	    DKIM_F(k, 1, 3));
+	add_spf(c, SPF_F(k, 0), SPF_F(k, 1), SPF_F(k, 2), SPF_F(k, 3));
+	add_reason(c, REASON_F(k, 0), REASON_F(k, 1));
+	return c;
+}
+
+/* Records first..first+NH-1 of report pk hold hostile_record(0..NH-1):
+ * compare them through the three views.  Returns the differences. */
+static int
+check_hostile(struct store *st, const char *pk, int first,
+    const char *what)
+{
+	static const struct {
+		const char *sql;
+		int nf, per;	/* fields, elements per record */
+	} views[] = {
+		{ "SELECT rec_no, idx, domain, selector, result, human_result"
+		  " FROM dmarc_dkim_v", 4, 2 },
+		{ "SELECT rec_no, idx, domain, scope, result, human_result"
+		  " FROM dmarc_spf_v", 4, 1 },
+		{ "SELECT rec_no, idx, type, comment FROM dmarc_reason_v", 2, 1 },
+	};
+	GError *err = NULL;
+	int bad = 0, shown = 0;
+	size_t w;
+
+	for (w = 0; w < G_N_ELEMENTS(views); w++) {
+		char *sql = g_strdup_printf("%s WHERE report_pk = %s AND rec_no"
+		    " BETWEEN %d AND %d ORDER BY rec_no, idx", views[w].sql, pk,
+		    first, first + (int)NH - 1);
+		struct store_table *t = store_query(st, sql, &err);
+		guint r;
+
+		g_free(sql);
+		if (t == NULL || t->rows->len != NH * views[w].per) {
+			printf("#   %s view %zu: %u rows (%s)\n", what, w,
+			    t ? t->rows->len : 0, err ? err->message : "");
+			clear_err(&err);
+			store_table_free(t);
+			bad++;
+			continue;
+		}
+		for (r = 0; r < t->rows->len; r++) {
+			GPtrArray *row = g_ptr_array_index(t->rows, r);
+			guint k = r / views[w].per, e = r % views[w].per;
+			const char *got[4], *want[4];
+			char pos[32], wpos[32];
+			int f;
+
+			for (f = 0; f < views[w].nf; f++) {
+				got[f] = g_ptr_array_index(row, 2 + f);
+				want[f] = w == 0 ? DKIM_F(k, e, f) :
+				    w == 1 ? SPF_F(k, f) : REASON_F(k, f);
+			}
+			snprintf(pos, sizeof(pos), "%s/%s",
+			    (char *)g_ptr_array_index(row, 0),
+			    (char *)g_ptr_array_index(row, 1));
+			snprintf(wpos, sizeof(wpos), "%d/%u", first + (int)k,
+			    e + 1);
+			if (strcmp(pos, wpos) != 0) {
+				printf("#   %s view %zu: at %s, want %s\n", what,
+				    w, pos, wpos);
+				bad++;
+			}
+			bad += diff_row(what, (int)r, got, want, views[w].nf,
+			    &shown);
+		}
+		store_table_free(t);
+	}
+	return bad;
+}
+
+static void
+test_quoting(struct store *st)
+{
+	struct dmarc_report *r = report_new("quote", "small", "quote.example",
+	    utc(2024, 8, 1, 0, 0, 0), utc(2024, 8, 1, 23, 59, 59));
+	struct dmarc_record *c[NH], *plain;
+	struct store_ingest_log log = { 0 };
+	GError *err = NULL;
+	const char *pk;
+	guint k;
+	int i, ok = 1, n = 5000 + (int)NH;
+
+	test_quoting_literal();
+	for (k = 0; k < NH; k++)
+		c[k] = hostile_record(k);
+
+	/* Small: the rows go as text[] parameters of the report's end. */
+	TAP_OK(store_one(st, r, c, NH, NULL, &err) == 1, "small report with"
+	    " hostile lists stored (%s)", err ? err->message : "");
+	clear_err(&err);
+	pk = V(st, "SELECT report_pk FROM dmarc_report_v WHERE report_id = 'small' AND org_name = 'quote'");
+	TAP_OK(check_hostile(st, pk, 1, "small") == 0,
+	    "small report: every DKIM, SPF and reason field verbatim");
+
+	/* Middling: from 50 records on, the report's end sends them by COPY
+	 * too (report.c). */
+	{
+		struct dmarc_record *twice[2 * NH];
+
+		for (k = 0; k < 2 * NH; k++)
+			twice[k] = c[k % NH];
+		g_free(r->report_id);
+		r->report_id = g_strdup("middling");
+		TAP_OK(2 * NH >= 50 && store_one(st, r, twice, 2 * NH, NULL,
+		    &err) == 1, "report of %u records with hostile lists stored"
+		    " (%s)", (unsigned)(2 * NH), err ? err->message : "");
+		clear_err(&err);
+		pk = V(st, "SELECT report_pk FROM dmarc_report_v WHERE report_id = 'middling' AND org_name = 'quote'");
+		TAP_OK(check_hostile(st, pk, 1, "end COPY") == 0 &&
+		    check_hostile(st, pk, NH + 1, "end COPY") == 0,
+		    "records sent by COPY at the end: every field verbatim");
+	}
+
+	/* Big: the first NH records go in the first COPY chunk, the last NH
+	 * with the report's end. */
+	plain = rec_new("192.0.2.78", 1, "none", "pass", "pass", "q.example");
+	add_dkim(plain, "q.example", "s", "pass", NULL);
+	g_free(r->report_id);
+	r->report_id = g_strdup("big");
+	store_batch_begin(st, &err);
+	store_message_begin(st, &err);
+	TAP_OK(store_report_begin(st, r, &err) == 1, "big quoting report begun");
+	for (i = 0; i < n && ok; i++)
+		ok = store_report_record(st, r, i < (int)NH ? c[i] :
+		    i >= 5000 ? c[i - 5000] : plain, &err) == 0;
+	ok = ok && store_report_end(st, r, NULL, &err) == 0;
+	log.outcome = STORE_OUTCOME_STORED;
+	ok = ok && store_message_end(st, &log, &err) > 0;
+	ok = ok && store_batch_commit(st, &err) == 0;
+	TAP_OK(ok, "big report with hostile lists stored (%s)",
+	    err ? err->message : "");
+	if (!ok)
+		store_batch_rollback(st);
+	clear_err(&err);
+	pk = V(st, "SELECT report_pk FROM dmarc_report_v WHERE report_id = 'big' AND org_name = 'quote'");
+	TAP_OK(check_hostile(st, pk, 1, "COPY") == 0,
+	    "big report, COPY chunk: every field verbatim");
+	TAP_OK(check_hostile(st, pk, 5001, "tail") == 0,
+	    "big report, rows sent with the end: every field verbatim");
+	TAP_IS(V(st, "SELECT count(*) || '/' || count(dkim) || '/' || count(spf) || '/' || count(reasons) FROM dmarc_record WHERE report_id = %s", pk),
+	    V(st, "SELECT '%d/%d/%d/%d'", n, n, 2 * (int)NH, 2 * (int)NH),
+	    "empty lists are NULL, not '{}'");
+	TAP_IS(V(st, "SELECT count(*) FROM dmarc_record WHERE dkim = '{}' OR spf = '{}' OR reasons = '{}'"),
+	    "0", "no empty arrays stored");
+	TAP_IS(V(st, "SELECT count(*) FROM pg_tables WHERE tablename = 'x' OR tablename LIKE 'dmarc%%'"),
+	    "3", "tables intact: dmarc_report, dmarc_report_raw, dmarc_record");
+
+	for (k = 0; k < NH; k++)
+		rec_free(c[k]);
+	rec_free(plain);
+	report_free(r);
+}
+
+/* Deleting a report takes its records, lists and all. */
+static void
+test_cascade(struct store *st)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	PGresult *res = PQexec(c, "DELETE FROM dmarc_report"
+	    " WHERE org_name = 'quote' AND report_id = 'big'");
+
+	TAP_OK(PQresultStatus(res) == PGRES_COMMAND_OK &&
+	    strcmp(PQcmdTuples(res), "1") == 0, "delete a report (%s)",
+	    PQresultErrorMessage(res));
+	PQclear(res);
+	PQfinish(c);
+	TAP_IS(V(st, "SELECT count(*) FROM dmarc_record c LEFT JOIN dmarc_report r ON r.id = c.report_id WHERE r.id IS NULL"),
+	    "0", "its records went with it (ON DELETE CASCADE)");
+	TAP_IS(V(st, "SELECT count(*) FROM dmarc_dkim_v WHERE report_pk NOT IN (SELECT id FROM dmarc_report)"),
+	    "0", "and its DKIM results");
+}
+
+/* The views keep the columns and types they had as tables. */
+static void
+test_view_shape(struct store *st)
+{
+	const char *q = "SELECT string_agg(column_name || ':' || data_type, ','"
+	    " ORDER BY ordinal_position) FROM information_schema.columns"
+	    " WHERE table_name = '%s'";
+
+	TAP_IS(V(st, q, "dmarc_dkim_v"), "report_pk:bigint,rec_no:integer,"
+	    "idx:integer,domain:text,selector:text,result:text,"
+	    "human_result:text", "dmarc_dkim_v columns");
+	TAP_IS(V(st, q, "dmarc_spf_v"), "report_pk:bigint,rec_no:integer,"
+	    "idx:integer,domain:text,scope:text,result:text,"
+	    "human_result:text", "dmarc_spf_v columns");
+	TAP_IS(V(st, q, "dmarc_reason_v"), "report_pk:bigint,rec_no:integer,"
+	    "idx:integer,type:text,comment:text", "dmarc_reason_v columns");
+	TAP_IS(V(st, "SELECT count(*) FROM pg_description d JOIN pg_class c ON c.oid = d.objoid WHERE c.relname IN ('dmarc_dkim_v', 'dmarc_spf_v', 'dmarc_reason_v')"),
+	    "22", "every view and column commented");
+}
+
 static void
 test_big(struct store *st)
 {
@@ -1272,6 +1614,9 @@ main(void)
 	test_race(st, TRUE);
 	test_race(st, FALSE);
 	test_big(st);
+	test_quoting(st);
+	test_view_shape(st);
+	test_cascade(st);
 	test_connection_lost(st);
 
 	store_close(st);
