@@ -274,7 +274,12 @@ process_message(struct ingest_run *run, struct queued_message *q, GError **err)
 	GError *walk_err = NULL;
 	int known, rc;
 
-	if (q->reason == NULL && q->msg->raw != NULL) {
+	/* The hash lookup makes re-ingesting old mail cheap.  A message
+	 * still in a Maildir's new/ has not been seen by us (it leaves new/
+	 * when committed), so skip the lookup: the report identity still
+	 * catches a second delivery as a duplicate. */
+	if (q->reason == NULL && q->msg->raw != NULL &&
+	    !q->msg->in_maildir_new) {
 		known = store_message_known(run->st, q->msg->sha256, err);
 		if (known < 0)
 			return -1;
