@@ -92,13 +92,14 @@ store_set_conn_error(struct store *st, const char *what, GError **err)
 {
 	char *msg = g_strdup(PQerrorMessage(st->conn));
 
+	/* libpq may not have marked the connection bad yet (a COPY cut off
+	 * mid-stream reports "server closed the connection" first), and an
+	 * error without a SQLSTATE never comes from the server's judgement of
+	 * our data: treat the connection as lost, reconnect, retry. */
 	g_strchomp(msg);
-	if (PQstatus(st->conn) == CONNECTION_BAD) {
-		st->broken = TRUE;
-		store_set_error(err, STORE_ERROR_TRANSIENT,
-		    "%s: connection lost: %s", what, msg);
-	} else
-		store_set_error(err, STORE_ERROR_INTERNAL, "%s: %s", what, msg);
+	st->broken = TRUE;
+	store_set_error(err, STORE_ERROR_TRANSIENT, "%s: connection lost: %s",
+	    what, msg);
 	g_free(msg);
 }
 
