@@ -46,6 +46,7 @@ for t in "$B"/tests/*; do
 	[ -x "$t" ] && run_one "$(basename "$t")" "$t"
 done
 for t in tests/t/*.sh; do
+	case $t in */lib.sh) continue ;; esac	# sourced by the others
 	[ -f "$t" ] && run_one "$(basename "$t")" sh "$t"
 done
 echo "$pass passed, $fail failed"
