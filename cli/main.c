@@ -27,7 +27,7 @@ static const struct command commands[] = {
 	{ "sources", cli_cmd_sources, "source IPs ranked by volume, with DMARC pass rate" },
 	{ "reports", cli_cmd_reports, "reports received" },
 	{ "requeue", cli_cmd_requeue, "re-ingest quarantined messages" },
-	{ "db", cli_cmd_db, "db migrate: create or upgrade the schema; db version" },
+	{ "db", cli_cmd_db, "db migrate | version | roles: schema and roles" },
 	{ NULL, NULL, NULL },
 };
 
