@@ -93,11 +93,16 @@ names_message(const guchar *s, gsize n)
 static guint64
 header_bytes(const guchar *p, gsize n)
 {
-	const guchar *end = p + n, *q = p, *nl;
+	const guchar *end, *q, *nl;
 	gboolean in_header = TRUE, embedded = FALSE;
 	guint64 count = 0;
 	gsize len;
 
+	/* An empty part may come with no buffer at all: NULL + 0 is UB. */
+	if (p == NULL || n == 0)
+		return 0;
+	end = p + n;
+	q = p;
 	while (q < end) {
 		nl = memchr(q, '\n', (gsize)(end - q));
 		len = nl != NULL ? (gsize)(nl - q) + 1 : (gsize)(end - q);

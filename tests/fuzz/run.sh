@@ -31,7 +31,7 @@ seed() {	# name, seed files...
 	done
 }
 seed fuzz_dmarc tests/data/dmarc/*
-seed fuzz_walk tests/data/mail/* tests/data/maildir/*/*
+seed fuzz_walk tests/data/mail/* tests/data/maildir/*/* tests/data/fuzz/*
 
 status=0
 for name in fuzz_dmarc fuzz_walk; do
