@@ -118,4 +118,12 @@ typedef int (*ingest_payload_fn)(void *user, struct ingest_payload *p);
 int ingest_walk(struct ingest_message *msg, const struct ingest_limits *lim,
     ingest_payload_fn fn, void *user, GError **err);
 
+/* The message as GMime parsed it during ingest_walk (kept, not parsed
+ * again), for the bounce reader; NULL when the bytes were a bare report
+ * file or not a MIME message.  Owned by msg, valid until
+ * ingest_message_free.  Forward-declared so that this header does not
+ * pull in GMime. */
+struct _GMimeMessage;
+struct _GMimeMessage *ingest_message_mime(struct ingest_message *msg);
+
 #endif

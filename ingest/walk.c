@@ -368,3 +368,11 @@ ingest_walk(struct ingest_message *msg, const struct ingest_limits *lim,
 	}
 	return r < 0 ? -1 : w.count;
 }
+
+/* (stub: the GMime tree is not kept yet) */
+struct _GMimeMessage *
+ingest_message_mime(struct ingest_message *msg)
+{
+	(void)msg;
+	return NULL;
+}
