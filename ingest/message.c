@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <gmime/gmime.h>
 
 #include "internal.h"
 
@@ -67,11 +68,23 @@ ingest_message_oversize(const char *source, const char *path)
 	return m;
 }
 
+/* The parsed tree first, then the view its streams read. */
+void
+ingest_message_drop_mime(struct ingest_message *msg)
+{
+	if (msg->mime != NULL)
+		g_object_unref(msg->mime);
+	msg->mime = NULL;
+	g_free(msg->mime_view);
+	msg->mime_view = NULL;
+}
+
 void
 ingest_message_free(struct ingest_message *msg)
 {
 	if (msg == NULL)
 		return;
+	ingest_message_drop_mime(msg);
 	g_bytes_unref(msg->raw);
 	g_free(msg->source);
 	g_free(msg->path);
@@ -150,8 +163,17 @@ open_message(const char *path, gsize max, gboolean maildir,
 		;
 	if (fd < 0) {
 		e = errno;
-		if (maildir && (e == ENOENT || e == ELOOP)) {
+		/* Vanished: another ingester took it first.  Not an error. */
+		if (maildir && e == ENOENT) {
 			*skip = INGEST_READ_SKIP;
+			return -1;
+		}
+		/* A symbolic link in a Maildir is not followed (it could point
+		 * anywhere), but it is said, so nobody wonders where a
+		 * message went. */
+		if (maildir && e == ELOOP) {
+			g_set_error(err, INGEST_ERROR, INGEST_ERROR_IO,
+			    "%s: a symbolic link, not a message: skipped", path);
 			return -1;
 		}
 		g_set_error(err, INGEST_ERROR, INGEST_ERROR_IO,
@@ -161,12 +183,9 @@ open_message(const char *path, gsize max, gboolean maildir,
 	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode) ||
 	    (maildir && !S_ISREG(st.st_mode))) {
 		close(fd);
-		if (maildir) {
-			*skip = INGEST_READ_SKIP;
-			return -1;
-		}
 		g_set_error(err, INGEST_ERROR, INGEST_ERROR_IO,
-		    "%s: not a file", path);
+		    "%s: not a regular file%s", path,
+		    maildir ? ", not a message: skipped" : "");
 		return -1;
 	}
 	/* Refuse a huge file without reading it; growth is caught later. */

@@ -6,6 +6,7 @@
 # a test that exits non-zero without printing "not ok" counts as one failure.
 # Integration tests get a private PostgreSQL (tests/pg.sh) and these
 # variables: MAILSIFT (the binary), TOP, CORPUS (may not exist), PG* for psql.
+# MAILSIFT_TESTS="faults ingest_test" runs only the tests of those names.
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 B=${MAILSIFT_BUILD:-build}
@@ -24,8 +25,16 @@ fi
 eval "$(tests/pg.sh env)"
 
 pass=0 fail=0
+wanted() {	# name
+	[ -z "$MAILSIFT_TESTS" ] && return 0
+	for w in $MAILSIFT_TESTS; do
+		[ "$w" = "$1" ] && return 0
+	done
+	return 1
+}
 run_one() {	# name, command...
 	name=$1; shift
+	wanted "${name%.sh}" || return 0
 	echo "# $name"
 	"$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?

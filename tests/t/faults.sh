@@ -406,7 +406,10 @@ mkfifo "$md/new/1790000000.fifo.example.org"
 mkdir "$md/new/1790000001.dir.example.org"
 timeout 60 "$MAILSIFT" --db "$DBI" ingest --maildir "$md" 2>"$T_TMP/err"
 rc=$?
-[ "$rc" = 0 ] || [ "$rc" = 74 ]
-ok $? "a FIFO and a directory in new/ do not block the ingest (exit $rc)"
+is "$rc" 74 "a FIFO and a directory in new/ do not block the ingest; exit 74 says some entries were unreadable"
+grep -q "1790000000.fifo.example.org: not a regular file" "$T_TMP/err"
+ok $? "the FIFO is named on stderr"
+grep -q "1790000001.dir.example.org: not a regular file" "$T_TMP/err"
+ok $? "the directory is named on stderr"
 is "$(stored)/$(ls "$md/new" | wc -l)" "24/2" \
     "the messages beside them are stored, the odd entries left alone"
