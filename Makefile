@@ -5,6 +5,7 @@
 #   make          build build/mailsift (needs the -dev packages: make deps)
 #   make bench    benchmark against the parsing/storage floors and dmarcts-report-parser
 #   make check-asan   the test suite under ASan + UBSan
+#   make check-valgrind   unit and functional tests under valgrind memcheck
 #   make fuzz FUZZ_SECONDS=N   every libFuzzer harness for N seconds
 
 PKGS     = gmime-3.0 glib-2.0 libxml-2.0 zlib libzip libpq
@@ -28,7 +29,7 @@ CLI_OBJ  = $(CLI_SRC:%.c=$(B)/obj/%.o)
 TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 GEN_BIN  = $(if $(GEN_SRC),$(B)/mailsift-gen)
 
-.PHONY: all deps check check-asan demo bench clean pg-start pg-stop fuzz install
+.PHONY: all deps check check-asan check-valgrind demo bench clean pg-start pg-stop fuzz install
 all: $(B)/mailsift $(TEST_BIN) $(GEN_BIN)
 
 $(B)/mailsift: $(CLI_OBJ) $(LIB_OBJ)
@@ -70,6 +71,13 @@ check-asan: deps
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	    LDFLAGS="-fsanitize=address,undefined" all
 	@MAILSIFT_BUILD=build/asan ASAN_OPTIONS=detect_leaks=0 tests/run.sh
+
+# Unit tests and the functional shell tests with every process under
+# valgrind memcheck (slow: not part of check).
+check-valgrind:
+	@MAILSIFT_EXTRA_PKGS=valgrind tests/deps.sh
+	@$(MAKE) --no-print-directory B=build/vg CFLAGS="-O1 -g" all
+	@MAILSIFT_BUILD=build/vg tests/valgrind.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

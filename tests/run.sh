@@ -12,6 +12,7 @@ cd "$top" || exit 1
 B=${MAILSIFT_BUILD:-build}
 # Under the sanitizers memory and time bounds mean little: tests relax them.
 case $B in *asan*) export MAILSIFT_ASAN=1 ;; esac
+[ "${MAILSIFT_VALGRIND:-0}" = 1 ] && export MAILSIFT_ASAN=1
 export TOP="$top" MAILSIFT="$top/$B/mailsift" CORPUS="$top/../shared/corpus"
 export MAILSIFT_GEN="$top/$B/mailsift-gen"
 tmp=$(mktemp -d)
