@@ -28,6 +28,8 @@ int cli_cmd_trend(int argc, char **argv);
 int cli_cmd_sources(int argc, char **argv);
 int cli_cmd_reports(int argc, char **argv);
 int cli_cmd_db(int argc, char **argv);
+int cli_cmd_bounces(int argc, char **argv);
+int cli_cmd_reclassify(int argc, char **argv);
 
 /* Parse the command's options: adds --db to entries.  Returns FALSE after
  * printing the error (the caller exits EX_USAGE). */

@@ -111,6 +111,7 @@ struct job_result {
 	gboolean unreadable;
 	guint n[4];
 	guint64 reports, records;
+	guint64 bounces, bounce_rcpts;
 };
 
 /* One ingest process over its shard of the input. */
@@ -150,6 +151,8 @@ run_job(int argc, char **argv, guint shard, guint nshards,
 	res->n[3] = run.n_quarantined;
 	res->reports = run.n_reports;
 	res->records = run.n_records;
+	res->bounces = run.n_bounces;
+	res->bounce_rcpts = run.n_bounce_rcpts;
 }
 
 /* The status that matters most to the caller: retry beats the rest. */
@@ -170,6 +173,8 @@ add_result(struct job_result *sum, const struct job_result *r)
 		sum->n[i] += r->n[i];
 	sum->reports += r->reports;
 	sum->records += r->records;
+	sum->bounces += r->bounces;
+	sum->bounce_rcpts += r->bounce_rcpts;
 }
 
 /* Fork nshards processes, each with its own database connection, over
@@ -255,9 +260,11 @@ cli_cmd_ingest(int argc, char **argv)
 		run_job(argc, argv, 0, 1, &res);
 	if (cli_global.verbose || res.n[0] + res.n[1] + res.n[2] + res.n[3] > 1)
 		fprintf(stderr, "mailsift: %u stored (%" G_GUINT64_FORMAT
-		    " reports, %" G_GUINT64_FORMAT " records), %u duplicate, "
-		    "%u not a report, %u quarantined\n", res.n[0], res.reports,
-		    res.records, res.n[1], res.n[2], res.n[3]);
+		    " reports, %" G_GUINT64_FORMAT " records, %" G_GUINT64_FORMAT
+		    " bounces, %" G_GUINT64_FORMAT " bounce recipients), "
+		    "%u duplicate, %u not a report, %u quarantined\n", res.n[0],
+		    res.reports, res.records, res.bounces, res.bounce_rcpts,
+		    res.n[1], res.n[2], res.n[3]);
 	if (res.status == 0 && res.unreadable)
 		return EX_IOERR;
 	return res.status;

@@ -1,11 +1,18 @@
 /* cmd_parse.c - `mailsift parse`: what ingest would store, as JSON lines.
  *
  *	mailsift parse [--format json] FILE...	   ("-" reads stdin)
+ *	mailsift parse --maildir DIR		   every file in new/ and cur/
  *
  * One JSON object per line, each with "kind" and "file":
  *   "dmarc_report"  one per report found (fields as in the report XML);
+ *   "bounce"        one per recipient of a delivery status notification
+ *                   or MTA bounce, in the bounce's order ("rcpt_index");
+ *   "feedback"      one per recipient of an ARF complaint;
+ *   "autoreply"     an RFC 3834 auto-reply (vacation);
  *   "none"          the message holds nothing to store, with "reason";
  *   "error"         the message or a payload failed, with "error".
+ * A message with no DMARC report is read as a bounce from the tree the walk
+ * already parsed (ingest_message_mime), not parsed again.
  * No database is touched.  Reports stream: a report's object is built while
  * it is parsed and written out in pieces once it grows large, so a
  * million-record report does not sit in memory.
@@ -15,6 +22,7 @@
 #include "cli.h"
 #include "../ingest/ingest.h"
 #include "../parse/dmarc.h"
+#include "../parse/bounce.h"
 
 #define PARSE_FLUSH_BYTES	(1 << 20)
 
@@ -29,11 +37,14 @@ struct parse_state {
 	int errors;
 };
 
-static char *opt_format;
+static char *opt_format, *opt_maildir;
 
 static const GOptionEntry parse_entries[] = {
 	{ "format", 0, 0, G_OPTION_ARG_STRING, &opt_format,
 	    "output format: json (the only one so far)", "json" },
+	{ "maildir", 0, 0, G_OPTION_ARG_FILENAME, &opt_maildir,
+	    "read every message in DIR's new/ and cur/ (nothing is moved)",
+	    "DIR" },
 	G_OPTION_ENTRY_NULL
 };
 
@@ -240,6 +251,120 @@ on_payload(void *user, struct ingest_payload *p)
 	return 0;
 }
 
+static void
+json_int_or_null(GString *o, const char *key, int64_t v)
+{
+	g_string_append_c(o, ',');
+	cli_json_key(o, key);
+	if (v != 0)
+		g_string_append_printf(o, "%" G_GINT64_FORMAT, v);
+	else
+		g_string_append(o, "null");
+}
+
+static void
+json_original(GString *o, const struct bounce_original *orig)
+{
+	g_string_append(o, ",\"original\":{\"message_id\":");
+	cli_json_str(o, orig->message_id);
+	json_field(o, "from", orig->from);
+	json_field(o, "to", orig->to);
+	json_field(o, "subject", orig->subject);
+	json_int_or_null(o, "date", orig->date);
+	json_field(o, "list_id", orig->list_id);
+	json_field(o, "feedback_id", orig->feedback_id);
+	json_field(o, "sending_ip", orig->sending_ip);
+	g_string_append_c(o, '}');
+}
+
+static void
+json_recipient(GString *o, const struct bounce_report *b,
+    const struct bounce_recipient *r)
+{
+	json_field(o, "recipient", r->recipient);
+	json_field(o, "original_recipient", r->original_recipient);
+	json_field(o, "action", r->action);
+	json_field(o, "status", r->status);
+	json_int_or_null(o, "reply_code", r->reply_code);
+	json_field(o, "reason", r->reason);
+	json_field(o, "rule", r->rule);
+	g_string_append_printf(o, ",\"hard_bounce\":%s",
+	    r->hard_bounce ? "true" : "false");
+	json_field(o, "remote_mta", r->remote_mta);
+	json_field(o, "reporting_mta", b->reporting_mta);
+	json_field(o, "smtp_command", r->smtp_command);
+	json_field(o, "diagnostic_type", r->diagnostic_type);
+	json_field(o, "diagnostic_code", r->diagnostic_code);
+	json_int_or_null(o, "last_attempt", r->last_attempt);
+	json_field(o, "feedback_type", r->feedback_type);
+	json_field(o, "sending_ip", r->auth.sending_ip != NULL ?
+	    r->auth.sending_ip : b->orig.sending_ip);
+	g_string_append(o, ",\"auth\":{\"sending_ip\":");
+	cli_json_str(o, r->auth.sending_ip);
+	json_field(o, "domain", r->auth.domain);
+	json_field(o, "spf", r->auth.spf);
+	json_field(o, "dkim", r->auth.dkim);
+	json_field(o, "dmarc", r->auth.dmarc);
+	g_string_append_c(o, '}');
+}
+
+static const char *const kind_names[] = {
+	[BOUNCE_KIND_NONE] = "none",
+	[BOUNCE_KIND_BOUNCE] = "bounce",
+	[BOUNCE_KIND_AUTOREPLY] = "autoreply",
+	[BOUNCE_KIND_FEEDBACK] = "feedback",
+};
+
+/* One line per recipient; an auto-reply is one line with or without
+ * one.  FALSE when the message is no bounce at all. */
+static gboolean
+print_bounce(struct ingest_message *msg, const char *file)
+{
+	struct _GMimeMessage *mime = ingest_message_mime(msg);
+	struct bounce_report *b;
+	GError *err = NULL;
+	GString *o;
+	guint i, n;
+
+	if (mime == NULL)
+		return FALSE;
+	b = bounce_parse((GMimeMessage *)mime, &err);
+	if (b == NULL) {
+		print_error(file, "bounce", err ? err->message : "unreadable");
+		g_clear_error(&err);
+		return TRUE;
+	}
+	if (b->kind == BOUNCE_KIND_NONE) {
+		bounce_report_free(b);
+		return FALSE;
+	}
+	o = g_string_sized_new(2048);
+	n = b->recipients->len;
+	for (i = 0; i < n || (i == 0 && b->kind == BOUNCE_KIND_AUTOREPLY);
+	    i++) {
+		g_string_assign(o, "{\"kind\":");
+		cli_json_str(o, kind_names[b->kind]);
+		json_field(o, "file", file);
+		g_string_append_printf(o, ",\"rcpt_index\":%u", i + 1);
+		if (i < n)
+			json_recipient(o, b, g_ptr_array_index(b->recipients, i));
+		json_field(o, "format", b->format);
+		json_field(o, "from", b->from);
+		json_field(o, "subject", b->subject);
+		json_field(o, "queue_id", b->queue_id);
+		json_int_or_null(o, "arrival_date", b->arrival_date);
+		if (b->recipients_dropped)
+			g_string_append_printf(o, ",\"recipients_dropped\":%u",
+			    b->recipients_dropped);
+		json_original(o, &b->orig);
+		g_string_append(o, "}\n");
+		fwrite(o->str, 1, o->len, stdout);
+	}
+	g_string_free(o, TRUE);
+	bounce_report_free(b);
+	return TRUE;
+}
+
 static int
 parse_message(struct ingest_message *msg, const char *file,
     const struct ingest_limits *lim)
@@ -254,7 +379,8 @@ parse_message(struct ingest_message *msg, const char *file,
 	if (rc < 0) {
 		print_error(file, NULL, err ? err->message : "walk failed");
 		ps.errors++;
-	} else if (ps.reports == 0 && ps.errors == 0) {
+	} else if (ps.reports == 0 && ps.errors == 0 &&
+	    !print_bounce(msg, file)) {
 		GString *o = g_string_new("{\"kind\":\"none\"");
 
 		json_field(o, "file", file);
@@ -270,32 +396,71 @@ parse_message(struct ingest_message *msg, const char *file,
 	return ps.errors;
 }
 
+/* Every message of src; file names the input in each line (a Maildir's
+ * messages by their own paths).  Returns the messages that failed. */
+static int
+parse_source(struct ingest_source *src, const char *file,
+    const struct ingest_limits *lim)
+{
+	struct ingest_message *msg;
+	GError *err = NULL;
+	int r, failed = 0;
+
+	while ((r = ingest_source_next(src, &msg, &err)) != 0) {
+		const char *name = file != NULL ? file :
+		    msg != NULL && msg->path != NULL ? msg->path : "-";
+
+		if (r < 0) {
+			print_error(name, NULL, err->message);
+			g_clear_error(&err);
+			ingest_message_free(msg);
+			failed++;
+			continue;
+		}
+		failed += parse_message(msg, name, lim);
+		ingest_message_free(msg);
+	}
+	return failed;
+}
+
 int
 cli_cmd_parse(int argc, char **argv)
 {
 	struct ingest_limits lim;
+	struct ingest_source *src;
+	GError *err = NULL;
 	int failed = 0;
 
 	if (!cli_options(&argc, &argv, "FILE...",
-	    "Print the reports found in e-mails or report files, as JSON lines.\n"
-	    "No database is used.  '-' reads one message from stdin.",
+	    "Print what ingest would store, as JSON lines: DMARC reports\n"
+	    "(\"dmarc_report\"), bounces (\"bounce\", one line per recipient),\n"
+	    "ARF complaints (\"feedback\"), auto-replies (\"autoreply\"), or\n"
+	    "\"none\" with the reason.  No database is used.  '-' reads one\n"
+	    "message from stdin; --maildir DIR reads every message in new/ and\n"
+	    "cur/ and moves nothing.",
 	    parse_entries))
 		return EX_USAGE;
 	if (opt_format && strcmp(opt_format, "json") != 0) {
 		fprintf(stderr, "mailsift: parse: unknown format %s\n", opt_format);
 		return EX_USAGE;
 	}
-	if (argc < 2) {
-		fprintf(stderr, "mailsift: parse: no FILE given\n");
+	if ((opt_maildir != NULL) == (argc >= 2)) {
+		fprintf(stderr, "mailsift: parse: give FILE... or --maildir DIR\n");
 		return EX_USAGE;
 	}
 	ingest_limits_default(&lim);
-	for (int i = 1; i < argc; i++) {
-		struct ingest_source *src;
-		struct ingest_message *msg;
-		GError *err = NULL;
+	if (opt_maildir != NULL) {
+		src = ingest_source_maildir(opt_maildir, &lim, &err);
+		if (src == NULL) {
+			print_error(opt_maildir, NULL, err->message);
+			g_clear_error(&err);
+			return EX_DATAERR;
+		}
+		failed += parse_source(src, NULL, &lim);
+		ingest_source_free(src);
+	}
+	for (int i = 1; opt_maildir == NULL && i < argc; i++) {
 		char *one[] = { argv[i] };
-		int r;
 
 		src = strcmp(argv[i], "-") == 0 ? ingest_source_stdin(&lim, &err) :
 		    ingest_source_files(one, 1, &lim, &err);
@@ -305,17 +470,7 @@ cli_cmd_parse(int argc, char **argv)
 			failed++;
 			continue;
 		}
-		while ((r = ingest_source_next(src, &msg, &err)) != 0) {
-			if (r < 0) {
-				print_error(argv[i], NULL, err->message);
-				g_clear_error(&err);
-				ingest_message_free(msg);
-				failed++;
-				continue;
-			}
-			failed += parse_message(msg, argv[i], &lim);
-			ingest_message_free(msg);
-		}
+		failed += parse_source(src, argv[i], &lim);
 		ingest_source_free(src);
 	}
 	fflush(stdout);

@@ -6,8 +6,10 @@
  *	mailsift reports [--since 7d] [--domain D] [--format ...]
  *	mailsift db migrate | db version | db roles
  *
- * The numbers come from the public views (dmarc_daily_v and friends), so
- * what the CLI prints is what a dashboard charts.
+ * The numbers come from the public views (dmarc_daily_v and friends; the
+ * trend from dmarc_bounce_daily_v, DMARC results next to bounces), so what
+ * the CLI prints is what a dashboard charts.  The bounce commands are in
+ * cmd_bounces.c.
  */
 #include <string.h>
 
@@ -86,7 +88,9 @@ int
 cli_cmd_trend(int argc, char **argv)
 {
 	return run_query(argc, argv,
-	    "DMARC pass/fail per day and source IP (--by ip), or per day.",
+	    "DMARC pass/fail per day and source IP (--by ip), or per day, and\n"
+	    "the bounces of mail from that IP: all (bounces) and those refused\n"
+	    "for authentication (auth_bounces).",
 	    "30d", store_trend_by_ip, store_trend_by_day);
 }
 

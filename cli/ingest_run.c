@@ -3,9 +3,13 @@
  * For every message: skip it as a duplicate when the same bytes were
  * already ingested; else walk it (ingest/), parse every payload as a DMARC
  * report (parse/) straight into the database (store/), and log the outcome.
- * Parse errors and limits quarantine the message with its raw bytes and the
- * reason; reports of the same message that parsed fine are kept, and a later
- * requeue finds them as duplicates.  Database errors are not the message's
+ * A message in which the walk found no DMARC report goes to the bounce
+ * reader, with the MIME tree the walk already parsed: a bounce, auto-reply
+ * or complaint is stored (or found a duplicate) and its recipients counted
+ * in the log; anything else stays "not a report", the reason saying what
+ * was looked for.  Parse errors and limits quarantine the message with its
+ * raw bytes and the reason; reports of the same message that parsed fine
+ * are kept, and a later requeue finds them as duplicates.  Database errors are not the message's
  * fault: the batch is rolled back and retried, then the run stops with 75.
  */
 #include <string.h>
@@ -14,6 +18,7 @@
 #include "cli.h"
 #include "ingest_run.h"
 #include "../parse/dmarc.h"
+#include "../parse/bounce.h"
 
 #define RUN_RETRIES	3
 
@@ -34,6 +39,8 @@ struct message_state {
 	GError *db_err;		/* a database error: the batch must go */
 	gboolean report_open;	/* store_report_begin returned 1 */
 	gboolean duplicate;	/* the current report was already stored */
+	int bounce;		/* store_bounce: 1 stored, 0 duplicate, -1 none */
+	int bounce_rcpts;	/* recipients it stored */
 };
 
 static void
@@ -185,6 +192,49 @@ on_payload(void *user, struct ingest_payload *p)
 	return 0;
 }
 
+/* A message without a DMARC report: is it a bounce, an auto-reply or a
+ * complaint?  Stores it when it is.  -1: a database error that ends the
+ * batch (*err set); a refused bounce or an unreadable one quarantines the
+ * message, like a DMARC report would. */
+static int
+try_bounce(struct ingest_run *run, struct ingest_message *m,
+    struct message_state *ms, GError **err)
+{
+	struct _GMimeMessage *mime = ingest_message_mime(m);
+	struct bounce_report *b;
+	GError *perr = NULL;
+	int rc;
+
+	if (mime == NULL)
+		return 0;	/* a bare report file, or not MIME at all */
+	if ((b = bounce_parse(mime, &perr)) == NULL) {
+		append_reason(ms->errors, "bounce", perr ? perr->message :
+		    "unreadable");
+		g_clear_error(&perr);
+		return 0;
+	}
+	if (b->kind == BOUNCE_KIND_NONE) {
+		append_reason(ms->notes, NULL, ms->notes->len ?
+		    "not a bounce, auto-reply or complaint either" :
+		    "no report, bounce, auto-reply or complaint found in the "
+		    "message");
+		bounce_report_free(b);
+		return 0;
+	}
+	rc = store_bounce(run->st, b, m->sha256, &ms->bounce_rcpts, err);
+	bounce_report_free(b);
+	if (rc < 0) {
+		if (db_error_is_fatal(*err))
+			return -1;
+		/* The database refused its content: quarantine. */
+		append_reason(ms->errors, "bounce", (*err)->message);
+		g_clear_error(err);
+		return 0;
+	}
+	ms->bounce = rc;
+	return 0;
+}
+
 static enum store_outcome
 message_outcome(const struct message_state *ms, const char **reason)
 {
@@ -192,12 +242,16 @@ message_outcome(const struct message_state *ms, const char **reason)
 		*reason = ms->errors->str;
 		return STORE_OUTCOME_QUARANTINED;
 	}
-	if (ms->reports_stored) {
+	if (ms->reports_stored || ms->bounce == 1) {
 		*reason = NULL;
 		return STORE_OUTCOME_STORED;
 	}
 	if (ms->reports_duplicate) {
 		*reason = "every report was already stored";
+		return STORE_OUTCOME_DUPLICATE;
+	}
+	if (ms->bounce == 0) {
+		*reason = "the bounce was already stored";
 		return STORE_OUTCOME_DUPLICATE;
 	}
 	*reason = ms->notes->len ? ms->notes->str : "no report found in the message";
@@ -243,6 +297,8 @@ log_message(struct ingest_run *run, struct queued_message *q,
 		.records = ms ? ms->records : 0,
 		.raw = outcome == STORE_OUTCOME_QUARANTINED ? m->raw : NULL,
 		.requeued_from = q->requeued_from,
+		.bounce_recipients = ms && ms->bounce == 1 &&
+		    outcome == STORE_OUTCOME_STORED ? ms->bounce_rcpts : 0,
 	};
 	g_autoptr(GBytes) empty = NULL;
 
@@ -268,7 +324,7 @@ log_message(struct ingest_run *run, struct queued_message *q,
 static int
 process_message(struct ingest_run *run, struct queued_message *q, GError **err)
 {
-	struct message_state ms = { .run = run };
+	struct message_state ms = { .run = run, .bounce = -1 };
 	enum store_outcome outcome;
 	const char *reason;
 	GError *walk_err = NULL;
@@ -309,8 +365,18 @@ process_message(struct ingest_run *run, struct queued_message *q, GError **err)
 		append_reason(ms.errors, NULL, walk_err ? walk_err->message :
 		    "the message could not be read");
 	g_clear_error(&walk_err);
+	if (rc >= 0 && ms.errors->len == 0 && ms.reports_stored == 0 &&
+	    ms.reports_duplicate == 0 &&
+	    try_bounce(run, q->msg, &ms, err) < 0) {
+		rc = -1;
+		goto out;
+	}
 	run->n_reports += ms.reports_stored;
 	run->n_records += ms.records;
+	if (ms.bounce == 1 && ms.errors->len == 0) {
+		run->n_bounces++;
+		run->n_bounce_rcpts += ms.bounce_rcpts;
+	}
 	outcome = message_outcome(&ms, &reason);
 	rc = log_message(run, q, outcome, reason, &ms, err);
 	if (rc < 0 && !db_error_is_fatal(*err)) {
@@ -350,20 +416,22 @@ try_batch(struct ingest_run *run, GError **err)
 
 /* Counters are only kept for committed batches. */
 static void
-save_counters(const struct ingest_run *run, guint saved[4], guint64 saved64[2])
+save_counters(const struct ingest_run *run, guint saved[4], guint64 saved64[4])
 {
 	saved[0] = run->n_stored; saved[1] = run->n_duplicate;
 	saved[2] = run->n_none; saved[3] = run->n_quarantined;
 	saved64[0] = run->n_reports; saved64[1] = run->n_records;
+	saved64[2] = run->n_bounces; saved64[3] = run->n_bounce_rcpts;
 }
 
 static void
 restore_counters(struct ingest_run *run, const guint saved[4],
-    const guint64 saved64[2])
+    const guint64 saved64[4])
 {
 	run->n_stored = saved[0]; run->n_duplicate = saved[1];
 	run->n_none = saved[2]; run->n_quarantined = saved[3];
 	run->n_reports = saved64[0]; run->n_records = saved64[1];
+	run->n_bounces = saved64[2]; run->n_bounce_rcpts = saved64[3];
 }
 
 static void
@@ -391,7 +459,7 @@ static void
 flush_batch(struct ingest_run *run)
 {
 	guint saved[4];
-	guint64 saved64[2];
+	guint64 saved64[4];
 	GError *err = NULL;
 
 	if (run->batch->len == 0 || run->stopped)

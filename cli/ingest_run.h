@@ -5,6 +5,9 @@
  *	ingest_run_add(&run, msg, reason_or_NULL, requeued_from);  (repeatedly)
  *	status = ingest_run_finish(&run);	   flushes, returns sysexits
  *
+ * A message without a DMARC report is offered to the bounce reader
+ * (parse/bounce.h): bounces, auto-replies and complaints are stored too.
+ *
  * Messages are gathered into batches; a batch is one transaction, each
  * message in it a savepoint, so a message is stored whole or not at all.
  * A transient database error rolls the batch back and retries it (bounded,
@@ -30,6 +33,7 @@ struct ingest_run {
 	/* what happened, for the summary line */
 	guint n_stored, n_duplicate, n_none, n_quarantined;
 	guint64 n_reports, n_records;
+	guint64 n_bounces, n_bounce_rcpts;	/* bounce messages, recipients */
 };
 
 void ingest_run_init(struct ingest_run *run, struct store *st);

@@ -23,9 +23,11 @@ struct command {
 static const struct command commands[] = {
 	{ "ingest", cli_cmd_ingest, "store report e-mails (stdin, Maildir, mbox, files)" },
 	{ "parse", cli_cmd_parse, "print what ingest would store, without a database" },
-	{ "trend", cli_cmd_trend, "DMARC pass/fail per day, per source IP" },
+	{ "trend", cli_cmd_trend, "DMARC pass/fail and bounces per day, per source IP" },
 	{ "sources", cli_cmd_sources, "source IPs ranked by volume, with DMARC pass rate" },
 	{ "reports", cli_cmd_reports, "reports received" },
+	{ "bounces", cli_cmd_bounces, "bounced recipients, or counts per reason, domain, IP, day" },
+	{ "reclassify", cli_cmd_reclassify, "classify stored bounces again with this build's rules" },
 	{ "requeue", cli_cmd_requeue, "re-ingest quarantined messages" },
 	{ "db", cli_cmd_db, "db migrate | version | roles: schema and roles" },
 	{ NULL, NULL, NULL },
@@ -37,7 +39,7 @@ usage(FILE *fp)
 	fprintf(fp, "usage: mailsift [--db CONNINFO] COMMAND [OPTIONS] [ARGS]\n\n"
 	    "Commands:\n");
 	for (const struct command *c = commands; c->name; c++)
-		fprintf(fp, "  %-9s %s\n", c->name, c->summary);
+		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
 	fprintf(fp, "\nThe database is --db CONNINFO, else $MAILSIFT_DB, else libpq's\n"
 	    "defaults (PGHOST, PGDATABASE, ...).  'mailsift COMMAND --help' for more.\n");
 }

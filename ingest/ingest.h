@@ -28,6 +28,8 @@
 
 #include <glib.h>
 
+struct _GMimeMessage;
+
 #define INGEST_ERROR (ingest_error_quark())
 GQuark ingest_error_quark(void);
 
@@ -58,6 +60,8 @@ struct ingest_message {
 	char *message_id;	/* set by ingest_walk when the header exists */
 	char sha256[65];	/* hex digest of raw */
 	gboolean in_maildir_new;	/* lives in a Maildir's new/ */
+	struct _GMimeMessage *mime;	/* private: see ingest_message_mime */
+	void *mime_view;	/* private: the byte view mime reads */
 };
 
 struct ingest_source;
@@ -123,7 +127,6 @@ int ingest_walk(struct ingest_message *msg, const struct ingest_limits *lim,
  * file or not a MIME message.  Owned by msg, valid until
  * ingest_message_free.  Forward-declared so that this header does not
  * pull in GMime. */
-struct _GMimeMessage;
 struct _GMimeMessage *ingest_message_mime(struct ingest_message *msg);
 
 #endif

@@ -33,6 +33,7 @@ struct ingest_message *ingest_message_take(GBytes *raw, char *source,
 struct ingest_message *ingest_message_oversize(const char *source,
     const char *path);
 char *ingest_label(const char *prefix, const char *text);
+void ingest_message_drop_mime(struct ingest_message *msg);
 
 enum ingest_read {
 	INGEST_READ_OK,

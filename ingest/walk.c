@@ -20,6 +20,11 @@
  * folded field reassembled line by line), so max_header bounds them, also
  * before parsing, by an estimate that can only err upwards.
  *
+ * The top-level message stays parsed on the ingest_message (with the byte
+ * view its streams read, which must outlive them), so that the bounce
+ * reader works on the same tree: ingest_message_mime().  Embedded messages
+ * that had to be parsed from decoded bytes are dropped after their walk.
+ *
  * The Message-ID kept is valid UTF-8 and at most 998 bytes, the longest
  * line RFC 5322 allows: anything longer is not an identifier anyone will
  * look up.
@@ -34,8 +39,8 @@
 
 static int walk_object(struct ingest_walker *, GMimeObject *, guint,
     GError **);
-static int walk_bytes(struct ingest_walker *, GBytes *, guint, char **,
-    GError **);
+static int walk_bytes(struct ingest_walker *, GBytes *, guint,
+    struct ingest_message *, GError **);
 
 static void
 gmime_setup(void)
@@ -271,16 +276,17 @@ walk_object(struct ingest_walker *w, GMimeObject *obj, guint depth,
 	return 0;
 }
 
-/* Parse bytes as a message and walk it.  message_id: where to store the
- * top-level Message-ID, NULL for embedded messages.  An embedded message
- * GMime cannot parse is skipped; a top-level one is an error. */
+/* Parse bytes as a message and walk it.  top: the message whose bytes
+ * these are (it keeps the tree and its Message-ID), NULL for embedded
+ * messages.  An embedded message GMime cannot parse is skipped; a
+ * top-level one is an error. */
 static int
 walk_bytes(struct ingest_walker *w, GBytes *bytes, guint depth,
-    char **message_id, GError **err)
+    struct ingest_message *top, GError **err)
 {
 	gsize n;
 	const guchar *p = g_bytes_get_data(bytes, &n);
-	GByteArray view;
+	GByteArray local, *view = &local;
 	GMimeStream *stream;
 	GMimeParser *parser;
 	GMimeMessage *m;
@@ -303,33 +309,43 @@ walk_bytes(struct ingest_walker *w, GBytes *bytes, guint depth,
 	}
 	/*
 	 * A borrowed view of the bytes: a GMimeStreamMem that does not own
-	 * its array only reads ->data and ->len, so nothing is copied.  Every
-	 * GMime object referring to it is gone before we return.
+	 * its array only reads ->data and ->len, so nothing is copied.  For
+	 * an embedded message every GMime object referring to it is gone
+	 * before we return; the top-level tree is kept, so its view lives on
+	 * the heap with it (top->raw holds the bytes until both are freed).
 	 */
-	view.data = (guint8 *)p;
-	view.len = (guint)n;
-	stream = g_mime_stream_mem_new_with_byte_array(&view);
+	if (top != NULL) {
+		ingest_message_drop_mime(top);
+		view = g_new0(GByteArray, 1);
+		top->mime_view = view;
+	}
+	view->data = (guint8 *)p;
+	view->len = (guint)n;
+	stream = g_mime_stream_mem_new_with_byte_array(view);
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
 	parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	g_mime_parser_set_persist_stream(parser, TRUE);
 	m = g_mime_parser_construct_message(parser, NULL);
-	if (m == NULL && message_id != NULL) {
+	if (m == NULL && top != NULL) {
 		g_set_error(err, INGEST_ERROR, INGEST_ERROR_FORMAT,
 		    "not a MIME message (no header)");
 		r = -1;
 	}
 	if (m != NULL) {
-		if (message_id != NULL &&
+		if (top != NULL &&
 		    g_mime_message_get_message_id(m) != NULL) {
-			g_free(*message_id);
-			*message_id = message_id_text(
+			g_free(top->message_id);
+			top->message_id = message_id_text(
 			    g_mime_message_get_message_id(m));
 		}
 		body = g_mime_message_get_mime_part(m);
 		if (body != NULL)
 			r = walk_object(w, body, depth, err);
-		g_object_unref(m);
+		if (top != NULL)
+			top->mime = (struct _GMimeMessage *)m;
+		else
+			g_object_unref(m);
 	}
 	g_object_unref(parser);
 	g_object_unref(stream);
@@ -364,15 +380,13 @@ ingest_walk(struct ingest_message *msg, const struct ingest_limits *lim,
 		g_free(base);
 	} else {
 		gmime_setup();
-		r = walk_bytes(&w, msg->raw, 0, &msg->message_id, err);
+		r = walk_bytes(&w, msg->raw, 0, msg, err);
 	}
 	return r < 0 ? -1 : w.count;
 }
 
-/* (stub: the GMime tree is not kept yet) */
 struct _GMimeMessage *
 ingest_message_mime(struct ingest_message *msg)
 {
-	(void)msg;
-	return NULL;
+	return msg != NULL ? msg->mime : NULL;
 }

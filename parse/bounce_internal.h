@@ -31,11 +31,21 @@ struct bounce_input {
 				   message/global-headers part, or NULL */
 	const char *original_text;	/* the original's headers as text when it
 				   was found inside the plain text instead
-				   ("----- Original message -----"), or NULL */
+				   ("----- Original message -----"), or NULL;
+				   points into text (ends at text + text_len) */
+	const char *feedback;	/* message/feedback-report part (ARF),
+				   decoded, or NULL */
+	gsize feedback_len;
+	gboolean dsn_global;	/* dsn is message/global-delivery-status */
+	GHashTable *headers;	/* private: bounce_header's index */
 };
 
 /* A header of the bounce itself, decoded, or NULL. */
 const char *bounce_header(const struct bounce_input *in, const char *name);
+/* The first header called name of the original message (the attached
+ * message or headers part, else original_text), unfolded, a new string;
+ * NULL when there is no such header. */
+char *bounce_original_header(const struct bounce_input *in, const char *name);
 
 struct bounce_mta {
 	const char *name;	/* goes into bounce_report.format */
@@ -65,8 +75,14 @@ struct bounce_recipient *bounce_add_recipient(struct bounce_report *b);
 char *bounce_field(const char *s, gssize n);
 /* An address from "<a@b>", "rfc822; a@b", "a@b (comment)"; NULL if none. */
 char *bounce_address(const char *s);
-/* Parse one RFC 3464 status "5.7.26" at s; NULL if there is none. */
+/* The first place in hay[0..n) where needle occurs, ASCII case ignored,
+ * or NULL.  needle is short; hay need not be NUL-terminated. */
+const char *bounce_strcasestr(const char *hay, gsize n, const char *needle);
+/* The first RFC 3463 status "5.7.26" in s (not part of an IP address or a
+ * longer dotted number), a new string; NULL if there is none. */
 char *bounce_status_at(const char *s);
+/* An RFC 5322 date as epoch seconds, 0 when it cannot be read. */
+int64_t bounce_date(const char *text);
 /* Read RFC 3464 fields from a delivery-status body into b (per-message
  * fields) and new recipients; returns recipients added. */
 int bounce_read_dsn(const char *dsn, gsize len, struct bounce_report *b);

@@ -1,9 +1,636 @@
 /* bounce_mta.c - the generic readers, tried after every MTA- and
- * provider-specific row: ARF, RFC 3464 / RFC 6533, RFC 3834 auto-replies,
- * plain-text fallback.  (stub: being written)
+ * provider-specific row: ARF complaints, RFC 3464 / RFC 6533 delivery
+ * status, the plain-text fallback, RFC 3834 auto-replies.
+ *
+ * The fallback reads bounces that have no delivery-status part and no
+ * recognizer of their own: each paragraph of the text that begins with an
+ * address and says something an MTA says about a failure ("550",
+ * "5.1.1", "unknown", "full", ...) is a recipient, the paragraph its
+ * diagnostic.  Ordinary mail is full of addresses, so the fallback only
+ * reads a message that looks like a bounce first: a delivery-status part,
+ * a mailer-daemon or postmaster sender, or a delivery-failure subject.
+ * Auto-replies come last: bounces too say "Auto-Submitted: auto-replied".
  */
+#include <string.h>
+
 #include "bounce_internal.h"
 
+#define MAX_PARAGRAPH	2048	/* bytes of a fallback diagnostic */
+#define MAX_PARA_LINES	12
+
+/* --- shared ------------------------------------------------------------ */
+
+static gboolean
+has(const char *s, const char *needle)
+{
+	return s != NULL && bounce_strcasestr(s, strlen(s), needle) != NULL;
+}
+
+static gboolean
+any_of(const char *s, const char *const *words)
+{
+	for (; *words != NULL; words++)
+		if (has(s, *words))
+			return TRUE;
+	return FALSE;
+}
+
+static gboolean
+starts(const char *s, const char *prefix)
+{
+	return s != NULL &&
+	    g_ascii_strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static void
+lower(char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		*s = g_ascii_tolower(*s);
+}
+
+/* The value of field name in a block of "Name: value" lines, folded lines
+ * joined, a new string; the first occurrence after *from, which moves
+ * past it (so that repeated fields can be read in turn). */
+static char *
+field_next(const char *t, gsize n, const char **from, const char *name)
+{
+	const char *end = t + n, *p = *from, *v, *e;
+	gsize k = strlen(name);
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (gsize)(end - p));
+
+		e = nl != NULL ? nl : end;
+		if ((gsize)(e - p) > k && p[k] == ':' &&
+		    g_ascii_strncasecmp(p, name, k) == 0) {
+			v = p + k + 1;
+			while (e + 1 < end && (e[1] == ' ' || e[1] == '\t')) {
+				nl = memchr(e + 1, '\n', (gsize)(end - e - 1));
+				e = nl != NULL ? nl : end;
+			}
+			*from = e < end ? e + 1 : end;
+			return bounce_field(v, e - v);
+		}
+		p = e + 1;
+	}
+	*from = end;
+	return NULL;
+}
+
+static char *
+field(const char *t, gsize n, const char *name)
+{
+	const char *from = t;
+
+	return t != NULL ? field_next(t, n, &from, name) : NULL;
+}
+
+/* --- ARF (RFC 5965) ---------------------------------------------------- */
+
+static gboolean
+arf_match(const struct bounce_input *in)
+{
+	GMimeContentType *ct;
+	const char *rt;
+
+	if (in->feedback != NULL)
+		return TRUE;
+	ct = g_mime_object_get_content_type(GMIME_OBJECT(in->msg));
+	rt = ct != NULL ? g_mime_content_type_get_parameter(ct,
+	    "report-type") : NULL;
+	if (rt != NULL && g_ascii_strcasecmp(rt, "feedback-report") == 0)
+		return TRUE;
+	/* Microsoft JMRP and Amazon SES complaints: no report part. */
+	return has(in->subject, "complaint about message from") &&
+	    (has(in->from, "staff@hotmail.com") ||
+	    has(in->from, "complaints@email-abuse.amazonses.com"));
+}
+
+/* The sentence that introduces the report, as sisimai quotes it. */
+static char *
+arf_diagnostic(const struct bounce_input *in, const char *auth)
+{
+	const char *t = in->text, *end = t + in->text_len, *nl;
+
+	while (t < end && (*t == '\n' || *t == ' '))
+		t++;
+	if (auth != NULL)
+		return g_strdup(auth);
+	nl = memchr(t, '\n', (gsize)(end - t));
+	if (t < end && (starts(t, "this is ") || starts(t, "this message")))
+		return bounce_field(t, (nl != NULL ? nl : end) - t);
+	return NULL;
+}
+
+static int
+arf_scan(const struct bounce_input *in, struct bounce_report *b)
+{
+	const char *fb = in->feedback, *from;
+	gsize n = in->feedback_len;
+	char *type, *v, *auth, *ip;
+	struct bounce_recipient *r;
+	int added = 0;
+	guint i;
+
+	type = field(fb, n, "Feedback-Type");
+	lower(type);
+	auth = field(fb, n, "Authentication-Results");
+	for (from = fb; fb != NULL && from < fb + n; ) {
+		if ((v = field_next(fb, n, &from, "Original-Rcpt-To")) == NULL)
+			break;
+		if ((r = bounce_add_recipient(b)) != NULL) {
+			r->recipient = bounce_address(v);
+			added++;
+		}
+		g_free(v);
+	}
+	if (added == 0) {
+		/* Microsoft's own format; else whom the original was to. */
+		v = bounce_original_header(in, "X-HmXmrOriginalRecipient");
+		if (v == NULL)
+			v = bounce_original_header(in, "To");
+		if ((r = bounce_add_recipient(b)) != NULL) {
+			r->recipient = bounce_address(v);
+			added++;
+		}
+		g_free(v);
+		if (type == NULL && has(in->subject,
+		    "complaint about message from"))
+			type = g_strdup("abuse");
+	}
+	b->kind = BOUNCE_KIND_FEEDBACK;
+	b->reporting_mta = field(fb, n, "Reporting-MTA");
+	if (b->reporting_mta != NULL && strchr(b->reporting_mta, ';')) {
+		v = g_strdup(strchr(b->reporting_mta, ';') + 1);
+		g_free(b->reporting_mta);
+		b->reporting_mta = bounce_field(v, -1);
+		g_free(v);
+	}
+	v = field(fb, n, "Arrival-Date");
+	if (v == NULL)
+		v = field(fb, n, "Received-Date");
+	b->arrival_date = bounce_date(v);
+	g_free(v);
+	ip = field(fb, n, "Source-IP");
+	if (ip != NULL && b->orig.sending_ip == NULL &&
+	    strspn(ip, "0123456789abcdefABCDEF.:") == strlen(ip))
+		b->orig.sending_ip = g_strdup(ip);
+	v = arf_diagnostic(in, type != NULL &&
+	    strcmp(type, "auth-failure") == 0 ? auth : NULL);
+	for (i = 0; i < b->recipients->len; i++) {
+		r = g_ptr_array_index(b->recipients, i);
+		r->feedback_type = g_strdup(type);
+		r->mta_reason = g_strdup("feedback");
+		r->diagnostic_code = g_strdup(v);
+	}
+	g_free(v);
+	g_free(ip);
+	g_free(auth);
+	g_free(type);
+	return added;
+}
+
+/* --- RFC 3464 / RFC 6533 ----------------------------------------------- */
+
+static gboolean
+rfc3464_match(const struct bounce_input *in)
+{
+	return in->dsn != NULL && !in->dsn_global;
+}
+
+static gboolean
+rfc6533_match(const struct bounce_input *in)
+{
+	return in->dsn != NULL && in->dsn_global;
+}
+
+/* Challenge-response systems (Boxbe, SpamArrest, ...) dress their
+ * "prove you are human" notice as a DSN: nothing failed. */
+static const char *const challenges[] = {
+	"not pre-approved", "challenge-response", "verify that you are",
+	"verify you are", "confirm that you are a human", "awaiting your",
+	"sender verification request", NULL
+};
+
+static gboolean
+is_challenge(const struct bounce_input *in)
+{
+	int i;
+
+	for (i = 0; challenges[i] != NULL; i++)
+		if (bounce_strcasestr(in->dsn, in->dsn_len, challenges[i]))
+			return TRUE;
+	return FALSE;
+}
+
+static int
+dsn_scan(const struct bounce_input *in, struct bounce_report *b)
+{
+	return is_challenge(in) ? 0 : bounce_read_dsn(in->dsn, in->dsn_len, b);
+}
+
+/* --- Plain-text fallback ----------------------------------------------- */
+
+static const char *const daemon_senders[] = {
+	"mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon",
+	"postmaster", "mail delivery", "mail-delivery", "maildelivery",
+	"microsoftexchange", "mdaemon", "mail administrator",
+	"double-bounce", "mail.delivery", "mailer daemon", NULL
+};
+
+static const char *const failure_subjects[] = {
+	"undeliver", "delivery status notification", "delivery failure",
+	"delivery failed", "failure notice", "returned mail", "return mail",
+	"mail delivery failed", "delivery notification", "non remis",
+	"non-remis", "unzustellbar", "nicht zustellbar", "could not be deliver",
+	"not delivered", "delivery problem", "delivery has failed",
+	"nondeliverable", "non-deliverable", "non deliverable",
+	"mail system error", "delivery error", "permanent error",
+	"delayed mail", "mail could not", "failed delivery",
+	"delivery report", "message not deliver", "warning: could not",
+	"delivery notice", "unable to deliver", "mail failure",
+	"bounced mail", "rejected:", "error sending", NULL
+};
+
+/* What an MTA says about a failure; one of these must be near the
+ * address before the fallback calls it a recipient. */
+static const char *const failure_words[] = {
+	"unknown", "does not exist", "doesn't exist", "not exist", "no such",
+	"rejected", "refused", "failed", "failure", "invalid", "full",
+	"quota", "not found", "disabled", "denied", "blocked", "timed out",
+	"timeout", "expired", "unreachable", "unrouteable", "unroutable",
+	"unavailable", "could not", "couldn't", "cannot", "can't",
+	"deferred", "too many", "spam", "not allowed", "inactive",
+	"suspended", "error", "not accept", "undeliverable", "no mailbox",
+	"not listed", "relay", "bad ", "exceeded", "giving up", "retry",
+	"said:", "host ", "smtp", "delivery to", NULL
+};
+
+static gboolean
+bounce_like(const struct bounce_input *in)
+{
+	const char *s = in->subject;
+
+	if (in->dsn != NULL && is_challenge(in))
+		return FALSE;
+	if (in->dsn != NULL || any_of(in->from, daemon_senders))
+		return TRUE;
+	/* A reply about a bounce is a conversation; a forwarded bounce is
+	 * still one. */
+	if (starts(s, "re:") || starts(s, "aw:") || starts(s, "sv:"))
+		return FALSE;
+	return any_of(s, failure_subjects);
+}
+
+static gboolean
+has_code(const char *s, gsize n)
+{
+	gsize i;
+
+	for (i = 0; i + 3 <= n; i++) {
+		if ((s[i] != '4' && s[i] != '5') || (i > 0 &&
+		    (g_ascii_isalnum(s[i - 1]) || s[i - 1] == '.')))
+			continue;
+		if (g_ascii_isdigit(s[i + 1]) && g_ascii_isdigit(s[i + 2]) &&
+		    (i + 3 == n || s[i + 3] == ' ' || s[i + 3] == '-'))
+			return TRUE;
+		if (s[i + 1] == '.' && g_ascii_isdigit(s[i + 2]))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static gboolean
+failure_said(const char *s, gsize n)
+{
+	gsize i;
+
+	if (has_code(s, n))
+		return TRUE;
+	for (i = 0; failure_words[i] != NULL; i++)
+		if (bounce_strcasestr(s, n, failure_words[i]) != NULL)
+			return TRUE;
+	return FALSE;
+}
+
+static gboolean
+addr_char(char c)
+{
+	return (guchar)c > ' ' && strchr("<>()[],;:\"'\\", c) == NULL &&
+	    c != 0x7f;
+}
+
+/* The next address in [p, end): *b and *e delimit it. */
+static gboolean
+next_address(const char *p, const char *end, const char **b, const char **e)
+{
+	const char *at, *s, *t;
+
+	while (p < end && (at = memchr(p, '@', (gsize)(end - p))) != NULL) {
+		for (s = at; s > p && addr_char(s[-1]); s--)
+			;
+		for (t = at + 1; t < end && addr_char(*t); t++)
+			;
+		while (t > at && (t[-1] == '.' || t[-1] == '>'))
+			t--;
+		if (s < at && t > at + 3 && memchr(at + 1, '.',
+		    (gsize)(t - at - 1)) != NULL &&
+		    memchr(at + 1, '@', (gsize)(t - at - 1)) == NULL) {
+			*b = s;
+			*e = t;
+			return TRUE;
+		}
+		p = at + 1;
+	}
+	return FALSE;
+}
+
+/* Addresses that are never the failed recipient: the bounce's own
+ * parties, and the mail system's. */
+static gboolean
+excluded(const char *addr, GPtrArray *skip)
+{
+	static const char *const roles[] = { "postmaster@", "mailer-daemon@",
+	    "abuse@", "noreply@", "no-reply@", "root@", NULL };
+	guint i;
+
+	for (i = 0; roles[i] != NULL; i++)
+		if (starts(addr, roles[i]))
+			return TRUE;
+	for (i = 0; i < skip->len; i++)
+		if (g_ascii_strcasecmp(addr, g_ptr_array_index(skip, i)) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+static void
+skip_add(GPtrArray *skip, const char *header)
+{
+	char *a = bounce_address(header);
+
+	if (a != NULL)
+		g_ptr_array_add(skip, a);
+}
+
+/* The paragraph from line to the next blank line, bounded. */
+static const char *
+paragraph_end(const char *line, const char *end)
+{
+	const char *p = line, *nl;
+	int lines = 0;
+
+	while (p < end && lines++ < MAX_PARA_LINES &&
+	    p - line < MAX_PARAGRAPH) {
+		nl = memchr(p, '\n', (gsize)(end - p));
+		if (nl == NULL)
+			return end;
+		p = nl + 1;
+		if (p < end && (*p == '\n' || (*p == '\r' && p[1] == '\n')))
+			return p;
+	}
+	return MIN(p, end);
+}
+
+/* The paragraph of the address, and when it states no code, the next
+ * ones up to the first that does ("There was an error delivering your
+ * mail to <a@b>." then "mx said: 550 5.1.1 ..."), unless another
+ * address leads one first. */
+static const char *
+diagnostic_end(const char *line, const char *end)
+{
+	const char *pend = paragraph_end(line, end), *next, *ab, *ae, *nl;
+	int more;
+
+	for (more = 0; more < 3 && !has_code(line, (gsize)(pend - line));
+	    more++) {
+		next = pend;
+		while (next < end && (*next == '\n' || *next == '\r' ||
+		    *next == ' '))
+			next++;
+		if (next >= end)
+			break;
+		nl = memchr(next, '\n', (gsize)(end - next));
+		if (nl == NULL)
+			nl = end;
+		if (next_address(next, nl, &ab, &ae) && strspn(next,
+		    " \t<\"'*-") >= (gsize)(ab - next))
+			break;
+		nl = paragraph_end(next, end);
+		if (has_code(next, (gsize)(nl - next)))
+			return nl;
+	}
+	return pend;
+}
+
+static gboolean
+is_message_id_line(const char *line, const char *at)
+{
+	return bounce_strcasestr(line, (gsize)(at - line), "message-id") !=
+	    NULL || bounce_strcasestr(line, (gsize)(at - line), "msgid") != NULL;
+}
+
+/*
+ * The address at [ab, ae) on line [line, nl) is a recipient when it leads
+ * its line ("<a@b>: ...", "a@b", "  a@b (reason)") or ends a sentence
+ * about a failure ("User's mailbox is full: <a@b>"), is no party of the
+ * bounce itself, is new, and its paragraph says what failed.
+ */
+static gboolean
+lead_address(const struct bounce_input *in, struct bounce_report *b,
+    GPtrArray *skip, GHashTable *seen, const char *line, const char *nl,
+    const char *ab, const char *ae, const char *end)
+{
+	const char *q = line, *pend;
+	struct bounce_recipient *r;
+	char *tmp, *addr;
+
+	while (q < ab && (*q == ' ' || *q == '\t' || *q == '<' || *q == '"' ||
+	    *q == '\'' || *q == '*' || *q == '-'))
+		q++;
+	if (q != ab && !failure_said(line, (gsize)(ab - line)))
+		return FALSE;
+	tmp = g_strndup(ab, (gsize)(ae - ab));
+	addr = bounce_address(tmp);
+	g_free(tmp);
+	if (addr == NULL || excluded(addr, skip) ||
+	    g_hash_table_contains(seen, addr)) {
+		g_free(addr);
+		return FALSE;
+	}
+	pend = diagnostic_end(line, end);
+	if (!failure_said(line, (gsize)(pend - line)) ||
+	    (r = bounce_add_recipient(b)) == NULL) {
+		g_free(addr);
+		return FALSE;
+	}
+	r->recipient = g_strdup(addr);
+	r->diagnostic_code = bounce_field(line, pend - line);
+	g_hash_table_add(seen, addr);
+	return TRUE;
+}
+
+static int
+text_recipients(const struct bounce_input *in, struct bounce_report *b,
+    const char *t, const char *end)
+{
+	GPtrArray *skip = g_ptr_array_new_with_free_func(g_free);
+	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal,
+	    g_free, NULL);
+	const char *line, *nl, *ab, *ae;
+	char *orig_from;
+	int added = 0;
+
+	skip_add(skip, in->from);
+	skip_add(skip, bounce_header(in, "To"));
+	skip_add(skip, bounce_header(in, "Return-Path"));
+	orig_from = bounce_original_header(in, "From");
+	skip_add(skip, orig_from);
+	g_free(orig_from);
+	for (line = t; line < end; line = nl + 1) {
+		nl = memchr(line, '\n', (gsize)(end - line));
+		if (nl == NULL)
+			nl = end;
+		if (!next_address(line, nl, &ab, &ae) ||
+		    is_message_id_line(line, ab))
+			continue;
+		if (lead_address(in, b, skip, seen, line, nl, ab, ae, end))
+			added++;
+	}
+	g_hash_table_destroy(seen);
+	g_ptr_array_free(skip, TRUE);
+	return added;
+}
+
+static gboolean
+fallback_match(const struct bounce_input *in)
+{
+	return in->text_len > 0 && bounce_like(in);
+}
+
+static int
+fallback_scan(const struct bounce_input *in, struct bounce_report *b)
+{
+	const char *t = in->text;
+	const char *end = in->original_text != NULL ? in->original_text :
+	    t + in->text_len;
+	int n;
+
+	/* Delivery-status fields pasted into the text. */
+	if (bounce_strcasestr(t, (gsize)(end - t), "final-recipient:") ||
+	    bounce_strcasestr(t, (gsize)(end - t), "original-recipient:")) {
+		n = bounce_read_dsn(t, (gsize)(end - t), b);
+		if (n > 0)
+			return n;
+	}
+	return text_recipients(in, b, t, end);
+}
+
+/* --- RFC 3834 auto-replies --------------------------------------------- */
+
+static const char *const autoreply_subjects[] = {
+	"auto:", "auto response:", "automatic reply:", "out of office:",
+	"out of the office:", "autoreply:", "auto-reply:", "auto reply:",
+	"automatische antwort:", "réponse automatique:", "autosvar:",
+	"respuesta automática:", "risposta automatica:", NULL
+};
+
+static gboolean
+autoreply_match(const struct bounce_input *in)
+{
+	const char *v;
+	char *to;
+
+	/* Security notices of sudo, Exim's bounces, the mail system. */
+	if (has(in->subject, "security information for") ||
+	    has(in->subject, "mail failure -") ||
+	    has(in->from, "root@") || has(in->from, "postmaster@") ||
+	    has(in->from, "mailer-daemon@"))
+		return FALSE;
+	to = bounce_field(bounce_header(in, "To"), -1);
+	if (has(to, "root@")) {
+		g_free(to);
+		return FALSE;
+	}
+	g_free(to);
+	if ((v = bounce_header(in, "Auto-Submitted")) != NULL &&
+	    (has(v, "auto-replied") || has(v, "auto-generated") ||
+	    has(v, "auto-notified")))
+		return TRUE;
+	if ((v = bounce_header(in, "X-Auto-Response-Suppress")) != NULL &&
+	    (has(v, "oof") || has(v, "autoreply")))
+		return TRUE;
+	if ((v = bounce_header(in, "X-Apple-Action")) != NULL &&
+	    has(v, "vacation"))
+		return TRUE;
+	if ((v = bounce_header(in, "Precedence")) != NULL &&
+	    has(v, "auto_reply"))
+		return TRUE;
+	if ((v = bounce_header(in, "X-Autoreply")) != NULL &&
+	    g_ascii_strncasecmp(v, "no", 2) != 0)
+		return TRUE;
+	if (bounce_header(in, "X-Autorespond") != NULL)
+		return TRUE;
+	for (int i = 0; autoreply_subjects[i] != NULL; i++)
+		if (starts(in->subject, autoreply_subjects[i]))
+			return TRUE;
+	return FALSE;
+}
+
+/* The first lines of the reply (at most five with a space in them), else
+ * the subject: what the person says about being away. */
+static char *
+autoreply_text(const struct bounce_input *in)
+{
+	const char *p = in->text, *end = p + in->text_len, *nl, *start = NULL;
+	int lines = 0, blanks = 0;
+
+	for (; p < end && lines < 5; p = nl + 1) {
+		nl = memchr(p, '\n', (gsize)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if (nl == p) {
+			if (start != NULL && ++blanks > 1)
+				break;
+			continue;
+		}
+		if (memchr(p, ' ', (gsize)(nl - p)) == NULL)
+			continue;
+		if (start == NULL)
+			start = p;
+		lines++;
+		if (nl == end)
+			break;
+	}
+	if (start != NULL)
+		return bounce_field(start, MIN(p, end) - start);
+	return bounce_field(in->subject, -1);
+}
+
+static int
+autoreply_scan(const struct bounce_input *in, struct bounce_report *b)
+{
+	struct bounce_recipient *r;
+	char *addr = bounce_address(in->from);
+
+	if (addr == NULL)
+		addr = bounce_address(bounce_header(in, "Return-Path"));
+	if (addr == NULL || (r = bounce_add_recipient(b)) == NULL) {
+		g_free(addr);
+		return 0;
+	}
+	r->recipient = addr;
+	r->mta_reason = g_strdup("vacation");
+	r->diagnostic_code = autoreply_text(in);
+	b->kind = BOUNCE_KIND_AUTOREPLY;
+	return 1;
+}
+
 const struct bounce_mta bounce_mtas_generic[] = {
+	{ "arf", arf_match, arf_scan },
+	{ "rfc3464", rfc3464_match, dsn_scan },
+	{ "rfc6533", rfc6533_match, dsn_scan },
+	{ "text", fallback_match, fallback_scan },
+	{ "rfc3834", autoreply_match, autoreply_scan },
 	{ NULL, NULL, NULL },
 };

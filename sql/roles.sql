@@ -37,8 +37,13 @@ GRANT SELECT, INSERT ON dmarc_report TO mailsift_ingest;
 GRANT UPDATE (record_count, message_count, extensions, generator, errors, fixups)
 	ON dmarc_report TO mailsift_ingest;
 GRANT INSERT ON dmarc_report_raw, dmarc_record TO mailsift_ingest;
+-- Bounces: inserted once (ON CONFLICT DO NOTHING reads the identities
+-- back), never updated by ingest; `mailsift reclassify` rewrites verdicts
+-- and is the schema owner's job.
+GRANT SELECT, INSERT ON bounce_message, bounce_recipient TO mailsift_ingest;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO mailsift_ingest;
 
 GRANT SELECT ON ingest_log_v, dmarc_report_v, dmarc_record_v, dmarc_dkim_v,
-	dmarc_spf_v, dmarc_reason_v, dmarc_daily_v
+	dmarc_spf_v, dmarc_reason_v, dmarc_daily_v, bounce_v, bounce_daily_v,
+	dmarc_bounce_daily_v
 	TO mailsift_reader, mailsift_ingest;

@@ -26,11 +26,12 @@ static const struct q_stmt known_sql = { "ms_known",
 
 static const struct q_stmt log_ins = { "ms_log_ins",
 	"INSERT INTO ingest_log (id, source, message_id, sha256, outcome,"
-	" reason, reports_stored, reports_duplicate, records, requeued_from)"
+	" reason, reports_stored, reports_duplicate, records, requeued_from,"
+	" bounce_recipients)"
 	" VALUES (CASE WHEN $10::bool THEN currval('ingest_log_id_seq')"
 	"  ELSE nextval('ingest_log_id_seq') END,"
 	" $1::text, $2::text, $3::text, $4::text, $5::text, $6::int, $7::int,"
-	" $8::bigint, $9::bigint)"
+	" $8::bigint, $9::bigint, $11::int)"
 	" RETURNING id" };
 
 static const struct q_stmt quar_ins = { "ms_quar_ins",
@@ -115,9 +116,9 @@ int64_t
 store_message_end(struct store *st, const struct store_ingest_log *log,
     GError **err)
 {
-	char stored[16], dup[16], records[32], from[32];
+	char stored[16], dup[16], records[32], from[32], bounces[16];
 	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
-	const char *v[10];
+	const char *v[11];
 	gboolean quarantine, savepoint;
 	int i;
 
@@ -142,6 +143,8 @@ store_message_end(struct store *st, const struct store_ingest_log *log,
 	v[5] = stored; v[6] = dup; v[7] = records;
 	v[8] = log->requeued_from > 0 ? from : NULL;
 	v[9] = st->have_id ? "t" : "f";
+	snprintf(bounces, sizeof(bounces), "%d", log->bounce_recipients);
+	v[10] = bounces;
 
 	quarantine = log->outcome == STORE_OUTCOME_QUARANTINED && log->raw;
 	/* A message that wrote nothing yet needs no savepoint for a plain
@@ -153,7 +156,7 @@ store_message_end(struct store *st, const struct store_ingest_log *log,
 		q_pending_drop(st, EFF_SP_M);
 	else
 		savepoint = TRUE;
-	i = q_send(st, &log_ins, 10, v, NULL, NULL, 0, err);
+	i = q_send(st, &log_ins, 11, v, NULL, NULL, 0, err);
 	g_ptr_array_free(keep, TRUE);
 	if (i < 0 || (quarantine && send_quarantine(st, log->raw, err) < 0))
 		return -1;

@@ -3,12 +3,13 @@
  *	struct store_filter f = { since, "example.com", "192.0.2.0/24" };
  *	t = store_trend_by_ip(st, &f, &err);   or _by_day, store_sources,
  *					       store_reports, store_query
+ *	t = store_bounces(st, &bf, STORE_BOUNCE_BY_REASON, &err);
  *	... t->columns, t->rows ...
  *	store_table_free(t);
  *
  * Values are PostgreSQL's text output (numbers plain, days YYYY-MM-DD,
  * times in UTC, NULL as a NULL pointer).  The fixed queries read the views
- * of sql/002_views.sql only.  Filters are parameters; an absent one is a
+ * of sql/002_views.sql and sql/003_bounce.sql only.  Filters are parameters; an absent one is a
  * NULL parameter, and each statement is planned with its values, so an
  * unused filter costs nothing.  The ip filter is an address or a network
  * (inet, so host bits are allowed: 192.0.2.1/24).  Queries run in their own
@@ -25,26 +26,30 @@
 #define PASS_PCT(pass, all) \
 	"round(100.0 * " pass " / nullif(" all ", 0), 1)"
 
-static const struct q_stmt trend_ip = { NULL,
-	"SELECT day, source_ip, sum(messages) AS messages,"
-	" sum(dmarc_pass) AS dmarc_pass, sum(dmarc_fail) AS dmarc_fail,"
-	" " PASS_PCT("sum(dmarc_pass)", "sum(messages)") " AS pass_pct,"
-	" sum(dkim_pass) AS dkim_pass, sum(spf_pass) AS spf_pass,"
-	" sum(quarantined) AS quarantined, sum(rejected) AS rejected"
-	" FROM dmarc_daily_v"
-	FILTER_WHERE("day >= (to_timestamp($1::bigint) AT TIME ZONE 'UTC')::date")
+/* The trends read the join of the DMARC and the bounce side
+ * (dmarc_bounce_daily_v, sql/003_bounce.sql): the DMARC columns as
+ * dmarc_daily_v has them, then the bounces of mail from that IP, all and
+ * those refused for authentication.  Its domain is the policy domain of
+ * the reports and the original's From domain of the bounces. */
+#define TREND_COLS \
+	" sum(messages) AS messages," \
+	" sum(dmarc_pass) AS dmarc_pass, sum(dmarc_fail) AS dmarc_fail," \
+	" " PASS_PCT("sum(dmarc_pass)", "sum(messages)") " AS pass_pct," \
+	" sum(dkim_pass) AS dkim_pass, sum(spf_pass) AS spf_pass," \
+	" sum(quarantined) AS quarantined, sum(rejected) AS rejected," \
+	" sum(bounces) AS bounces, sum(auth_bounces) AS auth_bounces" \
+	" FROM dmarc_bounce_daily_v" \
+	" WHERE ($1::bigint IS NULL OR" \
+	"  day >= (to_timestamp($1::bigint) AT TIME ZONE 'UTC')::date)" \
+	" AND ($2::text IS NULL OR domain = $2::text)" \
 	" AND ($3::inet IS NULL OR source_ip <<= $3::inet)"
+
+static const struct q_stmt trend_ip = { NULL,
+	"SELECT day, source_ip," TREND_COLS
 	" GROUP BY day, source_ip ORDER BY day, source_ip" };
 
 static const struct q_stmt trend_day = { NULL,
-	"SELECT day, sum(messages) AS messages,"
-	" sum(dmarc_pass) AS dmarc_pass, sum(dmarc_fail) AS dmarc_fail,"
-	" " PASS_PCT("sum(dmarc_pass)", "sum(messages)") " AS pass_pct,"
-	" sum(dkim_pass) AS dkim_pass, sum(spf_pass) AS spf_pass,"
-	" sum(quarantined) AS quarantined, sum(rejected) AS rejected"
-	" FROM dmarc_daily_v"
-	FILTER_WHERE("day >= (to_timestamp($1::bigint) AT TIME ZONE 'UTC')::date")
-	" AND ($3::inet IS NULL OR source_ip <<= $3::inet)"
+	"SELECT day," TREND_COLS
 	" GROUP BY day ORDER BY day" };
 
 /* A report's last day is that of its last second: an end of 00:00:00
@@ -208,4 +213,62 @@ store_query(struct store *st, const char *sql, GError **err)
 	struct q_stmt s = { NULL, sql };
 
 	return run_readonly(st, &s, 0, NULL, err);
+}
+
+/* ---- bounces ---- */
+
+#define BOUNCE_WHERE \
+	" WHERE ($1::bigint IS NULL OR" \
+	"  day >= (to_timestamp($1::bigint) AT TIME ZONE 'UTC')::date)" \
+	" AND ($2::text IS NULL OR reason = $2::text)" \
+	" AND ($3::text IS NULL OR recipient_domain = lower($3::text))" \
+	" AND ($4::inet IS NULL OR sending_ip <<= $4::inet)" \
+	" AND ($5::bool OR bounced)"
+
+static const struct q_stmt bounce_list = { NULL,
+	"SELECT day, recipient, reason, hard_bounce, status, reply_code,"
+	" sending_ip, remote_mta, kind, format, diagnostic_code"
+	" FROM bounce_v" BOUNCE_WHERE
+	" ORDER BY event_at, bounce_pk, rcpt_no" };
+
+/* Counts per value of one column of bounce_v. */
+#define BOUNCE_GROUP(col, name, order) { NULL, \
+	"SELECT " col " AS " name ", count(*) AS bounces," \
+	" count(*) FILTER (WHERE hard_bounce) AS hard," \
+	" count(*) FILTER (WHERE NOT hard_bounce) AS soft," \
+	" count(*) FILTER (WHERE reason = 'authfailure') AS auth," \
+	" count(DISTINCT recipient) AS recipients," \
+	" min(day) AS first_day, max(day) AS last_day" \
+	" FROM bounce_v" BOUNCE_WHERE \
+	" GROUP BY 1 ORDER BY " order }
+
+static const struct q_stmt bounce_by[] = {
+	BOUNCE_GROUP("reason", "reason", "bounces DESC, 1"),
+	BOUNCE_GROUP("recipient_domain", "domain", "bounces DESC, 1"),
+	BOUNCE_GROUP("sending_ip", "sending_ip", "bounces DESC, 1"),
+	BOUNCE_GROUP("day", "day", "1"),
+};
+
+struct store_table *
+store_bounces(struct store *st, const struct store_bounce_filter *f,
+    enum store_bounce_by by, GError **err)
+{
+	const struct q_stmt *s;
+	char since[32];
+	const char *v[5];
+
+	switch (by) {
+	case STORE_BOUNCE_BY_REASON: s = &bounce_by[0]; break;
+	case STORE_BOUNCE_BY_DOMAIN: s = &bounce_by[1]; break;
+	case STORE_BOUNCE_BY_IP: s = &bounce_by[2]; break;
+	case STORE_BOUNCE_BY_DAY: s = &bounce_by[3]; break;
+	default: s = &bounce_list; break;
+	}
+	snprintf(since, sizeof(since), "%" PRId64, f->since);
+	v[0] = f->since > 0 ? since : NULL;
+	v[1] = f->reason && *f->reason ? f->reason : NULL;
+	v[2] = f->domain && *f->domain ? f->domain : NULL;
+	v[3] = f->ip && *f->ip ? f->ip : NULL;
+	v[4] = f->all_kinds ? "t" : "f";
+	return run_readonly(st, s, 5, v, err);
 }

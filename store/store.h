@@ -105,6 +105,7 @@ struct store_ingest_log {
 	int64_t records;
 	GBytes *raw;		/* kept only when outcome is QUARANTINED */
 	int64_t requeued_from;	/* quarantine id this retries, or 0 */
+	int bounce_recipients;	/* stored by store_bounce */
 };
 
 /* Write the ingest log row (and the quarantine copy) and close the message's
@@ -144,7 +145,9 @@ struct store_filter {
 };
 
 /* Per day and source IP: messages, dmarc_pass, dmarc_fail, pass_rate,
- * dkim_pass, spf_pass, quarantined, rejected; from dmarc_daily_v. */
+ * dkim_pass, spf_pass, quarantined, rejected, then bounces and
+ * auth_bounces (authfailure) of mail from that IP; from
+ * dmarc_bounce_daily_v. */
 struct store_table *store_trend_by_ip(struct store *st,
     const struct store_filter *f, GError **err);
 /* Per day only (all IPs summed), same columns without source_ip. */
@@ -158,6 +161,53 @@ struct store_table *store_reports(struct store *st,
     const struct store_filter *f, GError **err);
 /* Run any read-only SQL (tests, the `sql` command). */
 struct store_table *store_query(struct store *st, const char *sql,
+    GError **err);
+
+/* Bounces, auto-replies and complaints (store/bounce.c), as parse/bounce.h
+ * reads them; declared here without pulling in GMime. */
+struct bounce_report;
+struct bounce_recipient;
+
+/* Store a bounce inside the current message, like a report: the message
+ * row and all its recipients in one statement (one round trip).  sha256 is
+ * the message's content hash, its identity; each recipient has its own
+ * (reporting MTA, queue id or original Message-ID, recipient, action,
+ * status, time: sql/003_bounce.sql).  Returns 1 stored (*recipients: how
+ * many were new), 0 duplicate (the same bytes, or every recipient already
+ * stored: nothing is kept), -1 on error, with the message still usable
+ * after STORE_ERROR_DATA (quarantine it). */
+int store_bounce(struct store *st, const struct bounce_report *b,
+    const char *sha256, int *recipients, GError **err);
+
+/* Re-classify stored recipients whose rules_version is below version (or
+ * all): fn gets each with its stated fields filled and its verdict (reason,
+ * rule, hard_bounce, auth) empty, and fills the verdict; rows whose verdict
+ * changed are updated, and every row seen gets rules_version = version.
+ * One transaction per page of rows, outside a batch.  Returns the rows
+ * changed, -1 on error; *seen counts the rows looked at. */
+typedef void (*store_classify_fn)(void *user, struct bounce_recipient *r,
+    const char *format);
+int64_t store_bounce_reclassify(struct store *st, int version, gboolean all,
+    store_classify_fn fn, void *user, int64_t *seen, GError **err);
+
+/* `mailsift bounces`: the rows of bounce_v (failures and delays only,
+ * unless all_kinds), or counts grouped by one of them. */
+enum store_bounce_by {
+	STORE_BOUNCE_LIST,	/* one row per bounced recipient */
+	STORE_BOUNCE_BY_REASON,
+	STORE_BOUNCE_BY_DOMAIN,	/* recipient domain */
+	STORE_BOUNCE_BY_IP,	/* sending IP */
+	STORE_BOUNCE_BY_DAY,
+};
+struct store_bounce_filter {
+	int64_t since;		/* epoch seconds: from its UTC day on; 0 = all */
+	const char *reason;	/* or NULL */
+	const char *domain;	/* recipient domain, or NULL */
+	const char *ip;		/* sending IP: inet or cidr text, or NULL */
+	gboolean all_kinds;	/* also auto-replies, complaints, deliveries */
+};
+struct store_table *store_bounces(struct store *st,
+    const struct store_bounce_filter *f, enum store_bounce_by by,
     GError **err);
 
 #endif

@@ -1,7 +1,9 @@
 #!/bin/sh
-# demo.sh - `make demo`: a month of generated reports into a private
-# PostgreSQL, then the trend that shows the story (one sending IP starts
-# failing DKIM alignment half way through the month).
+# demo.sh - `make demo`: a month of generated reports and bounces into a
+# private PostgreSQL, then the trend that shows the story: one sending IP
+# starts failing DKIM alignment half way through the month, the DMARC
+# reports say so, and Gmail starts refusing its mail (5.7.26), which the
+# bounces say, on the same row of `mailsift trend`.
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -26,9 +28,15 @@ echo "== mailsift sources --since 30d (top 12)"
 "$B/mailsift" sources --since 30d | head -n 13
 echo
 echo "== mailsift trend --by ip --since 30d --ip 198.51.100.25"
+echo "   (the DMARC reports' counts, then the bounces of its mail: all, and"
+echo "   those refused for authentication)"
 "$B/mailsift" trend --by ip --since 30d --ip 198.51.100.25
+echo
+echo "== mailsift bounces --since 30d --by reason"
+"$B/mailsift" bounces --since 30d --by reason
 echo
 echo "The database keeps running: eval \"\$(tests/pg.sh env)\" and try"
 echo "  $B/mailsift trend --by day --since 30d"
+echo "  $B/mailsift bounces --since 7d --reason authfailure"
 echo "  psql -c 'SELECT * FROM dmarc_daily_v LIMIT 10'"
 echo "Stop it with: make pg-stop"

@@ -2,13 +2,15 @@
 # run.sh - `make fuzz FUZZ_SECONDS=N`: build every libFuzzer harness in
 # tests/fuzz with ASan + UBSan and run each for N seconds, seeded from the
 # project's fixtures.  Crashes land in build/fuzz/NAME/crash-*; add each as
-# a regression fixture under tests/data/ once fixed.
+# a regression fixture under tests/data/ once fixed.  FUZZ_ONLY="fuzz_bounce"
+# runs only the harnesses named; FUZZ_OUT=DIR works there, not in build/fuzz.
 set -e
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 secs=${FUZZ_SECONDS:-60}
-out=build/fuzz
+out=${FUZZ_OUT:-build/fuzz}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 CC=${FUZZ_CC:-clang}
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I."
 pkgs="gmime-3.0 glib-2.0 libxml-2.0 zlib libzip"
@@ -22,6 +24,7 @@ build() {	# name, sources...
 }
 build fuzz_dmarc tests/fuzz/fuzz_dmarc.c parse/*.c
 build fuzz_walk tests/fuzz/fuzz_walk.c ingest/*.c parse/*.c
+build fuzz_bounce tests/fuzz/fuzz_bounce.c ingest/*.c parse/*.c
 
 seed() {	# name, seed files...
 	name=$1; shift
@@ -32,11 +35,13 @@ seed() {	# name, seed files...
 }
 seed fuzz_dmarc tests/data/dmarc/*
 seed fuzz_walk tests/data/mail/* tests/data/maildir/*/* tests/data/fuzz/*
+seed fuzz_bounce tests/data/bounces/*.eml tests/data/bounces/*/*.eml \
+    tests/data/fuzz/*
 
 status=0
-for name in fuzz_dmarc fuzz_walk; do
+for name in ${FUZZ_ONLY:-fuzz_dmarc fuzz_walk fuzz_bounce}; do
 	echo "== $name for ${secs}s"
-	(cd "$out/$name" && ASAN_OPTIONS=detect_leaks=1 "../bin/$name" -max_total_time="$secs" \
+	(cd "$out/$name" && ASAN_OPTIONS=detect_leaks=1 "$out/bin/$name" -max_total_time="$secs" \
 	    -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 corpus \
 	    >log 2>&1) || status=1
 	tail -n 12 "$out/$name/log"

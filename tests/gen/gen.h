@@ -4,7 +4,9 @@
  * report e-mails in a Maildir, as bare XML files, as tab-separated rows for
  * a `psql \copy` baseline, or as one huge gzip report.  Every output of one
  * seed describes the same reports, and a manifest (NAME.expected.tsv) holds
- * the truth that ingest results are checked against.
+ * the truth that ingest results are checked against.  It also writes
+ * bounce e-mails (the demo month's, or a Maildir of them in the layouts of
+ * several MTAs), with their own manifest (NAME.bounces.tsv).
  *
  * The parts:
  *	model.c	  the world (domains, sending IPs, reporters) and the GRand
@@ -14,6 +16,7 @@
  *	pack.c	  gzip (one-shot and streamed), zip, base64
  *	mail.c	  the MIME message around a report, per reporter layout
  *	sink.c	  the manifest and the \copy rows
+ *	bounce.c  bounce e-mails: the demo's and the benchmark's
  *	main.c	  command line and the output modes
  */
 #ifndef MAILSIFT_GEN_H
@@ -176,6 +179,24 @@ void manifest_write(struct manifest *m, const char *path);
 const struct totals *manifest_totals(const struct manifest *m);
 void manifest_free(struct manifest *m);
 void copy_row(GString *s, const struct report *r, const struct record *rec);
+
+/* bounce.c: bounce e-mails into a Maildir, with a manifest. */
+struct bgen {
+	GRand *rand;
+	guint seed, seq;
+	const char *dir;	/* the Maildir */
+	FILE *man;		/* NAME.bounces.tsv */
+	char *man_path;
+	GString *buf;
+	guint64 messages, recipients;
+};
+void bounce_gen_init(struct bgen *b, const char *maildir,
+    const char *manifest, guint seed);
+/* The demo month's bounces: the failing source, and a background. */
+void bounce_gen_demo(struct bgen *b, int64_t start, guint days);
+/* n bounces in a mix of layouts over days from start. */
+void bounce_gen_mix(struct bgen *b, int64_t start, guint days, guint n);
+void bounce_gen_free(struct bgen *b);
 
 /* main.c */
 void die(const char *fmt, ...) G_GNUC_PRINTF(1, 2) G_GNUC_NORETURN;

@@ -5,6 +5,8 @@
  *   mailsift-gen copy FILE [options]	their records as \copy rows (sink.c)
  *   mailsift-gen big FILE.xml.gz [--records N] [--seed S]
  *					one report of N records, gzip, streamed
+ *   mailsift-gen bounces DIR [--messages N] [--seed S] [--days D]
+ *					N bounce e-mails in DIR/new (bounce.c)
  *
  * Options: --messages N (1000)  --seed S (1)  --days D (30)
  *   --start EPOCH (1790812800 = 2026-10-01 00:00:00 UTC; rounded down to
@@ -15,6 +17,11 @@
  * Every mode also writes the manifest PATH.expected.tsv (or --expected FILE;
  * format in sink.c) and prints one summary line on stdout:
  *   messages=N reports=N records=N count=N dmarc_pass=N dmarc_fail=N
+ *   bounces=N bounce_recipients=N
+ * messages counts the e-mails written, reports and bounces alike.  The
+ * bounces mode, and maildir --demo (the month's bounces beside its
+ * reports), also write PATH.bounces.tsv, one line per bounced recipient
+ * (format in bounce.c).
  * The same options give the same reports in every mode, byte-identical
  * across runs: everything random comes from one GRand with the seed.
  */
@@ -30,7 +37,7 @@
 #define DEFAULT_START	1790812800	/* 2026-10-01 00:00:00 UTC */
 #define FLUSH_AT	(1 << 20)
 
-enum mode { MODE_MAILDIR, MODE_XML, MODE_COPY, MODE_BIG };
+enum mode { MODE_MAILDIR, MODE_XML, MODE_COPY, MODE_BIG, MODE_BOUNCES };
 
 struct out {
 	enum mode mode;
@@ -81,15 +88,36 @@ xfclose(FILE *fp, const char *path)
 }
 
 static void G_GNUC_NORETURN
-usage(void)
+usage(FILE *fp, int status)
 {
 	fputs("usage: mailsift-gen maildir|xml|copy PATH [--messages N] "
 	    "[--seed S] [--days D]\n"
 	    "           [--start EPOCH] [--max-records R] [--demo] "
 	    "[--big N] [--expected FILE]\n"
 	    "       mailsift-gen big FILE.xml.gz [--records N] [--seed S] "
-	    "[--expected FILE]\n", stderr);
-	exit(64);
+	    "[--expected FILE]\n"
+	    "       mailsift-gen bounces DIR [--messages N] [--seed S] "
+	    "[--days D] [--start EPOCH]\n"
+	    "\n"
+	    "maildir   DMARC report e-mails in DIR/new (layouts of Google, "
+	    "Yahoo, Microsoft, ...);\n"
+	    "          with --demo, the month's story, its bounces included\n"
+	    "xml       the same reports as bare .xml files\n"
+	    "copy      their records as psql \\copy rows\n"
+	    "big       one report of N records, gzip\n"
+	    "bounces   N bounce e-mails (default 1000) in DIR/new, a mix of "
+	    "layouts: Postfix\n"
+	    "          RFC 3464 40%, Gmail 20%, Office 365 20%, Exim 10%, "
+	    "qmail 10%;\n"
+	    "          reasons userunknown, mailboxfull, authfailure, "
+	    "blocked, ...\n"
+	    "\n"
+	    "Writes PATH.expected.tsv (reports) and, for bounces and maildir "
+	    "--demo,\n"
+	    "PATH.bounces.tsv (one line per bounced recipient: the truth to "
+	    "check against).\n"
+	    "The same options give byte-identical output.\n", fp);
+	exit(status);
 }
 
 static guint64
@@ -227,6 +255,7 @@ open_output(struct out *o)
 
 	switch (o->mode) {
 	case MODE_MAILDIR:
+	case MODE_BOUNCES:
 		mkdir_p(o->path);
 		sub = g_strdup_printf("%s/new", o->path);
 		fresh_dir(sub);
@@ -288,7 +317,9 @@ parse_mode(const char *s)
 		return MODE_COPY;
 	if (strcmp(s, "big") == 0)
 		return MODE_BIG;
-	usage();
+	if (strcmp(s, "bounces") == 0)
+		return MODE_BOUNCES;
+	usage(stderr, 64);
 }
 
 static void
@@ -304,7 +335,7 @@ parse_opts(int argc, char **argv, struct gen_opts *go, const char **expected)
 			continue;
 		}
 		if (v == NULL)
-			usage();
+			usage(stderr, 64);
 		i++;
 		if (strcmp(a, "--messages") == 0)
 			go->messages = (guint)number(a, v, 1, 10000000);
@@ -323,10 +354,22 @@ parse_opts(int argc, char **argv, struct gen_opts *go, const char **expected)
 		else if (strcmp(a, "--expected") == 0)
 			*expected = v;
 		else
-			usage();
+			usage(stderr, 64);
 	}
 	if (go->demo && !max_set)
 		go->max_records = 40;
+}
+
+/* PATH.bounces.tsv, beside PATH.expected.tsv. */
+static char *
+bounce_manifest_path(const char *path)
+{
+	char *m = manifest_path(path), *b;
+
+	m[strlen(m) - strlen(".expected.tsv")] = '\0';
+	b = g_strconcat(m, ".bounces.tsv", NULL);
+	g_free(m);
+	return b;
 }
 
 int
@@ -336,13 +379,19 @@ main(int argc, char **argv)
 	struct out o;
 	struct gen g;
 	struct report r;
+	struct bgen bg;
 	const char *expected = NULL;
 	const struct totals *t;
 	char *man_path;
+	int bounces;
 
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0))
+		usage(stdout, 0);
 	if (argc < 3)
-		usage();
+		usage(stderr, 64);
 	memset(&o, 0, sizeof(o));
+	memset(&bg, 0, sizeof(bg));
 	o.mode = parse_mode(argv[1]);
 	o.path = argv[2];
 	parse_opts(argc, argv, &go, &expected);
@@ -351,30 +400,51 @@ main(int argc, char **argv)
 		go.big_records = 1000000;
 	if (go.demo && go.big_records)
 		die("--demo and --big/--records exclude each other");
-	if (go.big_records && o.mode == MODE_MAILDIR)
+	if (go.big_records && (o.mode == MODE_MAILDIR ||
+	    o.mode == MODE_BOUNCES))
 		die("maildir has no big report; use: mailsift-gen big FILE");
+	if (go.demo && o.mode == MODE_BOUNCES)
+		die("bounces has no --demo; use: mailsift-gen maildir DIR --demo");
+	bounces = o.mode == MODE_BOUNCES || (o.mode == MODE_MAILDIR && go.demo);
 	gen_init(&g, &go);
 	o.xml = g_string_sized_new(FLUSH_AT + 65536);
 	o.buf = g_string_sized_new(FLUSH_AT + 65536);
 	o.man = manifest_new(go.big_records ? 1 : go.days, go.start);
 	open_output(&o);
-	if (go.big_records) {
+	if (bounces) {
+		char *bpath = bounce_manifest_path(o.path);
+
+		bounce_gen_init(&bg, o.path, bpath, go.seed);
+		g_free(bpath);
+	}
+	if (o.mode == MODE_BOUNCES) {
+		bounce_gen_mix(&bg, go.start, go.days, go.messages);
+	} else if (go.big_records) {
 		gen_big_report(&g, &r);
 		run_report(&g, &o, &r);
 	} else {
 		while (gen_next_report(&g, &r))
 			run_report(&g, &o, &r);
+		if (bounces)
+			bounce_gen_demo(&bg, go.start, go.days);
 	}
 	close_output(&o);
-	man_path = expected ? g_strdup(expected) : manifest_path(o.path);
-	manifest_write(o.man, man_path);
+	if (o.mode != MODE_BOUNCES) {
+		man_path = expected ? g_strdup(expected) :
+		    manifest_path(o.path);
+		manifest_write(o.man, man_path);
+		g_free(man_path);
+	}
 	t = manifest_totals(o.man);
 	printf("messages=%" G_GUINT64_FORMAT " reports=%" G_GUINT64_FORMAT
 	    " records=%" G_GUINT64_FORMAT " count=%" G_GUINT64_FORMAT
 	    " dmarc_pass=%" G_GUINT64_FORMAT " dmarc_fail=%" G_GUINT64_FORMAT
-	    "\n", (guint64)g.nreports, t->reports, t->records, t->count,
-	    t->pass, t->fail);
-	g_free(man_path);
+	    " bounces=%" G_GUINT64_FORMAT " bounce_recipients=%"
+	    G_GUINT64_FORMAT "\n", (guint64)g.nreports + bg.messages,
+	    t->reports, t->records, t->count, t->pass, t->fail, bg.messages,
+	    bg.recipients);
+	if (bounces)
+		bounce_gen_free(&bg);
 	manifest_free(o.man);
 	g_string_free(o.xml, TRUE);
 	g_string_free(o.buf, TRUE);

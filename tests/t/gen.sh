@@ -222,3 +222,86 @@ ok $? "demo: 198.51.100.25 still passes SPF for some mail"
 awk -F '\t' '$2 == "203.0.113.66" { d++; if ($5 > 0) bad = 1 }
     END { exit !(d >= 20 && !bad) }' "$m"
 ok $? "demo: 203.0.113.66 forges and always fails"
+
+# --- bounces -------------------------------------------------------------------
+NB=300
+"$gen" bounces "$t/ba/Maildir" --messages $NB --seed 7 >"$t/ba.out"
+ok $? "bounces run 1"
+"$gen" bounces "$t/bb/Maildir" --messages $NB --seed 7 >/dev/null
+tree_sum "$t/ba" >"$t/ba.sum"
+tree_sum "$t/bb" >"$t/bb.sum"
+cmp -s "$t/ba.sum" "$t/bb.sum" && cmp -s "$t/ba/Maildir.bounces.tsv" "$t/bb/Maildir.bounces.tsv"
+ok $? "bounces: same seed, byte-identical Maildir and manifest"
+is "$(ls "$t/ba/Maildir/new" | wc -l | tr -d ' ')" $NB "bounces: $NB messages in new/"
+grep -q "^messages=$NB reports=0 .* bounces=$NB bounce_recipients=" "$t/ba.out"
+ok $? "bounces summary: $(cat "$t/ba.out")"
+bm="$t/ba/Maildir.bounces.tsv"
+is "$(tail -n +2 "$bm" | wc -l | tr -d ' ')" \
+    "$(sed 's/.*bounce_recipients=\([0-9]*\).*/\1/' "$t/ba.out")" \
+    "bounces manifest: one line per recipient"
+awk -F '\t' 'NF != 9 { bad = 1 } END { exit bad }' "$bm"
+ok $? "bounces manifest: 9 columns"
+is "$(tail -n +2 "$bm" | cut -f1 | sort -u | wc -l | tr -d ' ')" $NB \
+    "bounces manifest: every message"
+for f in postfix gmail office365 exim qmail; do
+	n=$(awk -F '\t' -v f=$f '$2 == f && $3 == 1' "$bm" | wc -l)
+	[ "$n" -ge $((NB / 20)) ]; ok $? "bounces: layout $f ($n messages)"
+done
+for pat in '^X-Postfix-Queue-ID: ' '^From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>' \
+    '^X-MS-Exchange-Message-Is-Ndr:' '^X-Failed-Recipients: ' 'This is the qmail-send program' \
+    '550-5.7.26 ' 'Status: 5.1.1'
+do
+	grep -lq -e "$pat" "$t/ba/Maildir/new"/*
+	ok $? "some bounce has $pat"
+done
+for r in userunknown mailboxfull authfailure blocked hostunknown; do
+	cut -f9 "$bm" | grep -qx "$r"; ok $? "bounces: reason $r drawn"
+done
+if command -v python3 >/dev/null; then
+	python3 - "$t/ba/Maildir/new" "$bm" <<'PY' >"$t/bpy.out" 2>&1
+import email, email.policy, os, sys
+new, man = sys.argv[1], sys.argv[2]
+want = {}
+for line in list(open(man))[1:]:
+    f = line.rstrip('\n').split('\t')
+    want.setdefault(f[0], []).append(f[3])
+bad = 0
+for name in os.listdir(new):
+    m = email.message_from_binary_file(open(os.path.join(new, name), 'rb'),
+        policy=email.policy.default)
+    dsn = [p for p in m.walk() if p.get_content_type() == 'message/delivery-status']
+    if m.get_content_type() == 'multipart/report':
+        got = []
+        for p in dsn:
+            for blk in p.get_payload():
+                v = blk.get('Final-Recipient')
+                if v:
+                    got.append(str(v).split(';', 1)[1].strip())
+    else:
+        body = m.get_payload(decode=True).decode()
+        got = [a for a in want[name] if a in body]
+    if got != want[name]:
+        bad += 1
+        print(name, got, want[name])
+sys.exit(1 if bad else 0)
+PY
+	ok $? "every bounce names exactly the manifest's recipients, in order"
+	sed 's/^/# /' "$t/bpy.out" | head -n 5
+fi
+
+# The demo month's bounces: the story, and a background every day.
+dm="$t/demo/Maildir.bounces.tsv"
+[ -s "$dm" ]; ok $? "demo: a bounces manifest"
+is "$(grep -c '' "$dm")" "$(($(sed 's/.*bounce_recipients=\([0-9]*\).*/\1/' "$t/demo.out") + 1))" \
+    "demo: its lines are the summary's recipients"
+first=$(tail -n +2 "$m" | cut -f1 | sort -u | sed -n 19p)
+awk -F '\t' -v first="$first" '$9 == "authfailure" { n++;
+    if ($5 < first || $6 != "198.51.100.25" || $2 != "postfix") bad = 1 }
+    END { exit !(n >= 30 && !bad) }' "$dm"
+ok $? "demo: Gmail 5.7.26 bounces name 198.51.100.25, from day 19 ($first) on only"
+is "$(tail -n +2 "$dm" | cut -f5 | sort -u | wc -l | tr -d ' ')" 30 "demo: bounces every day"
+is "$(awk -F '\t' '$9 != "authfailure"' "$dm" | cut -f9 | sort -u | grep -c -e userunknown -e mailboxfull)" 2 \
+    "demo: a background of unknown users and full mailboxes"
+"$gen" xml "$t/demo-xml" --demo --seed 1 >/dev/null
+cmp -s "$t/demo/Maildir.expected.tsv" "$t/demo-xml.expected.tsv"
+ok $? "demo: the bounces leave the reports as they were"

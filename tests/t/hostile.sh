@@ -251,10 +251,13 @@ quarantined "message/rfc822 nested 100,000 deep" '\((max_depth|max_header)\)'
 mk mime-parts 100000 | hostile "100,000 MIME parts" 30 $((128 * MB))
 quarantined "100,000 MIME parts" 'more than 2000 MIME parts \(max_parts\)'
 
-# No DSN parser yet: a bounce is not a report.  When the parser lands, this
-# becomes: stored as a bounce with 100,000 recipients, still bounded.
+# A bounce is stored with at most BOUNCE_MAX_RECIPIENTS (1000) recipients,
+# in one statement; the others are counted as dropped, not kept.
 mk dsn 100000 | hostile "DSN with 100,000 recipients" 30 $((128 * MB))
-is "$(last outcome)" not_report "DSN with 100,000 recipients: not a report (no DSN parser yet)"
+is "$(last outcome)/$(last bounce_recipients)" stored/1000 \
+    "DSN with 100,000 recipients: stored as a bounce, 1000 recipients kept"
+is "$(q "SELECT min(recipients_dropped) > 0 FROM bounce_v WHERE ingest_id =
+    (SELECT max(id) FROM ingest_log_v)")" t "DSN with 100,000 recipients: the rest counted as dropped"
 
 for k in line folded many; do
 	mk long-header $k 8192 | hostile "8 MiB of header ($k)" 30 $((128 * MB))

@@ -23,6 +23,13 @@ printf 'Subject: x\nContent-Type: text/xml\n\n<feedback><report_metadata>\n' |
 ok $? "the ingest role can quarantine"
 "$MAILSIFT" --db "dbname=$T_DB user=$in_user" requeue 2>/dev/null
 ok $? "the ingest role can requeue"
+for f in postfix-userunknown postfix-userunknown vacation; do
+	"$MAILSIFT" --db "dbname=$T_DB user=$in_user" ingest - \
+	    <"$TOP/tests/data/bounce-join/$f.eml" 2>>"$T_TMP/err" || echo "# $f: $?"
+done
+is "$(q "SELECT string_agg(outcome, ',' ORDER BY id) FROM (SELECT * FROM
+    ingest_log_v ORDER BY id DESC LIMIT 3) l")" "stored,duplicate,stored" \
+    "the ingest role can store bounces and find duplicates"
 
 as() {	# user, sql -> exit status of psql
 	psql -X -q -v ON_ERROR_STOP=1 -d "$T_DB" -U "$1" -c "$2" >/dev/null 2>&1
@@ -33,6 +40,10 @@ as "$in_user" "DROP TABLE dmarc_record"
 [ $? != 0 ]; ok $? "the ingest role cannot drop tables"
 as "$in_user" "UPDATE dmarc_record SET count = 0"
 [ $? != 0 ]; ok $? "the ingest role cannot rewrite records"
+as "$in_user" "UPDATE bounce_recipient SET reason = 'x'"
+[ $? != 0 ]; ok $? "the ingest role cannot rewrite bounces"
+as "$in_user" "DELETE FROM bounce_message"
+[ $? != 0 ]; ok $? "the ingest role cannot delete bounces"
 
 "$MAILSIFT" --db "dbname=$T_DB user=$rd_user" trend --since 3650d --format csv >"$T_TMP/trend"
 ok $? "trend works with only the mailsift_reader role"
@@ -40,7 +51,10 @@ ok $? "trend works with only the mailsift_reader role"
 "$MAILSIFT" --db "dbname=$T_DB user=$rd_user" sources --since 3650d >/dev/null &&
     "$MAILSIFT" --db "dbname=$T_DB user=$rd_user" reports --since 3650d >/dev/null
 ok $? "sources and reports work with the reader role"
-for v in ingest_log_v dmarc_report_v dmarc_record_v dmarc_dkim_v dmarc_spf_v dmarc_reason_v dmarc_daily_v; do
+"$MAILSIFT" --db "dbname=$T_DB user=$rd_user" bounces --since 3650d --by reason >/dev/null
+ok $? "bounces works with the reader role"
+for v in ingest_log_v dmarc_report_v dmarc_record_v dmarc_dkim_v dmarc_spf_v dmarc_reason_v dmarc_daily_v \
+    bounce_v bounce_daily_v dmarc_bounce_daily_v; do
 	as "$rd_user" "SELECT * FROM $v LIMIT 1"
 	ok $? "the reader can read $v"
 done
@@ -48,6 +62,8 @@ as "$rd_user" "SELECT raw FROM quarantine"
 [ $? != 0 ]; ok $? "the reader cannot read quarantined raw messages"
 as "$rd_user" "SELECT * FROM dmarc_report_raw"
 [ $? != 0 ]; ok $? "the reader cannot read raw reports"
+as "$rd_user" "SELECT * FROM bounce_recipient"
+[ $? != 0 ]; ok $? "the reader cannot read the bounce tables"
 as "$rd_user" "INSERT INTO ingest_log (source, outcome) VALUES ('x', 'stored')"
 [ $? != 0 ]; ok $? "the reader cannot write"
 "$MAILSIFT" --db "dbname=$T_DB user=$rd_user" ingest --maildir "$T_TMP/md" 2>/dev/null

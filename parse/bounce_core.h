@@ -1,0 +1,44 @@
+/* bounce_core.h - what the files of the bounce reader's spine share:
+ * bounce.c (the driver), bounce_input.c (the parts of the message),
+ * bounce_field.c (field helpers), bounce_dsn.c (RFC 3464 fields) and
+ * bounce_orig.c (the original message).  Recognizers include only
+ * bounce_internal.h.
+ */
+#ifndef MAILSIFT_BOUNCE_CORE_H
+#define MAILSIFT_BOUNCE_CORE_H
+
+#include "bounce_internal.h"
+
+/* The input and the buffers it points into. */
+struct bounce_input_store {
+	struct bounce_input in;
+	char *from, *subject, *text, *dsn, *feedback;
+	GMimePart *text_part, *html_part, *dsn_part, *feedback_part;
+	guint parts;		/* MIME entities visited */
+};
+
+/* bounce_input.c */
+void bounce_input_build(struct bounce_input_store *x, GMimeMessage *msg);
+void bounce_input_free(struct bounce_input_store *x);
+/* The part's content decoded to UTF-8 text, LF line ends, at most max
+ * bytes; *len its length. */
+char *bounce_part_text(GMimePart *part, gsize max, gsize *len);
+
+/* bounce_field.c */
+void bounce_cut_utf8(char *s, gsize *n, gsize max);
+gsize bounce_digits(const char *s, gsize max);
+
+/* bounce_dsn.c */
+void bounce_recipient_free(gpointer p);
+/* Gaps a text recognizer left, filled from the delivery-status part. */
+void bounce_fill_from_dsn(const struct bounce_input *in,
+    struct bounce_report *b);
+/* The SMTP command the diagnostic or the text names for r, or NULL. */
+const char *bounce_command(const struct bounce_input *in,
+    const struct bounce_recipient *r);
+
+/* bounce_orig.c */
+void bounce_fill_original(const struct bounce_input *in,
+    struct bounce_report *b);
+
+#endif

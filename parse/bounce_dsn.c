@@ -1,0 +1,419 @@
+/* bounce_dsn.c - RFC 3464 / RFC 6533 delivery-status fields, and the
+ * gaps of other recognizers filled from them.
+ *
+ * Usage:
+ *	n = bounce_read_dsn(in->dsn, in->dsn_len, b);	   recipients added
+ *	bounce_fill_from_dsn(in, b);	   after a text recognizer won
+ *	cmd = bounce_command(in, r);	   "RCPT", "DATA", ... or NULL
+ *
+ * The per-message block gives Reporting-MTA, Arrival-Date and the queue
+ * id; every recipient block one recipient.  Folded lines are joined, and a
+ * Diagnostic-Code "smtp; 550 5.1.1 ..." is split into its type and text.
+ */
+#include <string.h>
+
+#include "bounce_core.h"
+
+void
+bounce_recipient_free(gpointer p)
+{
+	struct bounce_recipient *r = p;
+
+	g_free(r->recipient);
+	g_free(r->original_recipient);
+	g_free(r->action);
+	g_free(r->status);
+	g_free(r->remote_mta);
+	g_free(r->diagnostic_type);
+	g_free(r->diagnostic_code);
+	g_free(r->smtp_command);
+	g_free(r->feedback_type);
+	g_free(r->mta_reason);
+	g_free(r->rule);
+	g_free(r->auth.sending_ip);
+	g_free(r->auth.domain);
+	g_free(r->auth.spf);
+	g_free(r->auth.dkim);
+	g_free(r->auth.dmarc);
+	g_free(r);
+}
+
+
+/* "dns; mx.example.com" -> "mx.example.com" */
+static char *
+after_type(const char *v, gsize n)
+{
+	const char *semi = memchr(v, ';', n);
+
+	if (semi != NULL)
+		return bounce_field(semi + 1, (gssize)(n - (gsize)(semi + 1 - v)));
+	return bounce_field(v, (gssize)n);
+}
+
+static void
+set_once(char **slot, char *value)
+{
+	if (*slot == NULL)
+		*slot = value;
+	else
+		g_free(value);
+}
+
+/* "smtp; 550 5.1.1 ..." -> type "smtp", code "550 5.1.1 ...". */
+static void
+set_diagnostic(struct bounce_recipient *r, const char *v, gsize n)
+{
+	const char *semi;
+	gsize k;
+
+	if (r->diagnostic_code != NULL)
+		return;
+	while (n > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		n--;
+	}
+	semi = memchr(v, ';', n);
+	/* Only a word before the ';' is a type, not a sentence. */
+	if (semi != NULL && semi > v && semi - v < 32) {
+		for (k = 0; v + k < semi && v[k] != ' ' && v[k] != '\t'; k++)
+			;
+		while (v + k < semi && (v[k] == ' ' || v[k] == '\t'))
+			k++;
+		if (v + k == semi) {
+			char *type = bounce_field(v, semi - v);
+
+			if (type != NULL) {
+				g_free(r->diagnostic_type);
+				r->diagnostic_type = type;
+				n -= (gsize)(semi + 1 - v);
+				v = semi + 1;
+			}
+		}
+	}
+	r->diagnostic_code = bounce_field(v, (gssize)n);
+	if (r->diagnostic_code != NULL && r->reply_code == 0) {
+		const char *c = r->diagnostic_code;
+
+		if ((c[0] == '2' || c[0] == '4' || c[0] == '5') &&
+		    bounce_digits(c, 4) == 3 && (c[3] == ' ' || c[3] == '-' ||
+		    c[3] == '\0'))
+			r->reply_code = (c[0] - '0') * 100 + (c[1] - '0') * 10 +
+			    (c[2] - '0');
+	}
+}
+
+static gboolean
+name_is(const char *name, gsize n, const char *want)
+{
+	return strlen(want) == n && g_ascii_strncasecmp(name, want, n) == 0;
+}
+
+/* A recipient with no address at all is no recipient: dropped at the end
+ * of its block. */
+static int
+close_recipient(struct bounce_report *b, struct bounce_recipient **cur)
+{
+	struct bounce_recipient *r = *cur;
+
+	*cur = NULL;
+	if (r == NULL)
+		return 0;
+	if (r->recipient == NULL && r->original_recipient != NULL)
+		r->recipient = g_strdup(r->original_recipient);
+	if (r->recipient != NULL)
+		return 1;
+	g_ptr_array_remove(b->recipients, r);
+	return 0;
+}
+
+static void
+dsn_field(struct bounce_report *b, struct bounce_recipient **cur,
+    int *added, const char *name, gsize nlen, const char *v, gsize vlen)
+{
+	struct bounce_recipient *r;
+	gboolean fresh = FALSE;
+
+	if (name_is(name, nlen, "Final-Recipient") ||
+	    name_is(name, nlen, "Original-Recipient")) {
+		gboolean final = nlen == 15;
+		char *field = bounce_field(v, (gssize)vlen), *addr;
+
+		addr = bounce_address(field);
+		g_free(field);
+		if (*cur != NULL && (final ? (*cur)->recipient != NULL :
+		    (*cur)->original_recipient != NULL))
+			*added += close_recipient(b, cur);
+		if (*cur == NULL) {
+			*cur = bounce_add_recipient(b);
+			fresh = TRUE;
+		}
+		if (*cur == NULL) {
+			g_free(addr);
+			return;
+		}
+		(void)fresh;
+		if (final)
+			set_once(&(*cur)->recipient, addr);
+		else
+			set_once(&(*cur)->original_recipient, addr);
+		return;
+	}
+	if ((r = *cur) == NULL) {
+		/* Per-message fields. */
+		if (name_is(name, nlen, "Reporting-MTA"))
+			set_once(&b->reporting_mta, after_type(v, vlen));
+		else if (name_is(name, nlen, "X-Postfix-Queue-ID") ||
+		    name_is(name, nlen, "X-Queue-ID"))
+			set_once(&b->queue_id, bounce_field(v, (gssize)vlen));
+		else if (name_is(name, nlen, "Arrival-Date") &&
+		    b->arrival_date == 0) {
+			char *f = bounce_field(v, (gssize)vlen);
+
+			b->arrival_date = bounce_date(f);
+			g_free(f);
+		}
+		return;
+	}
+	if (name_is(name, nlen, "Action")) {
+		char *a = bounce_field(v, (gssize)vlen);
+
+		if (a != NULL) {
+			char *sp = strchr(a, ' ');
+
+			if (sp != NULL)	/* "failed (bad address)" */
+				*sp = '\0';
+			for (char *c = a; *c; c++)
+				*c = g_ascii_tolower(*c);
+		}
+		set_once(&r->action, a);
+	} else if (name_is(name, nlen, "Status")) {
+		char *f = bounce_field(v, (gssize)vlen);
+
+		set_once(&r->status, bounce_status_at(f));
+		g_free(f);
+	} else if (name_is(name, nlen, "Remote-MTA")) {
+		set_once(&r->remote_mta, after_type(v, vlen));
+	} else if (name_is(name, nlen, "Diagnostic-Code")) {
+		set_diagnostic(r, v, vlen);
+	} else if (name_is(name, nlen, "Last-Attempt-Date")) {
+		char *f = bounce_field(v, (gssize)vlen);
+
+		if (r->last_attempt == 0)
+			r->last_attempt = bounce_date(f);
+		g_free(f);
+	} else if (name_is(name, nlen, "X-Actual-Recipient")) {
+		if (r->recipient == NULL)
+			r->recipient = bounce_address(v);
+	} else if (name_is(name, nlen, "Reporting-MTA")) {
+		/* Some MTAs repeat it in every block. */
+		set_once(&b->reporting_mta, after_type(v, vlen));
+	}
+}
+
+/*
+ * Fields are "Name: value" with folded continuation lines; a blank line
+ * ends a block.  A recipient begins with Original- or Final-Recipient, and
+ * also without the blank line that should separate blocks (a second
+ * Final-Recipient in the same block starts a new one).  Lines that are no
+ * field are skipped.  Linear in len: each line is looked at once.
+ */
+int
+bounce_read_dsn(const char *dsn, gsize len, struct bounce_report *b)
+{
+	const char *p = dsn, *end = dsn + len, *nl, *colon, *name, *v, *vend;
+	struct bounce_recipient *cur = NULL;
+	int added = 0;
+	gsize nlen;
+
+	if (dsn == NULL)
+		return 0;
+	while (p < end) {
+		nl = memchr(p, '\n', (gsize)(end - p));
+		vend = nl != NULL ? nl : end;
+		if (vend == p || (vend == p + 1 && *p == '\r')) {
+			added += close_recipient(b, &cur);
+			p = vend + 1;
+			continue;
+		}
+		if (*p == ' ' || *p == '\t') {	/* a stray continuation */
+			if (p == vend || strspn(p, " \t\r") >= (gsize)(vend - p))
+				added += close_recipient(b, &cur);
+			p = vend + 1;
+			continue;
+		}
+		colon = memchr(p, ':', (gsize)(vend - p));
+		name = p;
+		nlen = colon != NULL ? (gsize)(colon - p) : 0;
+		if (colon == NULL || nlen == 0 || nlen > 64 ||
+		    memchr(p, ' ', nlen) != NULL) {
+			p = vend + 1;
+			continue;
+		}
+		v = colon + 1;
+		/* Join the continuation lines. */
+		while (vend < end && vend + 1 < end &&
+		    (vend[1] == ' ' || vend[1] == '\t')) {
+			const char *next = memchr(vend + 1, '\n',
+			    (gsize)(end - vend - 1));
+			const char *q = vend + 1;
+
+			while (q < end && (*q == ' ' || *q == '\t' || *q == '\r'))
+				q++;
+			if (q >= end || *q == '\n')
+				break;	/* whitespace only: a blank line */
+			vend = next != NULL ? next : end;
+		}
+		dsn_field(b, &cur, &added, name, nlen, v, (gsize)(vend - v));
+		p = vend + 1;
+	}
+	added += close_recipient(b, &cur);
+	return added;
+}
+
+static const struct {
+	const char *said;
+	const char *command;
+} commands[] = {
+	{ "in reply to rcpt to command", "RCPT" },
+	{ "in reply to mail from command", "MAIL" },
+	{ "in reply to end of data command", "DATA" },
+	{ "in reply to data command", "DATA" },
+	{ "in reply to ehlo command", "EHLO" },
+	{ "in reply to helo command", "HELO" },
+	{ "in reply to lhlo command", "EHLO" },
+	{ "in reply to rcpt to:", "RCPT" },
+	{ "in reply to mail from:", "MAIL" },
+	{ "in reply to end of data", "DATA" },
+	{ "in reply to rcpt", "RCPT" },
+	{ "in reply to mail", "MAIL" },
+	{ "while receiving the initial server greeting", "CONN" },
+};
+
+/* The SMTP command "(in reply to X command)" names in s[0..n). */
+static const char *
+command_in(const char *s, gsize n)
+{
+	const char *p = bounce_strcasestr(s, n, "in reply to ");
+	gsize i;
+
+	if (p == NULL)
+		p = bounce_strcasestr(s, n, "initial server greeting");
+	if (p == NULL)
+		return NULL;
+	if (p > s + 32)	/* "while receiving the" precedes "initial" */
+		p -= 32;
+	else
+		p = s;
+	n -= (gsize)(p - s);
+	for (i = 0; i < G_N_ELEMENTS(commands); i++) {
+		const char *c = commands[i].said;
+
+		if (bounce_strcasestr(p, MIN(n, 96), c) != NULL)
+			return commands[i].command;
+	}
+	return NULL;
+}
+
+/*
+ * The command for recipient r from the text: in the paragraph that names
+ * the address (Postfix: "<a@b>: host x said: ... (in reply to RCPT TO
+ * command)"), else anywhere when the text names only one command.
+ */
+static const char *
+command_from_text(const struct bounce_input *in,
+    const struct bounce_recipient *r)
+{
+	const char *t = in->text, *p, *para, *stop;
+	gsize n = in->text_len;
+
+	if (n == 0)
+		return NULL;
+	if (r->recipient != NULL &&
+	    (p = bounce_strcasestr(t, n, r->recipient)) != NULL) {
+		para = p;
+		stop = bounce_strcasestr(p, n - (gsize)(p - t), "\n\n");
+		if (stop == NULL)
+			stop = t + n;
+		return command_in(para, (gsize)(stop - para));
+	}
+	p = bounce_strcasestr(t, n, "in reply to ");
+	if (p != NULL && bounce_strcasestr(p + 1, n - (gsize)(p + 1 - t),
+	    "in reply to ") == NULL)
+		return command_in(t, n);
+	return NULL;
+}
+
+static void
+fill_str(char **slot, const char *from)
+{
+	if (*slot == NULL && from != NULL)
+		*slot = g_strdup(from);
+}
+
+static struct bounce_recipient *
+dsn_match(GPtrArray *dsn, guint i, guint count,
+    const struct bounce_recipient *r)
+{
+	guint k;
+
+	for (k = 0; r->recipient != NULL && k < dsn->len; k++) {
+		struct bounce_recipient *d = g_ptr_array_index(dsn, k);
+
+		if (d->recipient != NULL &&
+		    g_ascii_strcasecmp(d->recipient, r->recipient) == 0)
+			return d;
+	}
+	/* Same count, same order: the i-th is the i-th. */
+	if (dsn->len == count && i < dsn->len)
+		return g_ptr_array_index(dsn, i);
+	return NULL;
+}
+
+/* Gaps left by a text recognizer, filled from the delivery-status part. */
+void
+bounce_fill_from_dsn(const struct bounce_input *in, struct bounce_report *b)
+{
+	struct bounce_report d = { 0 };
+	guint i, count = b->recipients->len;
+
+	d.recipients = g_ptr_array_new_with_free_func(bounce_recipient_free);
+	bounce_read_dsn(in->dsn, in->dsn_len, &d);
+	fill_str(&b->reporting_mta, d.reporting_mta);
+	fill_str(&b->queue_id, d.queue_id);
+	if (b->arrival_date == 0)
+		b->arrival_date = d.arrival_date;
+	for (i = 0; i < count; i++) {
+		struct bounce_recipient *r = g_ptr_array_index(b->recipients, i);
+		struct bounce_recipient *x = dsn_match(d.recipients, i, count, r);
+
+		if (x == NULL)
+			continue;
+		fill_str(&r->recipient, x->recipient);
+		fill_str(&r->original_recipient, x->original_recipient);
+		fill_str(&r->action, x->action);
+		fill_str(&r->status, x->status);
+		fill_str(&r->remote_mta, x->remote_mta);
+		if (r->diagnostic_code == NULL) {
+			fill_str(&r->diagnostic_type, x->diagnostic_type);
+			fill_str(&r->diagnostic_code, x->diagnostic_code);
+		}
+		if (r->reply_code == 0)
+			r->reply_code = x->reply_code;
+		if (r->last_attempt == 0)
+			r->last_attempt = x->last_attempt;
+	}
+	g_free(d.reporting_mta);
+	g_free(d.queue_id);
+	g_ptr_array_free(d.recipients, TRUE);
+}
+
+const char *
+bounce_command(const struct bounce_input *in,
+    const struct bounce_recipient *r)
+{
+	const char *c = NULL;
+
+	if (r->diagnostic_code != NULL)
+		c = command_in(r->diagnostic_code, strlen(r->diagnostic_code));
+	return c != NULL ? c : command_from_text(in, r);
+}

@@ -1,0 +1,304 @@
+/* bounce_field.c - small helpers for recognizers: recipients, field
+ * values, addresses, status codes, dates, case-blind search.
+ *
+ * Usage: see bounce_internal.h.  Every string made here is valid UTF-8,
+ * bounded by BOUNCE_MAX_FIELD, owned by the caller.
+ */
+#include <string.h>
+
+#include "bounce_core.h"
+
+/* Cut s (length *n) back to a UTF-8 character boundary at most max. */
+void
+bounce_cut_utf8(char *s, gsize *n, gsize max)
+{
+	gsize k;
+
+	if (*n <= max)
+		return;
+	k = max;
+	while (k > 0 && ((guchar)s[k] & 0xc0) == 0x80)
+		k--;
+	s[k] = '\0';
+	*n = k;
+}
+
+/*
+ * Hot: recognizers ask it of every message.  The candidates for the first
+ * byte are found with memchr (vectorized in libc), in both cases at once
+ * for a letter, and only they are compared further.
+ */
+const char *
+bounce_strcasestr(const char *hay, gsize n, const char *needle)
+{
+	gsize k = strlen(needle);
+	const char *p, *last, *lo, *up;
+	char l, u;
+
+	if (k == 0)
+		return hay;
+	if (hay == NULL || n < k)
+		return NULL;
+	l = g_ascii_tolower(needle[0]);
+	u = g_ascii_toupper(needle[0]);
+	last = hay + (n - k);
+	lo = memchr(hay, l, (gsize)(last - hay) + 1);
+	up = l == u ? NULL : memchr(hay, u, (gsize)(last - hay) + 1);
+	while (lo != NULL || up != NULL) {
+		if (up == NULL || (lo != NULL && lo < up)) {
+			p = lo;
+			lo = p < last ? memchr(p + 1, l, (gsize)(last - p)) :
+			    NULL;
+		} else {
+			p = up;
+			up = p < last ? memchr(p + 1, u, (gsize)(last - p)) :
+			    NULL;
+		}
+		if (g_ascii_strncasecmp(p + 1, needle + 1, k - 1) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+struct bounce_recipient *
+bounce_add_recipient(struct bounce_report *b)
+{
+	struct bounce_recipient *r;
+
+	if (b->recipients->len >= BOUNCE_MAX_RECIPIENTS) {
+		b->recipients_dropped++;
+		return NULL;
+	}
+	r = g_new0(struct bounce_recipient, 1);
+	g_ptr_array_add(b->recipients, r);
+	return r;
+}
+
+char *
+bounce_field(const char *s, gssize n)
+{
+	char *valid = NULL, *out;
+	const guchar *p, *end;
+	gsize k = 0, len;
+	gboolean space = FALSE;
+
+	if (s == NULL)
+		return NULL;
+	len = n < 0 ? strlen(s) : (gsize)n;
+	if (!g_utf8_validate(s, (gssize)len, NULL)) {
+		valid = g_utf8_make_valid(s, (gssize)len);
+		s = valid;
+		len = strlen(s);
+	}
+	/* Collapsing never lengthens; past the bound two bytes may be
+	 * written at once (a space and a byte). */
+	out = g_malloc(MIN(len, BOUNCE_MAX_FIELD + 8) + 1);
+	p = (const guchar *)s;
+	end = p + len;
+	for (; p < end && k < BOUNCE_MAX_FIELD + 4; p++) {
+		if (*p <= ' ' || *p == 0x7f) {
+			space = k > 0;
+			continue;
+		}
+		if (space)
+			out[k++] = ' ';
+		space = FALSE;
+		out[k++] = (char)*p;
+	}
+	out[k] = '\0';
+	bounce_cut_utf8(out, &k, BOUNCE_MAX_FIELD);
+	g_free(valid);
+	if (k == 0) {
+		g_free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/*
+ * RFC 6533 utf-8-addr-xtext / unitext: "\x{HHHH}" stands for a character.
+ * Decoded in place (the UTF-8 form is never longer than the escape).
+ */
+static void
+unescape_unitext(char *s)
+{
+	char *w = s, *r = s, *close;
+	gunichar c;
+
+	while (*r != '\0') {
+		if (r[0] == '\\' && r[1] == 'x' && r[2] == '{' &&
+		    (close = strchr(r + 3, '}')) != NULL && close - r <= 11) {
+			c = (gunichar)g_ascii_strtoull(r + 3, NULL, 16);
+			if (c > 0 && g_unichar_validate(c)) {
+				w += g_unichar_to_utf8(c, w);
+				r = close + 1;
+				continue;
+			}
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+}
+
+static gboolean
+addr_char(guchar c)
+{
+	return c > ' ' && c != '<' && c != '>' && c != '(' && c != ')' &&
+	    c != ',' && c != ';' && c != '"' && c != '\'' && c != '[' &&
+	    c != ']' && c != '\\' && c != 0x7f;
+}
+
+/*
+ * An address from "<a@b>", "rfc822; a@b", "a@b (comment)", "Name <a@b>":
+ * the first "<...>" holding an '@', else the first word holding one.  The
+ * domain is lower-cased (the local part is the recipient's business),
+ * trailing dots and colons dropped.
+ */
+static char *address_in(const char *s);
+
+char *
+bounce_address(const char *s)
+{
+	char *plain, *addr;
+
+	if (s == NULL || strstr(s, "\\x{") == NULL)
+		return address_in(s);
+	/* RFC 6533 "utf-8; \x{7528}@..." spelled out first. */
+	plain = g_strndup(s, BOUNCE_MAX_FIELD);
+	unescape_unitext(plain);
+	addr = address_in(plain);
+	g_free(plain);
+	return addr;
+}
+
+static char *
+address_in(const char *s)
+{
+	const char *at, *b, *e, *lt, *gt;
+	char *addr, *dom;
+	gsize n;
+
+	if (s == NULL)
+		return NULL;
+	n = strnlen(s, BOUNCE_MAX_FIELD);
+	b = NULL;
+	for (lt = memchr(s, '<', n); lt != NULL;
+	    lt = memchr(lt + 1, '<', n - (gsize)(lt + 1 - s))) {
+		gt = memchr(lt, '>', n - (gsize)(lt - s));
+		if (gt == NULL)
+			break;
+		at = memchr(lt, '@', (gsize)(gt - lt));
+		if (at != NULL) {
+			b = lt + 1;
+			e = gt;
+			while (b < e && *b == ' ')
+				b++;
+			while (e > b && e[-1] == ' ')
+				e--;
+			/* "<mailto:a@b>" and source routes "<@x:a@b>" */
+			if (e - b > 7 && g_ascii_strncasecmp(b, "mailto:", 7) == 0)
+				b += 7;
+			if (*b == '@' && (lt = memchr(b, ':',
+			    (gsize)(e - b))) != NULL)
+				b = lt + 1;
+			break;
+		}
+	}
+	if (b == NULL) {
+		at = memchr(s, '@', n);
+		while (at != NULL && (at == s || !addr_char((guchar)at[-1])))
+			at = memchr(at + 1, '@', n - (gsize)(at + 1 - s));
+		if (at == NULL)
+			return NULL;
+		for (b = at; b > s && addr_char((guchar)b[-1]); b--)
+			;
+		for (e = at; e < s + n && addr_char((guchar)*e); e++)
+			;
+		/* "rfc822;a@b" without the space */
+		if (memchr(b, ':', (gsize)(at - b)) != NULL &&
+		    g_ascii_strncasecmp(b, "mailto:", 7) == 0)
+			b += 7;
+	}
+	while (e > b && (e[-1] == '.' || e[-1] == ':'))
+		e--;
+	if (e - b < 3 || memchr(b, '@', (gsize)(e - b)) == NULL)
+		return NULL;
+	addr = bounce_field(b, e - b);
+	if (addr == NULL || strchr(addr, ' ') != NULL) {
+		g_free(addr);
+		return NULL;
+	}
+	dom = strrchr(addr, '@');
+	if (dom == addr || dom[1] == '\0') {
+		g_free(addr);
+		return NULL;
+	}
+	for (dom++; *dom != '\0'; dom++)
+		*dom = g_ascii_tolower(*dom);
+	return addr;
+}
+
+gsize
+bounce_digits(const char *s, gsize max)
+{
+	gsize i = 0;
+
+	while (i < max && g_ascii_isdigit(s[i]))
+		i++;
+	return i;
+}
+
+/* A status "C.S.D" starting exactly at s (C one of 2, 4, 5; S and D one to
+ * three digits), not part of a longer dotted number: its length, or 0. */
+static gsize
+status_len(const char *s)
+{
+	gsize a, b;
+
+	if ((s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.')
+		return 0;
+	a = bounce_digits(s + 2, 4);
+	if (a == 0 || a > 3 || s[2 + a] != '.')
+		return 0;
+	b = bounce_digits(s + 3 + a, 4);
+	if (b == 0 || b > 3)
+		return 0;
+	if (s[3 + a + b] == '.' && g_ascii_isdigit(s[4 + a + b]))
+		return 0;
+	return 3 + a + b;
+}
+
+/* The first status in s, not preceded by a digit or dot (an IP). */
+char *
+bounce_status_at(const char *s)
+{
+	const char *p;
+	gsize n;
+
+	if (s == NULL)
+		return NULL;
+	for (p = s; *p != '\0'; p++) {
+		if (p > s && (g_ascii_isalnum(p[-1]) || p[-1] == '.'))
+			continue;
+		if ((n = status_len(p)) > 0)
+			return g_strndup(p, n);
+	}
+	return NULL;
+}
+
+/* An RFC 5322 date as epoch seconds, 0 when it cannot be read. */
+int64_t
+bounce_date(const char *v)
+{
+	GDateTime *dt;
+	int64_t t;
+
+	if (v == NULL)
+		return 0;
+	dt = g_mime_utils_header_decode_date(v);
+	if (dt == NULL)
+		return 0;
+	t = g_date_time_to_unix(dt);
+	g_date_time_unref(dt);
+	return t;
+}

@@ -1,0 +1,132 @@
+/* bounce_reason_internal.h - what the classifier's files share; nothing
+ * outside parse/bounce_reason*.c and parse/bounce_auth.c may include it.
+ *
+ * The classifier is four files:
+ *	bounce_reason.c		the decision: which rule fires, hard or soft
+ *	bounce_reason_code.c	SMTP status and reply codes
+ *	bounce_reason_text.c	the data: phrase lists per reason, provider
+ *				rules, local delivery agents, status codes
+ *	bounce_reason_match.c	one multi-pattern scanner over all phrases
+ *
+ * A phrase is lower-case text; a '*' in it separates fragments that must
+ * appear in that order with anything between them ("user * does not
+ * exist").  Every phrase of every table is compiled once (br_compile) into
+ * one Aho-Corasick automaton, so a diagnostic is read once, byte by byte,
+ * whatever the number of phrases, and testing a phrase is testing bits.
+ */
+#ifndef MAILSIFT_BOUNCE_REASON_INTERNAL_H
+#define MAILSIFT_BOUNCE_REASON_INTERNAL_H
+
+#include <stdint.h>
+
+#include "bounce.h"
+
+#define BR_TEXT_MAX	4096	/* bytes of a diagnostic that are read */
+#define BR_MAX_FRAGS	4096	/* distinct fragments over all tables */
+#define BR_MAX_PHRASES	4096	/* phrases over all tables */
+#define BR_MAX_PARTS	4	/* fragments in one phrase */
+
+struct br_phrase {
+	const char *text;	/* NULL ends a list */
+	int id;			/* set by br_compile_phrase */
+};
+
+/* One diagnostic prepared for testing: lower-cased (ASCII), white space
+ * runs collapsed to one space, framed by one space on each side (" user
+ * unknown "; "" when there is no text), the set of fragments found in it,
+ * and the phrases whose first fragment was found (the only ones worth a
+ * test). */
+struct br_text {
+	char low[BR_TEXT_MAX + 1];
+	size_t len;
+	uint64_t hits[BR_MAX_FRAGS / 64];
+	uint64_t cand[BR_MAX_PHRASES / 64];
+};
+
+/* bounce_reason_match.c.  Building happens once, before any scan, under
+ * the caller's lock: compile every phrase, then br_build.  The phrases of
+ * one br_compile_list get consecutive ids, so the first phrase of a list
+ * found in a text is the lowest candidate id of that list. */
+void br_compile_phrase(struct br_phrase *p);
+void br_compile_list(struct br_phrase *list);
+void br_build(void);
+void br_scan(struct br_text *t, const char *s);
+gboolean br_has(const struct br_text *t, const struct br_phrase *p);
+/* The first phrase of list found in t, or NULL. */
+const struct br_phrase *br_any(const struct br_text *t,
+    const struct br_phrase *list);
+/* s[0..n) lower-cased as br_scan does it, into out (size > n). */
+size_t br_lower(char *out, const char *s, size_t n);
+
+/* bounce_reason_code.c: status and reply codes. */
+#define BR_STATUS_MAX	12	/* "5.7.123" and some room */
+gboolean br_status_valid(const char *s);
+gboolean br_status_internal(const char *s);
+/* The reason word a standard status names by itself, or NULL. */
+const char *br_status_reason(const char *status);
+/* Of a stated status, one found in the text, and the reply code, the
+ * one that says most; "" when both are "". */
+const char *br_prefer(const char *stated, const char *found, int reply);
+void br_status_find(const struct br_text *t, char out[BR_STATUS_MAX]);
+/* A reply code in the text, of class '2', '4', '5' or any ('0'). */
+int br_reply_find(const struct br_text *t, char class);
+
+/* bounce_reason_text.c: the tables. */
+
+/* Text lists, one per reason word that has one (classorder below). */
+struct br_reason_text {
+	const char *reason;
+	struct br_phrase *phrases;
+	struct br_phrase *unless;	/* none of these may be present */
+};
+extern struct br_reason_text br_texts[];	/* ends with reason NULL */
+
+/* Standard RFC 3463 codes that name a reason by themselves. */
+struct br_status_name {
+	const char *status;
+	const char *reason;
+};
+extern const struct br_status_name br_status_names[];
+
+/* A mail provider's own vocabulary, applied when the remote MTA or the
+ * recipient's domain is one of its hosts, or a marker is in the text. */
+struct br_provider_rule {
+	const char *reason;
+	const char *status;	/* exact "5.7.26", class prefix "5.7.", or NULL */
+	struct br_phrase phrase;
+};
+struct br_provider {
+	const char *name;
+	const char *const *hosts;	/* suffixes of remote MTA or domain */
+	struct br_phrase *markers;	/* text that names the provider */
+	struct br_provider_rule *rules;	/* ends with reason NULL */
+};
+extern struct br_provider br_providers[];	/* ends with name NULL */
+
+/* Local delivery agents (procmail, maildrop, ...): their marker, then
+ * their messages per reason; none matching means mailererror. */
+struct br_lda_rule {
+	const char *reason;
+	struct br_phrase phrase;
+};
+struct br_lda {
+	const char *name;
+	struct br_phrase *markers;
+	struct br_lda_rule *rules;
+};
+extern struct br_lda br_ldas[];
+
+/* The SMTP command a diagnostic names ("in reply to RCPT TO command"). */
+struct br_command {
+	const char *command;
+	struct br_phrase phrase;
+};
+extern struct br_command br_commands[];
+
+/* Old or alternative reason names that mean a v5 reason. */
+struct br_alias {
+	const char *name, *reason;
+};
+extern const struct br_alias br_aliases[];
+
+#endif
