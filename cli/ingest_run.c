@@ -58,6 +58,7 @@ ingest_run_init(struct ingest_run *run, struct store *st)
 {
 	memset(run, 0, sizeof(*run));
 	run->st = st;
+	store_set_pipelined(st, TRUE);	/* retried safely on a refusal */
 	ingest_limits_default(&run->lim);
 	run->batch_max = 500;
 	run->batch_bytes_max = 32 * 1024 * 1024;

@@ -22,6 +22,8 @@
 
 G_DEFINE_QUARK(mailsift-bounce-error-quark, bounce_error)
 
+#define TEXT_LOOKUPS	128	/* recipients looked up in the text */
+
 /* The recognizer whose name says it read the delivery-status part: no
  * gaps to fill from that part then. */
 static gboolean
@@ -94,10 +96,18 @@ bounce_parse(GMimeMessage *msg, GError **err)
 		b->kind = BOUNCE_KIND_BOUNCE;
 	if (x.in.dsn != NULL && !reads_dsn(b->format))
 		bounce_fill_from_dsn(&x.in, b);
+	/* Recipients the bound kept out of the DSN are counted, not lost. */
+	if (b->kind == BOUNCE_KIND_BOUNCE)
+		b->recipients_dropped += x.dsn_more;
 	for (i = 0; i < b->recipients->len; i++) {
 		struct bounce_recipient *r = g_ptr_array_index(b->recipients, i);
 
-		if (r->smtp_command == NULL) {
+		/* Each lookup reads the text: bounded, so that a thousand
+		 * recipients and a megabyte of text stay linear. */
+		if (r->diagnostic_code == NULL && i < TEXT_LOOKUPS &&
+		    b->kind == BOUNCE_KIND_BOUNCE)
+			r->diagnostic_code = bounce_text_diagnostic(&x.in, r);
+		if (r->smtp_command == NULL && i < TEXT_LOOKUPS) {
 			const char *c = bounce_command(&x.in, r);
 
 			if (c != NULL)

@@ -118,8 +118,10 @@ void bounce_report_free(struct bounce_report *b);
 /* Fill reason, rule and hard_bounce of r from its stated fields (status,
  * reply_code, diagnostic_code, smtp_command, remote_mta, action,
  * mta_reason) and the recognizer's name.  Fills status and reply_code too
- * when they are empty but the diagnostic text carries them.  Deterministic:
- * the same fields always give the same answer. */
+ * when they are empty but the diagnostic text carries them, and replaces a
+ * vaguer stated status with the text's (5.0.0 with "550 5.1.1 ...", as
+ * sisimai's status.Prefer does).  Deterministic: the same fields always
+ * give the same answer. */
 void bounce_classify(struct bounce_recipient *r, const char *format);
 
 /* Fill r->auth from the diagnostic text (Gmail 5.7.26/5.7.1/5.7.25/4.7.x,

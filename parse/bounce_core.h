@@ -15,6 +15,7 @@ struct bounce_input_store {
 	char *from, *subject, *text, *dsn, *feedback;
 	GMimePart *text_part, *html_part, *dsn_part, *feedback_part;
 	guint parts;		/* MIME entities visited */
+	guint dsn_more;		/* recipients of the DSN past BOUNCE_MAX_TEXT */
 };
 
 /* bounce_input.c */
@@ -35,6 +36,11 @@ void bounce_fill_from_dsn(const struct bounce_input *in,
     struct bounce_report *b);
 /* The SMTP command the diagnostic or the text names for r, or NULL. */
 const char *bounce_command(const struct bounce_input *in,
+    const struct bounce_recipient *r);
+
+/* The paragraph of the text (not of the copy of the original) that names
+ * r's address, or NULL: the diagnostic of a DSN that gives none. */
+char *bounce_text_diagnostic(const struct bounce_input *in,
     const struct bounce_recipient *r);
 
 /* bounce_orig.c */

@@ -108,57 +108,91 @@ name_is(const char *name, gsize n, const char *want)
 	return strlen(want) == n && g_ascii_strncasecmp(name, want, n) == 0;
 }
 
+/* Where the reader is: the recipient being read, or past the bound one
+ * that is only counted (and which of its two address fields were seen,
+ * so that Original- and Final-Recipient of one block count once). */
+struct dsn_state {
+	struct bounce_recipient *cur;
+	int added;
+	gboolean dropped, seen_final, seen_original;
+};
+
 /* A recipient with no address at all is no recipient: dropped at the end
  * of its block. */
-static int
-close_recipient(struct bounce_report *b, struct bounce_recipient **cur)
+static void
+close_recipient(struct bounce_report *b, struct dsn_state *st)
 {
-	struct bounce_recipient *r = *cur;
+	struct bounce_recipient *r = st->cur;
 
-	*cur = NULL;
+	st->cur = NULL;
+	st->dropped = FALSE;
 	if (r == NULL)
-		return 0;
+		return;
 	if (r->recipient == NULL && r->original_recipient != NULL)
 		r->recipient = g_strdup(r->original_recipient);
-	if (r->recipient != NULL)
-		return 1;
-	g_ptr_array_remove(b->recipients, r);
-	return 0;
+	if (r->recipient != NULL) {
+		st->added++;
+		return;
+	}
+	/* It is the last one added: no search. */
+	g_ptr_array_remove_index(b->recipients, b->recipients->len - 1);
+}
+
+/* Past the bound: one more recipient counted, unless this address field
+ * belongs to the one already counted. */
+static void
+count_dropped(struct bounce_report *b, struct dsn_state *st, gboolean final)
+{
+	if (st->dropped && !(final ? st->seen_final : st->seen_original)) {
+		if (final)
+			st->seen_final = TRUE;
+		else
+			st->seen_original = TRUE;
+		return;
+	}
+	b->recipients_dropped++;
+	st->dropped = TRUE;
+	st->seen_final = final;
+	st->seen_original = !final;
 }
 
 static void
-dsn_field(struct bounce_report *b, struct bounce_recipient **cur,
-    int *added, const char *name, gsize nlen, const char *v, gsize vlen)
+dsn_field(struct bounce_report *b, struct dsn_state *st, const char *name,
+    gsize nlen, const char *v, gsize vlen)
 {
 	struct bounce_recipient *r;
-	gboolean fresh = FALSE;
 
 	if (name_is(name, nlen, "Final-Recipient") ||
 	    name_is(name, nlen, "Original-Recipient")) {
 		gboolean final = nlen == 15;
-		char *field = bounce_field(v, (gssize)vlen), *addr;
+		char *field, *addr;
 
-		addr = bounce_address(field);
-		g_free(field);
-		if (*cur != NULL && (final ? (*cur)->recipient != NULL :
-		    (*cur)->original_recipient != NULL))
-			*added += close_recipient(b, cur);
-		if (*cur == NULL) {
-			*cur = bounce_add_recipient(b);
-			fresh = TRUE;
-		}
-		if (*cur == NULL) {
-			g_free(addr);
+		if (st->dropped || (st->cur == NULL &&
+		    b->recipients->len >= BOUNCE_MAX_RECIPIENTS)) {
+			count_dropped(b, st, final);
 			return;
 		}
-		(void)fresh;
+		if (st->cur != NULL && (final ? st->cur->recipient != NULL :
+		    st->cur->original_recipient != NULL))
+			close_recipient(b, st);
+		if (st->cur == NULL &&
+		    (st->cur = bounce_add_recipient(b)) == NULL) {
+			/* bounce_add_recipient counted this one */
+			st->dropped = TRUE;
+			st->seen_final = final;
+			st->seen_original = !final;
+			return;
+		}
+		field = bounce_field(v, (gssize)vlen);
+		addr = bounce_address(field);
+		g_free(field);
 		if (final)
-			set_once(&(*cur)->recipient, addr);
+			set_once(&st->cur->recipient, addr);
 		else
-			set_once(&(*cur)->original_recipient, addr);
+			set_once(&st->cur->original_recipient, addr);
 		return;
 	}
-	if ((r = *cur) == NULL) {
+	if ((r = st->cur) == NULL) {
 		/* Per-message fields. */
 		if (name_is(name, nlen, "Reporting-MTA"))
 			set_once(&b->reporting_mta, after_type(v, vlen));
@@ -221,8 +255,8 @@ int
 bounce_read_dsn(const char *dsn, gsize len, struct bounce_report *b)
 {
 	const char *p = dsn, *end = dsn + len, *nl, *colon, *name, *v, *vend;
-	struct bounce_recipient *cur = NULL;
-	int added = 0;
+	const char *q;
+	struct dsn_state st = { 0 };
 	gsize nlen;
 
 	if (dsn == NULL)
@@ -231,13 +265,16 @@ bounce_read_dsn(const char *dsn, gsize len, struct bounce_report *b)
 		nl = memchr(p, '\n', (gsize)(end - p));
 		vend = nl != NULL ? nl : end;
 		if (vend == p || (vend == p + 1 && *p == '\r')) {
-			added += close_recipient(b, &cur);
+			close_recipient(b, &st);
 			p = vend + 1;
 			continue;
 		}
 		if (*p == ' ' || *p == '\t') {	/* a stray continuation */
-			if (p == vend || strspn(p, " \t\r") >= (gsize)(vend - p))
-				added += close_recipient(b, &cur);
+			for (q = p; q < vend && (*q == ' ' || *q == '\t' ||
+			    *q == '\r'); q++)
+				;
+			if (q == vend)	/* whitespace only: a blank line */
+				close_recipient(b, &st);
 			p = vend + 1;
 			continue;
 		}
@@ -255,19 +292,19 @@ bounce_read_dsn(const char *dsn, gsize len, struct bounce_report *b)
 		    (vend[1] == ' ' || vend[1] == '\t')) {
 			const char *next = memchr(vend + 1, '\n',
 			    (gsize)(end - vend - 1));
-			const char *q = vend + 1;
 
+			q = vend + 1;
 			while (q < end && (*q == ' ' || *q == '\t' || *q == '\r'))
 				q++;
 			if (q >= end || *q == '\n')
 				break;	/* whitespace only: a blank line */
 			vend = next != NULL ? next : end;
 		}
-		dsn_field(b, &cur, &added, name, nlen, v, (gsize)(vend - v));
+		dsn_field(b, &st, name, nlen, v, (gsize)(vend - v));
 		p = vend + 1;
 	}
-	added += close_recipient(b, &cur);
-	return added;
+	close_recipient(b, &st);
+	return st.added;
 }
 
 static const struct {
@@ -341,6 +378,28 @@ command_from_text(const struct bounce_input *in,
 	    "in reply to ") == NULL)
 		return command_in(t, n);
 	return NULL;
+}
+
+#define TEXT_DIAG_MAX	1024
+
+char *
+bounce_text_diagnostic(const struct bounce_input *in,
+    const struct bounce_recipient *r)
+{
+	const char *t = in->text, *p, *start, *stop, *end;
+
+	end = in->original_text != NULL ? in->original_text : t + in->text_len;
+	if (r->recipient == NULL || end <= t ||
+	    (p = bounce_strcasestr(t, (gsize)(end - t), r->recipient)) == NULL)
+		return NULL;
+	for (start = p; start > t && start[-1] != '\n'; start--)
+		;
+	stop = bounce_strcasestr(p, (gsize)(end - p), "\n\n");
+	if (stop == NULL)
+		stop = end;
+	if (stop - start > TEXT_DIAG_MAX)
+		stop = start + TEXT_DIAG_MAX;
+	return bounce_field(start, stop - start);
 }
 
 static void

@@ -182,11 +182,13 @@ address_in(const char *s)
 		return NULL;
 	n = strnlen(s, BOUNCE_MAX_FIELD);
 	b = NULL;
-	for (lt = memchr(s, '<', n); lt != NULL;
-	    lt = memchr(lt + 1, '<', n - (gsize)(lt + 1 - s))) {
+	/* Each "<...>" once, the innermost '<' before each '>': linear. */
+	for (lt = memchr(s, '<', n); lt != NULL; lt = gt + 1 < s + n ?
+	    memchr(gt + 1, '<', n - (gsize)(gt + 1 - s)) : NULL) {
 		gt = memchr(lt, '>', n - (gsize)(lt - s));
 		if (gt == NULL)
 			break;
+		lt = memrchr(lt, '<', (gsize)(gt - lt));
 		at = memchr(lt, '@', (gsize)(gt - lt));
 		if (at != NULL) {
 			b = lt + 1;

@@ -41,8 +41,44 @@ is_utf8_charset(const char *cs)
  * NUL-free.  Text with no declared charset that is not UTF-8 is taken as
  * Windows-1252, the usual undeclared 8-bit charset.
  */
-char *
-bounce_part_text(GMimePart *part, gsize max, gsize *len)
+#define FIELD_RCPT	"\nfinal-recipient:"
+
+/* Occurrences of FIELD_RCPT in the rest of the stream, read in chunks
+ * and dropped: what a DSN says beyond the bound is only counted. */
+static guint
+count_rest(GMimeStream *fs, const char *have, gsize n)
+{
+	gsize k = strlen(FIELD_RCPT), tail;
+	char buf[READ_CHUNK + 32];
+	const char *p, *end;
+	guint count = 0;
+	gssize r;
+
+	/* The window is the last k - 1 bytes seen, then a new chunk: no
+	 * match fits in the old bytes alone, so none is counted twice. */
+	tail = MIN(n, k - 1);
+	memcpy(buf, have + n - tail, tail);
+	for (p = have; (p = bounce_strcasestr(p, n - (gsize)(p - have),
+	    FIELD_RCPT)) != NULL; p++)
+		count++;
+	while ((r = g_mime_stream_read(fs, buf + tail, READ_CHUNK)) > 0) {
+		end = buf + tail + r;
+		for (p = buf; (p = bounce_strcasestr(p, (gsize)(end - p),
+		    FIELD_RCPT)) != NULL; p++)
+			count++;
+		tail = MIN((gsize)(end - buf), k - 1);
+		memmove(buf, end - tail, tail);
+	}
+	return count;
+}
+
+/*
+ * A DSN longer than the bound is cut at the end of its last whole block
+ * (no recipient half read), and the recipients after the cut are counted
+ * in *more.
+ */
+static char *
+part_text(GMimePart *part, gsize max, gsize *len, guint *more)
 {
 	GMimeDataWrapper *dw = g_mime_part_get_content(part);
 	GMimeStream *content, *fs;
@@ -52,6 +88,7 @@ bounce_part_text(GMimePart *part, gsize max, gsize *len)
 	GString *s;
 	char buf[READ_CHUNK];
 	gssize n;
+	const char *bad;
 	char *out;
 	gsize i;
 
@@ -84,10 +121,22 @@ bounce_part_text(GMimePart *part, gsize max, gsize *len)
 	while (s->len <= max + 4 &&
 	    (n = g_mime_stream_read(fs, buf, sizeof buf)) > 0)
 		g_string_append_len(s, buf, n);
+	if (more != NULL && s->len > max) {
+		const char *cut = g_strrstr_len(s->str, (gssize)max, "\n\n");
+		gsize at = cut != NULL ? (gsize)(cut - s->str) + 1 : max;
+
+		*more = count_rest(fs, s->str + at, s->len - at);
+		g_string_truncate(s, at);
+	}
 	g_object_unref(fs);
 	for (i = 0; i < s->len; i++)
 		if (s->str[i] == '\0')
 			s->str[i] = ' ';
+	/* A character cut by the read is not a reason to call the text
+	 * something else than UTF-8. */
+	if (s->len > max && !g_utf8_validate(s->str, (gssize)s->len, &bad) &&
+	    bad >= s->str + s->len - 4 && bad > s->str + max)
+		g_string_truncate(s, (gsize)(bad - s->str));
 	if (!g_utf8_validate(s->str, (gssize)s->len, NULL)) {
 		char *conv = NULL;
 
@@ -103,6 +152,12 @@ bounce_part_text(GMimePart *part, gsize max, gsize *len)
 	out = g_string_free(s, FALSE);
 	bounce_cut_utf8(out, len, max);
 	return out;
+}
+
+char *
+bounce_part_text(GMimePart *part, gsize max, gsize *len)
+{
+	return part_text(part, max, len, NULL);
 }
 
 /* --- Visiting the parts -------------------------------------------------- */
@@ -359,7 +414,8 @@ bounce_input_build(struct bounce_input_store *x, GMimeMessage *msg)
 	x->in.text = x->text;
 	x->in.text_len = n;
 	if (x->dsn_part != NULL) {
-		x->dsn = bounce_part_text(x->dsn_part, BOUNCE_MAX_TEXT, &n);
+		x->dsn = part_text(x->dsn_part, BOUNCE_MAX_TEXT, &n,
+		    &x->dsn_more);
 		x->in.dsn = x->dsn;
 		x->in.dsn_len = n;
 	}

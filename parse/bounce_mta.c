@@ -317,20 +317,35 @@ failure_said(const char *s, gsize n)
 static gboolean
 addr_char(char c)
 {
-	return (guchar)c > ' ' && strchr("<>()[],;:\"'\\", c) == NULL &&
-	    c != 0x7f;
+	switch (c) {
+	case '<': case '>': case '(': case ')': case '[': case ']':
+	case ',': case ';': case ':': case '"': case '\'': case '\\':
+	case 0x7f:
+		return FALSE;
+	}
+	return (guchar)c > ' ';
 }
 
-/* The next address in [p, end): *b and *e delimit it. */
+#define LOCAL_MAX	128	/* RFC 5321 allows 64 */
+#define DOMAIN_MAX	255
+
+/* The next address in [p, end): *b and *e delimit it.  The scans around
+ * each '@' are bounded, so a line of a million '@' stays linear. */
 static gboolean
 next_address(const char *p, const char *end, const char **b, const char **e)
 {
-	const char *at, *s, *t;
+	const char *at, *s, *t, *stop;
 
 	while (p < end && (at = memchr(p, '@', (gsize)(end - p))) != NULL) {
-		for (s = at; s > p && addr_char(s[-1]); s--)
+		stop = at - p > LOCAL_MAX ? at - LOCAL_MAX : p;
+		for (s = at; s > stop && addr_char(s[-1]); s--)
 			;
-		for (t = at + 1; t < end && addr_char(*t); t++)
+		if (s == stop && s > p && addr_char(s[-1])) {
+			p = at + 1;	/* too long to be a local part */
+			continue;
+		}
+		stop = end - at > DOMAIN_MAX ? at + DOMAIN_MAX : end;
+		for (t = at + 1; t < stop && addr_char(*t); t++)
 			;
 		while (t > at && (t[-1] == '.' || t[-1] == '>'))
 			t--;
@@ -437,7 +452,7 @@ is_message_id_line(const char *line, const char *at)
  * bounce itself, is new, and its paragraph says what failed.
  */
 static gboolean
-lead_address(const struct bounce_input *in, struct bounce_report *b,
+lead_address(struct bounce_report *b,
     GPtrArray *skip, GHashTable *seen, const char *line, const char *nl,
     const char *ab, const char *ae, const char *end)
 {
@@ -494,7 +509,7 @@ text_recipients(const struct bounce_input *in, struct bounce_report *b,
 		if (!next_address(line, nl, &ab, &ae) ||
 		    is_message_id_line(line, ab))
 			continue;
-		if (lead_address(in, b, skip, seen, line, nl, ab, ae, end))
+		if (lead_address(b, skip, seen, line, nl, ab, ae, end))
 			added++;
 	}
 	g_hash_table_destroy(seen);
@@ -541,9 +556,14 @@ autoreply_match(const struct bounce_input *in)
 	const char *v;
 	char *to;
 
-	/* Security notices of sudo, Exim's bounces, the mail system. */
+	/* Security notices of sudo, Exim's bounces, the mail system, and
+	 * machine-made reports that say "auto-replied" too (DMARC failure
+	 * reports without an ARF part). */
 	if (has(in->subject, "security information for") ||
 	    has(in->subject, "mail failure -") ||
+	    has(in->subject, "dmarc") || has(in->subject, "forensic report") ||
+	    has(in->subject, "failure report") ||
+	    has(in->subject, "report domain:") ||
 	    has(in->from, "root@") || has(in->from, "postmaster@") ||
 	    has(in->from, "mailer-daemon@"))
 		return FALSE;

@@ -19,17 +19,19 @@
  *   4. the receiving provider's own vocabulary (Gmail, Office 365, Yahoo,
  *      iCloud, Orange, GoDaddy, ...), when the remote host, the
  *      recipient's domain or a marker in the text names the provider;
- *   5. the probes: for each reason in a fixed order, its status code or
+ *   5. the probes: for each reason in a fixed order (a suppression list
+ *      first: nothing was even tried), its status code or
  *      its phrases, with the SMTP command deciding between look-alikes
  *      (a user unknown at RCPT is userunknown, after DATA it is filtered);
  *   6. the status code's own meaning, after a second look at the text
- *      when the code is vague; then the code's class (X.7 security, X.6
- *      content), the reply code (50x syntax, 521/556 notaccept), Action:
- *      delayed (expired), a refusal at HELO (blocked);
+ *      when the code is vague; a refusal at STARTTLS; the code's class
+ *      (X.7 security, X.6 content); the reply code (50x syntax, 521/556
+ *      notaccept); Action: delayed (expired); a refusal at HELO (blocked);
  *   7. an out-of-office text is vacation; any other text is onhold,
  *      nothing at all is undefined.
- * The tables live in bounce_reason_text.c; text is matched in one pass by
- * bounce_reason_match.c, so the cost does not grow with the tables.
+ * The tables live in bounce_reason_text.c and bounce_reason_provider.c;
+ * text is matched in one pass by bounce_reason_match.c, so the cost does
+ * not grow with the tables (about 2 us a recipient).
  *
  * Hard bounce: userunknown, hostunknown, hasmoved, and notaccept that is
  * not temporary; never with a 4xx status or reply.
@@ -66,7 +68,7 @@ enum reason {
 #define RULE_MAX	160	/* bytes of a phrase quoted in a rule */
 
 struct ctx {
-	struct br_text text;		/* the diagnostic */
+	const struct br_text *text;	/* the diagnostic, scanned */
 	char status[BR_STATUS_MAX];	/* preferred status, or "" */
 	enum reason sname;		/* what the status alone says */
 	int reply;			/* reply code, or 0 */
@@ -82,7 +84,7 @@ struct ctx {
 	char rule[RULE_MAX + 64];	/* why, being written */
 };
 
-/* Per reason: its phrases and exceptions; per status, what it names. */
+/* Per reason: its phrases and their exceptions (NULL: none). */
 static struct br_reason_text *texts[NREASONS];
 
 static enum reason
@@ -125,8 +127,12 @@ checked(const char *name)
 	return r;
 }
 
-static void
-init_tables(void)
+static void index_hosts(void);
+
+/* Compile every table (ours and bounce_auth.c's) into the scanner, once;
+ * safe to call from any thread. */
+void
+br_init(void)
 {
 	static gsize done;
 	struct br_provider *p;
@@ -143,6 +149,7 @@ init_tables(void)
 		br_compile_list(t->phrases);
 		br_compile_list(t->unless);
 	}
+	br_compile_list(br_userunknown_anywhere);
 	for (p = br_providers; p->name != NULL; p++) {
 		br_compile_list(p->markers);
 		for (pr = p->rules; pr->reason != NULL; pr++) {
@@ -160,7 +167,9 @@ init_tables(void)
 	}
 	for (c = br_commands; c->command != NULL; c++)
 		br_compile_phrase(&c->phrase);
+	br_auth_compile();
 	br_build();
+	index_hosts();
 	g_once_init_leave(&done, 1);
 }
 
@@ -244,7 +253,7 @@ gather(struct ctx *c, struct bounce_recipient *r, const char *format)
 	char found[BR_STATUS_MAX];
 	const char *stated = "", *at;
 
-	br_scan(&c->text, r->diagnostic_code);
+	c->text = br_scan_once(r->diagnostic_code);
 	c->format = format ? format : "";
 	c->action = r->action ? r->action : "";
 	c->mta = reason_of(r->mta_reason);
@@ -257,12 +266,12 @@ gather(struct ctx *c, struct bounce_recipient *r, const char *format)
 	host_of(c->domain, at ? at + 1 : NULL);
 	c->rhost_len = strlen(c->rhost);
 	c->domain_len = strlen(c->domain);
-	c->command = command_of(r, &c->text);
+	c->command = command_of(r, c->text);
 
 	/* Status: the stated one, unless the text says more. */
 	if (br_status_valid(r->status) && !br_status_internal(r->status))
 		stated = r->status;
-	br_status_find(&c->text, found);
+	br_status_find(c->text, found);
 	g_strlcpy(c->status, br_prefer(stated, found, r->reply_code),
 	    BR_STATUS_MAX);
 	if (c->status[0] != '\0' && strcmp(c->status, stated) != 0) {
@@ -274,7 +283,7 @@ gather(struct ctx *c, struct bounce_recipient *r, const char *format)
 	/* Reply code: the stated one, else one of the status's class. */
 	c->reply = r->reply_code;
 	if (c->reply == 0 && !c->unix_type) {
-		c->reply = br_reply_find(&c->text,
+		c->reply = br_reply_find(c->text,
 		    c->status[0] ? c->status[0] : '0');
 		r->reply_code = c->reply;
 	}
@@ -321,9 +330,9 @@ says(const struct ctx *c, enum reason reason)
 
 	if (t == NULL)
 		return NULL;
-	if (t->unless != NULL && br_any(&c->text, t->unless) != NULL)
+	if (t->unless != NULL && br_any(c->text, t->unless) != NULL)
 		return NULL;
-	return br_any(&c->text, t->phrases);
+	return br_any(c->text, t->phrases);
 }
 
 static gboolean
@@ -338,34 +347,55 @@ status_matches(const char *status, const char *want)
 	return strcmp(status, want) == 0;
 }
 
+/* Every provider host, flat, with its length, for host_is. */
+#define MAX_HOSTS	128
+static struct {
+	const char *name;	/* without a leading '.' */
+	size_t len;
+	int provider;
+} hosts[MAX_HOSTS];
+static int nhosts;
+
+static void
+index_hosts(void)
+{
+	const char *const *h;
+	int p;
+
+	for (p = 0; br_providers[p].name != NULL; p++)
+		for (h = br_providers[p].hosts; *h != NULL; h++) {
+			if (nhosts == MAX_HOSTS)
+				g_error("bounce_reason: too many provider hosts");
+			hosts[nhosts].name = **h == '.' ? *h + 1 : *h;
+			hosts[nhosts].len = strlen(hosts[nhosts].name);
+			hosts[nhosts++].provider = p;
+		}
+}
+
 /* name is host or under it ("mx1.example.com" of ".example.com" or of
  * "example.com"). */
 static gboolean
-host_is(const char *name, size_t n, const char *host)
+host_is(const char *name, size_t n, int i)
 {
-	size_t h;
+	size_t h = hosts[i].len;
 
-	if (n == 0)
+	if (n < h || n == 0 || name[n - 1] != hosts[i].name[h - 1])
 		return FALSE;
-	if (*host == '.')
-		host++;
-	h = strlen(host);
-	if (n < h || name[n - 1] != host[h - 1])
-		return FALSE;
-	return strcmp(name + n - h, host) == 0 &&
+	return memcmp(name + n - h, hosts[i].name, h) == 0 &&
 	    (n == h || name[n - h - 1] == '.');
 }
 
 static gboolean
-provider_named(const struct ctx *c, const struct br_provider *p)
+provider_named(const struct ctx *c, int p)
 {
-	const char *const *h;
+	int i;
 
-	if (br_any(&c->text, p->markers) != NULL)
+	if (br_any(c->text, br_providers[p].markers) != NULL)
 		return TRUE;
-	for (h = p->hosts; *h != NULL; h++)
-		if (host_is(c->rhost, c->rhost_len, *h) ||
-		    host_is(c->domain, c->domain_len, *h))
+	for (i = 0; i < nhosts; i++)
+		if (hosts[i].provider == p &&
+		    (host_is(c->rhost, c->rhost_len, i) ||
+		    host_is(c->domain, c->domain_len, i)))
 			return TRUE;
 	return FALSE;
 }
@@ -377,14 +407,14 @@ by_provider(struct ctx *c)
 	const struct br_provider_rule *r;
 
 	for (p = br_providers; p->name != NULL; p++) {
-		if (!provider_named(c, p))
+		if (!provider_named(c, (int)(p - br_providers)))
 			continue;
 		for (r = p->rules; r->reason != NULL; r++) {
 			if (r->status != NULL &&
 			    !status_matches(c->status, r->status))
 				continue;
 			if (r->phrase.text != NULL &&
-			    !br_has(&c->text, &r->phrase))
+			    !br_has(c->text, &r->phrase))
 				continue;
 			g_snprintf(c->rule, sizeof(c->rule), "provider:%s:%.*s",
 			    p->name, RULE_MAX, r->phrase.text ? r->phrase.text :
@@ -404,10 +434,10 @@ by_lda(struct ctx *c)
 	if (c->command != NULL && strcmp(c->command, "DATA") != 0)
 		return NONE;
 	for (l = br_ldas; l->name != NULL; l++) {
-		if (br_any(&c->text, l->markers) == NULL)
+		if (br_any(c->text, l->markers) == NULL)
 			continue;
 		for (r = l->rules; r->reason != NULL; r++)
-			if (br_has(&c->text, &r->phrase)) {
+			if (br_has(c->text, &r->phrase)) {
 				g_snprintf(c->rule, sizeof(c->rule),
 				    "lda:%s:%s", l->name, r->phrase.text);
 				return reason_of(r->reason);
@@ -520,6 +550,8 @@ probe_userunknown(struct ctx *c, enum reason reason)
 	if (c->command != NULL && strcmp(c->command, "RCPT") == 0 &&
 	    (p = says(c, reason)) != NULL)
 		return why_text(c, reason, p);
+	if ((p = br_any(c->text, br_userunknown_anywhere)) != NULL)
+		return why_text(c, reason, p);
 	return NONE;
 }
 
@@ -599,6 +631,7 @@ static const struct {
 	enum reason reason;
 	probe_fn fn;
 } probes[] = {
+	{ SUPPRESSED, probe_text },	/* not even tried: first */
 	{ MAILBOXFULL, probe_status_or_text },
 	{ EMAILTOOLARGE, probe_status_or_text },
 	{ SUSPEND, probe_suspend },
@@ -639,10 +672,11 @@ is_vague(enum reason r)
 /* When the status is vague or absent, these phrases are looked for, in
  * this order, before the status is believed. */
 static const enum reason second_look[] = {
-	MAILBOXFULL, AUTHFAILURE, BADREPUTATION, RATELIMITED, SPAMDETECTED,
-	VIRUSDETECTED, POLICYVIOLATION, NORELAYING, SYSTEMERROR, NETWORKERROR,
-	SUSPEND, CONTENTERROR, SYSTEMFULL, NOTACCEPT, EXPIRED, FAILEDSTARTTLS,
-	SECURITYERROR, SYNTAXERROR, MAILERERROR, NONE
+	MAILBOXFULL, EMAILTOOLARGE, AUTHFAILURE, BADREPUTATION, RATELIMITED,
+	SPAMDETECTED, VIRUSDETECTED, POLICYVIOLATION, NORELAYING, SYSTEMERROR,
+	NETWORKERROR, HOSTUNKNOWN, SUSPEND, CONTENTERROR, SYSTEMFULL,
+	NOTACCEPT, EXPIRED, FAILEDSTARTTLS, SECURITYERROR, SUPPRESSED,
+	SYNTAXERROR, MAILERERROR, NONE
 };
 
 /* Reply codes that name a reason when nothing else did. */
@@ -666,6 +700,8 @@ by_status(struct ctx *c)
 				return why_text(c, second_look[i], ph);
 	if (c->sname != NONE)
 		return why(c, c->sname, "status", c->status);
+	if (in(c->command, (const char *const[]){ "STARTTLS", NULL }))
+		return why(c, FAILEDSTARTTLS, "command", c->command);
 	if (c->status[0] != '\0' && c->status[2] == '6')
 		return why(c, CONTENTERROR, "class", c->status);
 	if (c->status[0] != '\0' && c->status[2] == '7')
@@ -679,8 +715,8 @@ by_status(struct ctx *c)
 	if ((c->reply > 400 && c->reply < 408) ||
 	    (c->reply > 500 && c->reply < 508))
 		return why_code(c, SYNTAXERROR, "reply", c->reply);
-	if (strcmp(c->action, "delayed") == 0 ||
-	    strcmp(c->action, "expired") == 0)
+	if (g_ascii_strcasecmp(c->action, "delayed") == 0 ||
+	    g_ascii_strcasecmp(c->action, "expired") == 0)
 		return why(c, EXPIRED, "action", c->action);
 	if (in(c->command, (const char *const[]){ "EHLO", "HELO", NULL }))
 		return why(c, BLOCKED, "command", c->command);
@@ -698,8 +734,8 @@ decide(struct ctx *c, const struct bounce_recipient *r)
 		return by_mta(c);
 	if (strncmp(c->status, "2.", 2) == 0)
 		return why(c, DELIVERED, "status", c->status);
-	if (strcmp(c->action, "delivered") == 0 ||
-	    strcmp(c->action, "expanded") == 0)
+	if (g_ascii_strcasecmp(c->action, "delivered") == 0 ||
+	    g_ascii_strcasecmp(c->action, "expanded") == 0)
 		return why(c, DELIVERED, "action", c->action);
 	if (r->feedback_type != NULL)
 		return why(c, FEEDBACK, "feedback", r->feedback_type);
@@ -715,7 +751,7 @@ decide(struct ctx *c, const struct bounce_recipient *r)
 		return reason;
 	if ((ph = says(c, VACATION)) != NULL)
 		return why_text(c, VACATION, ph);
-	if (c->text.len > 0 || c->mta == ONHOLD)
+	if (c->text->len > 0 || c->mta == ONHOLD)
 		return why(c, ONHOLD, "fallback", "onhold");
 	return why(c, UNDEFINED, "fallback", "undefined");
 }
@@ -732,17 +768,17 @@ hard(const struct ctx *c, enum reason reason)
 	    reason == HASMOVED)
 		return TRUE;
 	if (reason == NOTACCEPT)
-		return strstr(c->text.low, " temporar") == NULL;
+		return strstr(c->text->low, " temporar") == NULL;
 	return FALSE;
 }
 
 void
 bounce_classify(struct bounce_recipient *r, const char *format)
 {
-	struct ctx c;	/* about 5 KiB; every field is set by gather */
+	struct ctx c;	/* every field is set by gather */
 	enum reason reason;
 
-	init_tables();
+	br_init();
 	c.rule[0] = '\0';
 	gather(&c, r, format);
 	reason = decide(&c, r);

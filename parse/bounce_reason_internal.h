@@ -1,16 +1,17 @@
 /* bounce_reason_internal.h - what the classifier's files share; nothing
  * outside parse/bounce_reason*.c and parse/bounce_auth.c may include it.
  *
- * The classifier is four files:
+ * The classifier is these files (bounce_auth.c uses the same scanner):
  *	bounce_reason.c		the decision: which rule fires, hard or soft
  *	bounce_reason_code.c	SMTP status and reply codes
- *	bounce_reason_text.c	the data: phrase lists per reason, provider
- *				rules, local delivery agents, status codes
+ *	bounce_reason_text.c	the data: phrases per reason, status codes,
+ *				local delivery agents, SMTP commands, aliases
+ *	bounce_reason_provider.c  the data: each mail provider's vocabulary
  *	bounce_reason_match.c	one multi-pattern scanner over all phrases
  *
  * A phrase is lower-case text; a '*' in it separates fragments that must
  * appear in that order with anything between them ("user * does not
- * exist").  Every phrase of every table is compiled once (br_compile) into
+ * exist").  Every phrase of every table is compiled once (br_init) into
  * one Aho-Corasick automaton, so a diagnostic is read once, byte by byte,
  * whatever the number of phrases, and testing a phrase is testing bits.
  */
@@ -51,12 +52,18 @@ void br_compile_phrase(struct br_phrase *p);
 void br_compile_list(struct br_phrase *list);
 void br_build(void);
 void br_scan(struct br_text *t, const char *s);
+/* The same, into a per-thread buffer, reused when s was the last text. */
+const struct br_text *br_scan_once(const char *s);
 gboolean br_has(const struct br_text *t, const struct br_phrase *p);
 /* The first phrase of list found in t, or NULL. */
 const struct br_phrase *br_any(const struct br_text *t,
     const struct br_phrase *list);
-/* s[0..n) lower-cased as br_scan does it, into out (size > n). */
-size_t br_lower(char *out, const char *s, size_t n);
+
+/* bounce_reason.c: build every table once (thread-safe). */
+void br_init(void);
+
+/* bounce_auth.c: compile its phrase tables (called by br_init). */
+void br_auth_compile(void);
 
 /* bounce_reason_code.c: status and reply codes. */
 #define BR_STATUS_MAX	12	/* "5.7.123" and some room */
@@ -80,6 +87,7 @@ struct br_reason_text {
 	struct br_phrase *unless;	/* none of these may be present */
 };
 extern struct br_reason_text br_texts[];	/* ends with reason NULL */
+extern struct br_phrase br_userunknown_anywhere[];
 
 /* Standard RFC 3463 codes that name a reason by themselves. */
 struct br_status_name {
@@ -101,7 +109,8 @@ struct br_provider {
 	struct br_phrase *markers;	/* text that names the provider */
 	struct br_provider_rule *rules;	/* ends with reason NULL */
 };
-extern struct br_provider br_providers[];	/* ends with name NULL */
+extern struct br_provider br_providers[];	/* ends with name NULL;
+						   bounce_reason_provider.c */
 
 /* Local delivery agents (procmail, maildrop, ...): their marker, then
  * their messages per reason; none matching means mailererror. */

@@ -3,7 +3,7 @@
  *
  * Usage (see bounce_reason_internal.h):
  *	once:	br_compile_list(list) ...; br_build();
- *	then:	br_scan(&t, diagnostic); if (br_any(&t, list)) ...
+ *	then:	t = br_scan_once(diagnostic); if (br_any(t, list)) ...
  *
  * Phrases are split at '*' into fragments; equal fragments share one id.
  * All fragments go into one Aho-Corasick automaton turned into a complete
@@ -27,6 +27,7 @@ struct cphrase {
 
 static GArray *phrases;		/* struct cphrase, indexed by br_phrase.id */
 static guint32 owners;		/* lists compiled so far */
+static GArray *owner_last;	/* guint32 per owner: its last phrase id */
 static GHashTable *frag_ids;	/* fragment text -> id + 1, while building */
 static GPtrArray *frags;	/* fragment texts, indexed by id; owns them */
 static guint16 *frag_len;	/* their lengths */
@@ -98,6 +99,11 @@ compile(struct br_phrase *p, guint32 owner)
 	}
 	p->id = (int)phrases->len;
 	g_array_append_val(phrases, c);
+	if (owner_last == NULL)
+		owner_last = g_array_new(FALSE, TRUE, sizeof(guint32));
+	if (owner_last->len <= owner)
+		g_array_set_size(owner_last, owner + 1);
+	g_array_index(owner_last, guint32, owner) = (guint32)p->id;
 }
 
 void
@@ -258,30 +264,6 @@ br_build(void)
 	build_first();
 }
 
-size_t
-br_lower(char *dst, const char *s, size_t n)
-{
-	size_t i, len = 0;
-	gboolean space = TRUE;	/* drops leading white space */
-
-	for (i = 0; i < n && s[i] != '\0'; i++) {
-		char ch = s[i];
-
-		if (ch == ' ' || (ch >= '\t' && ch <= '\r')) {
-			if (!space)
-				dst[len++] = ' ';
-			space = TRUE;
-			continue;
-		}
-		dst[len++] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
-		space = FALSE;
-	}
-	if (len > 0 && dst[len - 1] == ' ')
-		len--;
-	dst[len] = '\0';
-	return len;
-}
-
 static gboolean
 hit(const struct br_text *t, guint f)
 {
@@ -310,9 +292,43 @@ step(struct br_text *t, state_t *state, guint8 ch, guint16 *found,
 	return nfound;
 }
 
-/* Lower-case, collapse white space and walk the automaton in one pass.
- * The text is read as " text " so that a phrase may begin or end at a
- * word's edge ("transaction failed ") even at either end. */
+/* A multi-line SMTP reply joined into one line repeats its code on every
+ * line: "550-5.7.26 ... fails to 550-5.7.26 pass SPF ... 550 5.7.26 ...".
+ * The first "550-" is kept (it carries the codes); the later ones, and
+ * the status after them, would cut phrases in two: how many bytes to
+ * drop at s, a token's start. */
+static size_t
+continuation(const char *s, int *code)
+{
+	int c;
+	size_t n = 4, d;
+
+	if ((s[0] != '2' && s[0] != '4' && s[0] != '5') ||
+	    !g_ascii_isdigit(s[1]) || !g_ascii_isdigit(s[2]) ||
+	    (s[3] != '-' && s[3] != ' '))
+		return 0;
+	c = (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+	if (*code == 0) {
+		if (s[3] == '-')
+			*code = c;
+		return 0;
+	}
+	if (c != *code)
+		return 0;
+	if (s[n] == s[0] && s[n + 1] == '.' && g_ascii_isdigit(s[n + 2]) &&
+	    s[n + 3] == '.' && g_ascii_isdigit(s[n + 4])) {
+		for (d = 1; d < 3 && g_ascii_isdigit(s[n + 4 + d]); d++)
+			;
+		if (s[n + 4 + d] == ' ' || s[n + 4 + d] == '\0')
+			n += 4 + d;
+	}
+	return n;
+}
+
+/* Lower-case, collapse white space, drop repeated reply codes, and walk
+ * the automaton, in one pass.  The text is read as " text " so that a
+ * phrase may begin or end at a word's edge ("transaction failed ") even
+ * at either end. */
 void
 br_scan(struct br_text *t, const char *s)
 {
@@ -321,6 +337,7 @@ br_scan(struct br_text *t, const char *s)
 	state_t state = 0;
 	size_t k, len = 1;
 	gboolean space = TRUE;
+	int code = 0;
 
 	memset(t->hits, 0, sizeof(t->hits));
 	memset(t->cand, 0, sizeof(t->cand));
@@ -328,7 +345,13 @@ br_scan(struct br_text *t, const char *s)
 	nfound = step(t, &state, ' ', found, nfound);
 	for (k = 0; s != NULL && k < BR_TEXT_MAX - 2 && s[k] != '\0'; k++) {
 		guint8 ch = (guint8)s[k];
+		size_t skip;
 
+		if (space && g_ascii_isdigit(ch) &&
+		    (skip = continuation(s + k, &code)) > 0) {
+			k += skip - 1;
+			continue;
+		}
 		if (ch == ' ' || (ch >= '\t' && ch <= '\r')) {
 			if (space)
 				continue;
@@ -354,6 +377,35 @@ br_scan(struct br_text *t, const char *s)
 		for (j = first_at[found[i]]; j < first_at[found[i] + 1]; j++)
 			t->cand[first_ids[j] / 64] |=
 			    UINT64_C(1) << (first_ids[j] % 64);
+}
+
+/* The classifier and bounce_auth_extract read the same diagnostic one
+ * after the other: the last scan is kept per thread and reused when the
+ * same text (same address, length and hash) comes again. */
+const struct br_text *
+br_scan_once(const char *s)
+{
+	static _Thread_local struct br_text cached;
+	static _Thread_local const char *last;
+	static _Thread_local size_t last_len;
+	static _Thread_local guint64 last_hash;
+	guint64 hash = UINT64_C(1469598103934665603), w;
+	size_t n = s ? strnlen(s, BR_TEXT_MAX) : 0, i;
+
+	for (i = 0; i + 8 <= n; i += 8) {	/* a word at a time */
+		memcpy(&w, s + i, 8);
+		hash = (hash ^ w) * UINT64_C(0x9e3779b97f4a7c15);
+		hash ^= hash >> 29;
+	}
+	for (; i < n; i++)
+		hash = (hash ^ (guint8)s[i]) * UINT64_C(1099511628211);
+	if (s != NULL && s == last && n == last_len && hash == last_hash)
+		return &cached;
+	br_scan(&cached, s);
+	last = s;
+	last_len = n;
+	last_hash = hash;
+	return &cached;
 }
 
 gboolean
@@ -386,31 +438,28 @@ br_has(const struct br_text *t, const struct br_phrase *p)
 const struct br_phrase *
 br_any(const struct br_text *t, const struct br_phrase *list)
 {
-	guint32 owner, id, w;
+	guint32 first, last, w;
 
 	if (list == NULL || list->text == NULL)
 		return NULL;
-	owner = g_array_index(phrases, struct cphrase, list->id).owner;
-	id = (guint32)list->id;
-	for (w = id / 64; w < BR_MAX_PHRASES / 64; w++) {
+	first = (guint32)list->id;
+	last = g_array_index(owner_last, guint32, g_array_index(phrases,
+	    struct cphrase, first).owner);
+	for (w = first / 64; w <= last / 64; w++) {
 		uint64_t bits = t->cand[w];
 
-		if (w == id / 64)
-			bits &= ~UINT64_C(0) << (id % 64);
+		if (w == first / 64)
+			bits &= ~UINT64_C(0) << (first % 64);
 		while (bits != 0) {
 			guint32 b = w * 64 + (guint32)__builtin_ctzll(bits);
-			const struct br_phrase *p;
+			const struct br_phrase *p = list + (b - first);
 
+			if (b > last)
+				return NULL;
 			bits &= bits - 1;
-			if (b >= phrases->len || g_array_index(phrases,
-			    struct cphrase, b).owner != owner)
-				return NULL;	/* past the end of list */
-			p = list + (b - (guint32)list->id);
 			if (br_has(t, p))
 				return p;
 		}
-		if (w * 64 + 63 >= phrases->len)
-			break;
 	}
 	return NULL;
 }

@@ -13,7 +13,6 @@
  * orders), not here.
  */
 #include <stddef.h>
-#include <string.h>
 
 #include "bounce_reason_internal.h"
 
@@ -175,6 +174,7 @@ static struct br_phrase blocked_unless[] = {
 };
 
 static struct br_phrase contenterror[] = {
+	{ " - bad header:", 0 },
 	{ "header size exceeds maximum permitted", 0 },
 	{ "improper use of 8-bit data in message header", 0 },
 	{ "message header size, or recipient list, exceeds policy limit", 0 },
@@ -183,10 +183,12 @@ static struct br_phrase contenterror[] = {
 	{ "this message contain improperly-formatted binary content", 0 },
 	{ "this message contain invalid mime headers", 0 },
 	{ "this message contain text that uses unnecessary base64 encoding", 0 },
+	{ "too many \"received\" headers", 0 },
 	{ NULL, 0 }
 };
 
 static struct br_phrase emailtoolarge[] = {
+	{ " - message size exceeds recipient", 0 },
 	{ "exceeded maximum inbound message size", 0 },
 	{ "exceeded the maximum incoming message size", 0 },
 	{ "exceeds the size limit", 0 },
@@ -242,12 +244,14 @@ static struct br_phrase failedstarttls[] = {
 	{ "tls required but not supported", 0 },
 	{ "tls required for rcpt domain", 0 },
 	{ "this route requires encryption (tls)", 0 },
+	{ "tls not available", 0 },
 	{ NULL, 0 }
 };
 
 static struct br_phrase filtered[] = {
 	{ "account is protected by", 0 },
 	{ "bounced address", 0 },		/* SendGrid: bounced before */
+	{ "cannot route mail to user", 0 },
 	{ "has restricted sms e-mail", 0 },	/* AT&T */
 	{ "is not accepting any mail", 0 },
 	{ "message filtered", 0 },
@@ -273,17 +277,20 @@ static struct br_phrase hostunknown[] = {
 	{ "553 * does not exist", 0 },
 	{ "all host address lookups failed permanently", 0 },
 	{ "all relevant mx records point to non-existent hosts", 0 },
+	{ "as the remote domain doesnt exist", 0 },
 	{ "domain does not exist", 0 },
 	{ "domain is not reachable", 0 },
 	{ "domain must exist", 0 },
 	{ "host or domain name not found", 0 },
 	{ "host unknown", 0 },
 	{ "host unreachable", 0 },
+	{ "illegal host/domain name found", 0 },
 	{ "mail domain mentioned in email address is unknown", 0 },
 	{ "name or service not known", 0 },
 	{ "no such domain", 0 },
 	{ "recipient address rejected: unknown domain name", 0 },
 	{ "recipient domain must exist", 0 },
+	{ "sorry, i couldn't find any host ", 0 },
 	{ "the account or domain may not exist", 0 },
 	{ "unknown host", 0 },
 	{ "unroutable address", 0 },
@@ -298,6 +305,7 @@ static struct br_phrase mailboxfull[] = {
 	{ "boite du destinataire pleine", 0 },
 	{ "disk*quota", 0 },
 	{ "enough * space", 0 },
+	{ "error: quota exceed", 0 },
 	{ "exceeded storage allocation", 0 },
 	{ "full mailbox", 0 },
 	{ "inbox is out of storage space", 0 },
@@ -341,7 +349,10 @@ static struct br_phrase mailererror[] = {
 };
 
 static struct br_phrase networkerror[] = {
+	{ "although i'm listed as a best-preference mx or a for that host", 0 },
+	{ "bad dns lookup error code", 0 },
 	{ "could not connect and send the mail to", 0 },
+	{ "dns lookup failed.", 0 },
 	{ "dns records for the destination computer could not be found", 0 },
 	{ "hop count exceeded - possible mail loop", 0 },
 	{ "host is unreachable", 0 },
@@ -351,10 +362,12 @@ static struct br_phrase networkerror[] = {
 	{ "malformed name server reply", 0 },
 	{ "malformed or unexpected name server reply", 0 },
 	{ "maximum forwarding loop count exceeded", 0 },
+	{ "message has exceeded maximum hop count", 0 },
 	{ "message looping", 0 },
 	{ "message probably in a routing loop", 0 },
 	{ "network error", 0 },
 	{ "no route to host", 0 },
+	{ "sorry, i couldn't find a mail exchanger or ip address", 0 },
 	{ "too many hops", 0 },
 	{ "unable to resolve route ", 0 },
 	{ "unrouteable mail domain", 0 },
@@ -364,6 +377,7 @@ static struct br_phrase networkerror[] = {
 
 static struct br_phrase norelaying[] = {
 	{ "as a relay", 0 },
+	{ "due to the following smtp relay error", 0 },
 	{ "insecure mail relay", 0 },
 	{ "is not permitted to relay through this server without authentication", 0 },
 	{ "mail server requires authentication when attempting to send to a non-local e-mail address", 0 },
@@ -388,12 +402,14 @@ static struct br_phrase norelaying[] = {
 
 static struct br_phrase notaccept[] = {
 	{ "an mx or srv record indicated no smtp service", 0 },
+	{ "destination seem to reject all mails", 0 },
 	{ "does not accept mail (nullmx)", 0 },
 	{ "doesn't receive email according to the administrator", 0 },
 	{ "host does not accept mail", 0 },		/* Sendmail */
 	{ "host/domain does not accept mail", 0 },	/* iCloud */
 	{ "mail receiving disabled", 0 },
 	{ "name server: .: host not found", 0 },		/* Sendmail */
+	{ "no host found for existing smtp connection", 0 },
 	{ "no mx found for domain", 0 },
 	{ "no mx record found for domain=", 0 },
 	{ "no route for current request", 0 },
@@ -545,7 +561,6 @@ static struct br_phrase requireptr[] = {
 	{ "cannot find your hostname", 0 },
 	{ "cannot find your reverse hostname", 0 },
 	{ "cannot resolve your address.", 0 },
-	{ "connections not accepted from servers without a valid sender domain", 0 },
 	{ "dns lookup failure: * try again later", 0 },
 	{ "does not have a ptr record", 0 },
 	{ "domain * mismatches client ip", 0 },
@@ -580,6 +595,7 @@ static struct br_phrase securityerror[] = {
 	{ "authentication turned on in your email client", 0 },
 	{ "authentification invalide*305", 0 },
 	{ "authentification requise*402", 0 },
+	{ "could not retrieve credentials", 0 },
 	{ "domain * is a dead domain", 0 },
 	{ "executable files are not allowed in compressed files", 0 },
 	{ "insecure mail relay", 0 },
@@ -692,6 +708,15 @@ static struct br_phrase spamdetected[] = {
 	{ NULL, 0 }
 };
 
+/* Not even tried: the sending service keeps a list of addresses that
+ * bounced or complained before (Amazon SES, SendGrid, Mailgun, ...). */
+static struct br_phrase suppressed[] = {
+	{ "is on the suppression list", 0 },
+	{ "on the account-level suppression list", 0 },
+	{ "suppressed due to previous bounces", 0 },
+	{ NULL, 0 }
+};
+
 static struct br_phrase suspend[] = {
 	{ " is currently suspended", 0 },
 	{ " temporary locked", 0 },
@@ -735,8 +760,11 @@ static struct br_phrase syntaxerror[] = {
 
 static struct br_phrase systemerror[] = {
 	{ "aliasing/forwarding loop broken", 0 },
+	{ "bad interpreter: no such file or directory", 0 },
 	{ "can't create user output file", 0 },
 	{ "could not load drd for domain", 0 },
+	{ "delivery to file forbidden", 0 },
+	{ "delivery to pipe forbidden", 0 },
 	{ "duplicated message-id", 0 },
 	{ "internal error reading data", 0 },
 	{ "internal server error: operation now in progress", 0 },
@@ -744,6 +772,7 @@ static struct br_phrase systemerror[] = {
 	{ "it encountered an error while being processed", 0 },
 	{ "it would create a mail loop", 0 },
 	{ "local configuration error", 0 },
+	{ "local delivery failed", 0 },
 	{ "local error in processing", 0 },
 	{ "loop was found in the mail exchanger", 0 },
 	{ "loops back to myself", 0 },
@@ -753,8 +782,10 @@ static struct br_phrase systemerror[] = {
 	{ "remote server is misconfigured", 0 },
 	{ "server configuration error", 0 },
 	{ "service currently unavailable", 0 },
+	{ "several matches found in domino directory", 0 },
 	{ "system config error", 0 },
 	{ "temporary local problem", 0 },
+	{ "this domain's dns violates rfc 1035", 0 },
 	{ "timeout waiting for input", 0 },
 	{ "transaction failed ", 0 },
 	{ "unable to connect *daemon", 0 },
@@ -770,8 +801,8 @@ static struct br_phrase systemfull[] = {
 
 static struct br_phrase userunknown[] = {
 	{ "#5.1.1 bad address", 0 },
-	{ "550 address invalid", 0 },
 	{ "5.1.0 address rejected.", 0 },
+	{ "550 address invalid", 0 },
 	{ "<*> not found", 0 },
 	{ "<*>... blocked by ", 0 },
 	{ "account * does not exist at the organization", 0 },
@@ -790,6 +821,7 @@ static struct br_phrase userunknown[] = {
 	{ "email address could not be found", 0 },
 	{ "email address does not exist", 0 },
 	{ "invalid address", 0 },
+	{ "invalid final delivery userid", 0 },
 	{ "invalid mailbox", 0 },
 	{ "invalid recipient", 0 },
 	{ "is not a known user", 0 },
@@ -812,6 +844,7 @@ static struct br_phrase userunknown[] = {
 	{ "no mail box available for this user", 0 },
 	{ "no mailbox by that name is currently available", 0 },
 	{ "no mailbox found", 0 },
+	{ "no mailbox here by that name", 0 },
 	{ "no such address here", 0 },
 	{ "no such mailbox", 0 },
 	{ "no such person at this address", 0 },
@@ -890,6 +923,20 @@ static struct br_phrase userunknown[] = {
 	{ NULL, 0 }
 };
 
+/* Directory lookups that can only be about the address itself: these say
+ * userunknown whatever the SMTP command (most MTAs' "user unknown" after
+ * DATA means a filter, see probe_filtered in bounce_reason.c). */
+struct br_phrase br_userunknown_anywhere[] = {
+	{ "non r\xc3\xa9pertori\xc3\xa9 dans l'annuaire domino", 0 },
+	{ "not listed in domino directory", 0 },
+	{ "not listed in public name & address book", 0 },
+	{ "recipient not found by smtp address lookup", 0 },
+	{ "resolver.adr.exrecipnotfound", 0 },
+	{ "resolver.adr.recipientnotfound", 0 },
+	{ "resolver.adr.recipnotfound", 0 },
+	{ NULL, 0 }
+};
+
 static struct br_phrase vacation[] = {
 	{ "i am away on vacation", 0 },
 	{ "i am away until", 0 },
@@ -901,8 +948,8 @@ static struct br_phrase vacation[] = {
 };
 
 static struct br_phrase virusdetected[] = {
+	{ " - infected", 0 },
 	{ "it has a potentially executable attachment", 0 },
-	{ "mcspamsignature", 0 },
 	{ "the message was rejected because it contains prohibited virus or spam content", 0 },
 	{ "this form of attachment has been used by recent viruses or other malware", 0 },
 	{ "virus detected", 0 },
@@ -935,6 +982,7 @@ struct br_reason_text br_texts[] = {
 	{ "requireptr", requireptr, NULL },
 	{ "securityerror", securityerror, NULL },
 	{ "spamdetected", spamdetected, NULL },
+	{ "suppressed", suppressed, NULL },
 	{ "suspend", suspend, NULL },
 	{ "syntaxerror", syntaxerror, NULL },
 	{ "systemerror", systemerror, NULL },
@@ -1008,623 +1056,6 @@ const struct br_status_name br_status_names[] = {
 	{ "5.7.28", "spamdetected" }, { "5.7.29", "authfailure" },
 	{ "5.7.30", "failedstarttls" },
 	{ NULL, NULL }
-};
-
-/* ---- providers ------------------------------------------------------ */
-
-#define R(reason, status, text)	{ reason, status, { text, 0 } }
-#define R_END			{ NULL, NULL, { NULL, 0 } }
-
-static const char *const google_hosts[] = {
-	".google.com", ".googlemail.com", "gmail.com", "googlemail.com", NULL
-};
-static struct br_phrase google_markers[] = {
-	{ "gsmtp", 0 }, { "support.google.com", 0 }, { "google.com/mail", 0 },
-	{ ".l.google.com", 0 }, { "dns type 'mx' lookup of", 0 }, { NULL, 0 }
-};
-static struct br_provider_rule google_rules[] = {
-	R("authfailure", NULL, "the spf record of the sending domain"),
-	R("authfailure", NULL, "senders to authenticate with either spf or dkim"),
-	R("authfailure", NULL, "fails to pass spf checks for an spf record with a hard fail"),
-	R("authfailure", NULL, "has an spf record with a hard fail policy"),
-	R("authfailure", NULL, "is not accepted due to domain's dmarc policy"),
-	R("authfailure", NULL, "fails to pass authentication checks"),
-	R("authfailure", NULL, "senders to authenticate with spf"),
-	R("authfailure", NULL, "senders to authenticate their email with spf"),
-	R("authfailure", NULL, "senders to authenticate their email with dkim"),
-	R("authfailure", NULL, "senders to authenticate with dkim"),
-	R("authfailure", NULL, "aligned with either the authenticated spf or dkim"),
-	R("authfailure", NULL, "to add a dmarc record to "),
-	R("badreputation", NULL, "very low reputation of the sending"),
-	R("blocked", NULL, "ip not in whitelist for rcpt domain"),
-	R("blocked", NULL, "try again later, closing connection."),
-	R("blocked", NULL, "empty helo/ehlo argument not allowed"),
-	R("blocked", NULL, "helo/ehlo argument is invalid"),
-	R("blocked", NULL, "an unusual rate of unsolicited mail"),
-	R("ratelimited", NULL, "an unusual rate of mail"),
-	R("emailtoolarge", NULL, "exceeded google's message size limits"),
-	R("emailtoolarge", NULL, "exceeds google's message size limit of"),
-	R("emailtoolarge", NULL, "exceeds google's limit of"),
-	R("emailtoolarge", NULL, "message header size limit"),
-	R("emailtoolarge", NULL, "bytes per individual header size"),
-	R("expired", NULL, "connection expired"),
-	R("expired", NULL, "timeout - closing connection"),
-	R("failedstarttls", NULL, "must issue a starttls command first"),
-	R("failedstarttls", NULL, "starttls may not be repeated"),
-	R("failedstarttls", NULL, "tls required for rcpt domain"),
-	R("failedstarttls", NULL, "senders to use tls/ssl for smtp"),
-	R("mailboxfull", NULL, "inbox is out of storage space"),
-	R("mailboxfull", NULL, "is over quota"),
-	R("mailboxfull", NULL, "email quota exceeded"),
-	R("networkerror", NULL, "message exceeded 50 hops"),
-	R("norelaying", NULL, "mail relay denied"),
-	R("norelaying", NULL, "invalid credentials for relay"),
-	R("norelaying", NULL, "is not authorized to send email directly to our servers"),
-	R("notcompliantrfc", NULL, "missing a valid address in the from: header"),
-	R("notcompliantrfc", NULL, "multiple addresses in from: header are not accepted"),
-	R("notcompliantrfc", NULL, "is not rfc 5322 compliant"),
-	R("notcompliantrfc", NULL, "missing a valid message-id: header"),
-	R("notcompliantrfc", NULL, "contains a unicode character in a disallowed header"),
-	R("notcompliantrfc", NULL, "encoded-word syntax is not permitted"),
-	R("notcompliantrfc", NULL, "is not a valid rfc 5321 address"),
-	R("notcompliantrfc", NULL, "mail message is malformed"),
-	R("policyviolation", NULL, "illegal attachment on your message"),
-	R("policyviolation", NULL, "blocked because its content presents a potential security issue"),
-	R("policyviolation", NULL, "you are sending to (or from) has a policy that prohibited"),
-	R("policyviolation", NULL, "sending messages with the same message-id:"),
-	R("rejected", NULL, "mail sending denied"),
-	R("rejected", NULL, "unauthenticated email is not accepted"),
-	R("requireptr", NULL, "does not have a ptr record"),
-	R("requireptr", NULL, " have a ptr record, or the ptr record"),
-	R("requireptr", NULL, "does not meet ipv6 sending guidelines regarding ptr records"),
-	R("requireptr", NULL, "does not match the ip address of the hostname"),
-	R("securityerror", NULL, "too many login attempts"),
-	R("securityerror", NULL, "cannot decode response"),
-	R("securityerror", NULL, "no identity changes permitted"),
-	R("securityerror", NULL, "authentication required."),
-	R("securityerror", NULL, "application-specific password required"),
-	R("securityerror", NULL, "please log in with your web browser"),
-	R("securityerror", NULL, "please log in through your web browser"),
-	R("securityerror", NULL, "username and password not accepted"),
-	R("spamdetected", NULL, "due to the nature of the content or the links within"),
-	R("spamdetected", NULL, "likely unsolicited mail"),
-	R("ratelimited", NULL, "is receiving mail too quickly"),
-	R("ratelimited", NULL, "peak smtp relay limit exceeded for customer"),
-	R("ratelimited", NULL, "rate that prevents additional messages from being delivered"),
-	R("ratelimited", NULL, "daily sending quota exceeded"),
-	R("ratelimited", NULL, "daily user sending limit exceeded"),
-	R("ratelimited", NULL, "daily smtp relay limit exceeded for"),
-	R("ratelimited", NULL, "daily smtp relay sending limit exceeded for"),
-	R("ratelimited", NULL, "this mail has been rate limited"),
-	R("suspend", NULL, "account that you tried to reach is disabled"),
-	R("suspend", NULL, "account that you tried to reach is inactive"),
-	R("syntaxerror", NULL, "smtp protocol violation"),
-	R("syntaxerror", NULL, "optional argument not permitted"),
-	R("syntaxerror", ".5.2", "syntax error"),
-	R("syntaxerror", ".7.11", "syntax error"),
-	R("syntaxerror", NULL, "too many unrecognized commands, goodbye"),
-	R("syntaxerror", NULL, "unimplemented command"),
-	R("syntaxerror", NULL, "unrecognized command"),
-	R("syntaxerror", NULL, "bad sequence of commands"),
-	R("syntaxerror", NULL, "ehlo/helo first"),
-	R("syntaxerror", NULL, "no data after bdat"),
-	R("syntaxerror", NULL, "unrecognized authentication type"),
-	R("syntaxerror", NULL, "xoauth is no longer supported"),
-	R("syntaxerror", NULL, "too many unauthenticated commands"),
-	R("systemerror", NULL, "temporary system problem"),
-	R("systemerror", ".4.5", "server busy"),
-	R("systemerror", NULL, "multiple destination domains per transaction is unsupported"),
-	R("systemerror", NULL, "mail server has temporarily rejected this message"),
-	R("systemerror", NULL, "mail server temporarily rejected message"),
-	R("systemerror", NULL, "domain policy size per transaction exceeded"),
-	R("ratelimited", NULL, "your message has too many recipients"),
-	R("ratelimited", NULL, "too many recipients for this sender"),
-	R("userunknown", NULL, "the email account that you tried to reach does not exist"),
-	R("userunknown", NULL, "we weren't able to find the recipient domain"),
-	R("userunknown", NULL, "because the address couldn't be found. check for typos"),
-	R("notaccept", NULL, "null mx"),
-	R("hostunknown", "5.", "responded with code nxdomain"),
-	R("hostunknown", "5.", "domain name not found"),
-	R("networkerror", "4.", "responded with code nxdomain"),
-	R("networkerror", "4.", "domain name not found"),
-	R("networkerror", "4.", " had no relevant answers."),
-	R_END
-};
-
-static const char *const microsoft_hosts[] = {
-	".prod.outlook.com", ".protection.outlook.com", ".onmicrosoft.com",
-	".exchangelabs.com", ".outlook.com", ".hotmail.com", "outlook.com",
-	"hotmail.com", "live.com", "msn.com", NULL
-};
-static struct br_phrase microsoft_markers[] = {
-	{ ".outlook.com", 0 }, { "microsoft", 0 }, { "office365", 0 }, { "office 365", 0 },
-	{ "hotmail", 0 }, { "resolver.adr", 0 }, { "resolver.rst", 0 },
-	{ "storedrv", 0 }, { "diagnostic information for administrators", 0 },
-	{ "remote server returned", 0 }, { NULL, 0 }
-};
-static struct br_provider_rule microsoft_rules[] = {
-	R("authfailure", "4.7.26", "must pass either spf or dkim validation"),
-	R("authfailure", "5.7.23", "sender policy framework violation"),
-	R("authfailure", "5.7.509", NULL),
-	R("authfailure", "5.7.515", NULL),
-	R("authfailure", NULL, "does not pass dmarc verification"),
-	R("authfailure", NULL, "doesn't meet the required authentication level"),
-	R("badreputation", "4.7.650", NULL),
-	R("badreputation", NULL, "has been temporarily rate limited due to ip reputation"),
-	R("blocked", "4.4.2", "connection dropped"),
-	R("blocked", "5.7.25", "must have a reverse dns record"),
-	R("blocked", "5.7.506", NULL),
-	R("blocked", "5.7.507", NULL),
-	R("blocked", "5.7.510", NULL),
-	R("blocked", "5.7.511", NULL),
-	R("blocked", "5.7.513", NULL),
-	R("blocked", NULL, "access denied, banned sending ip "),
-	R("blocked", "4.7.", "access denied, please try again later"),
-	R("blocked", "5.5.4", "invalid domain name"),
-	R("blocked", NULL, "part of their network is on our block list (s3150)"),
-	R("contenterror", "5.3.0", "too many related errors"),
-	R("contenterror", "5.6.11", NULL),
-	R("contenterror", "5.4.11", "agent generated message depth exceeded"),
-	R("contenterror", "5.5.6", "invalid message content"),
-	R("emailtoolarge", "5.2.3", "recipsizelimit"),
-	R("emailtoolarge", "5.3.4", NULL),
-	R("expired", "4.4.1", "connection timed out"),
-	R("expired", "4.4.7", NULL),
-	R("expired", "5.4.300", NULL),
-	R("expired", "5.4.316", "message expired"),
-	R("failedstarttls", NULL, " failed mta-sts validation"),
-	R("failedstarttls", NULL, "starttls is required to send mail"),
-	R("failedstarttls", NULL, "starttls-not-supported:"),
-	R("failedstarttls", NULL, "certificate-expired:"),
-	R("failedstarttls", NULL, "tlsa-invalid:"),
-	R("failedstarttls", NULL, "dnssec-invalid:"),
-	R("failedstarttls", NULL, "certificate-host-mismatch:"),
-	R("mailboxfull", "5.2.2", "mailbox full"),
-	R("networkerror", "5.4.4", "smtpsend.dns.nonexistentdomain"),
-	R("networkerror", NULL, "hop count exceeded - possible mail loop"),
-	R("networkerror", NULL, "dns query failed"),
-	R("networkerror", ".4.316", "connection refused"),
-	R("networkerror", NULL, "routing loop detected"),
-	R("norelaying", "5.7.1", "unable to relay"),
-	R("norelaying", "5.4.1", "relay access denied"),
-	R("norelaying", "5.7.64", NULL),
-	R("notaccept", "4.3.2", "system not accepting network messages"),
-	R("notaccept", NULL, "hosted tenant which has no mail-enabled subscriptions"),
-	R("notaccept", "5.3.2", "missing or bad storedriver mdb properties"),
-	R("policyviolation", "5.0.350", NULL),
-	R("rejected", "5.1.7", "invalid address"),
-	R("rejected", "5.1.7", "unknown sender address"),
-	R("rejected", "5.1.0", "sender denied"),
-	R("rejected", "5.1.8", "access denied, bad outbound sender"),
-	R("rejected", "5.7.1", "delivery not authorized"),
-	R("rejected", "5.7.12", NULL),
-	R("rejected", "5.7.124", NULL),
-	R("rejected", "5.7.133", NULL),
-	R("rejected", "5.7.134", NULL),
-	R("rejected", "5.7.135", NULL),
-	R("rejected", "5.7.136", NULL),
-	R("rejected", NULL, "access denied, spam abuse detected"),
-	R("rejected", NULL, "access denied, banned sender"),
-	R("rejected", "5.7.750", NULL),
-	R("notcompliantrfc", "5.7.512", NULL),
-	R("securityerror", "5.7.3", "not authorized"),
-	R("securityerror", "5.7.57", NULL),
-	R("securityerror", "5.7.1", "client was not authenticated"),
-	R("spamdetected", "5.2.1", "content filter agent quarantined this message"),
-	R("ratelimited", NULL, "too many recipients"),
-	R("ratelimited", NULL, "recipient thread limit exceeded"),
-	R("ratelimited", "4.7.652", NULL),
-	R("ratelimited", "5.1.90", NULL),
-	R("ratelimited", NULL, "submission quota exceeded"),
-	R("ratelimited", "5.2.121", NULL),
-	R("ratelimited", "5.2.122", NULL),
-	R("ratelimited", "5.7.508", NULL),
-	R("ratelimited", NULL, "tenant has exceeded threshold"),
-	R("ratelimited", NULL, "traffic not accepted from this ip"),
-	R("suspend", "5.7.504", NULL),
-	R("suspend", "5.7.505", NULL),
-	R("suspend", "5.2.1", "mailbox cannot be accessed"),
-	R("syntaxerror", "5.3.3", "unrecognized command"),
-	R("syntaxerror", "5.5.2", "send hello first"),
-	R("systemerror", "4.3.2", "service not available"),
-	R("systemerror", "4.3.2", "service not active"),
-	R("systemerror", "5.3.5", "system incorrectly configured"),
-	R("systemerror", "5.3.190", NULL),
-	R("systemerror", NULL, "helo / ehlo requires domain address"),
-	R("systemerror", "5.1.4", "destination mailbox address ambiguous"),
-	R("systemerror", "5.2.4", "mailing list expansion problem"),
-	R("systemerror", "5.2.14", NULL),
-	R("systemerror", NULL, "message failed to be replicated:"),
-	R("systemerror", NULL, "(suspiciousremoteservererror)"),
-	R("systemerror", NULL, "server busy. please try again later from "),
-	R("systemerror", NULL, "pfa agent busy, please try again."),
-	R("systemfull", "4.3.1", "insufficient system resources"),
-	R("userunknown", NULL, "resolver.adr.exrecipnotfound"),
-	R("userunknown", NULL, "resolver.adr.recipnotfound"),
-	R("userunknown", NULL, "resolver.adr.recipientnotfound"),
-	R("userunknown", "5.1.1", "user unknown"),
-	R("userunknown", "5.1.3", "invalid recipient address"),
-	R("userunknown", NULL, "recipient address reserved by rfc 2606"),
-	R("userunknown", "5.1.1", "bad destination mailbox address"),
-	R("userunknown", "5.1.10", "recipient not found"),
-	R("userunknown", "5.4.1", "recipient address rejected: access denied"),
-	R("userunknown", "5.5.0", "requested action not taken: mailbox unavailable"),
-	R("userunknown", "5.1.351", NULL),
-	R("badreputation", NULL, "(rp-001)"),
-	R("badreputation", NULL, "(rp-002)"),
-	R("badreputation", NULL, "(rp-003)"),
-	R("badreputation", NULL, "(sc-001)"),
-	R("policyviolation", NULL, "(sc-002)"),
-	R("blocked", NULL, "(sc-003)"),
-	R("blocked", NULL, "(sc-004)"),
-	R("blocked", NULL, "(dy-001)"),
-	R("blocked", NULL, "(ou-001)"),
-	R("badreputation", NULL, "(ou-002)"),
-	R_END
-};
-
-static const char *const yahoo_hosts[] = {
-	".yahoodns.net", ".yahoo.com", ".yahoo.net", "yahoo.com", "yahoo.co.jp",
-	"ymail.com", "rocketmail.com", NULL
-};
-static struct br_phrase yahoo_markers[] = {
-	{ "yahoo", 0 }, { "[tss0", 0 }, { "[tsf0", 0 }, { "[bl2", 0 }, { "[ph0", 0 }, { NULL, 0 }
-};
-static struct br_provider_rule yahoo_rules[] = {
-	R("authfailure", NULL, "yahoo requires all senders to authenticate with either spf or dkim"),
-	R("blocked", NULL, " because the ip is in spamhaus's list;"),
-	R("blocked", NULL, "not accepted from ip addresses on spamhaus xbl"),
-	R("norelaying", NULL, "relaying denied for "),
-	R("notcompliantrfc", NULL, "headers are not rfc compliant"),
-	R("policyviolation", NULL, "not accepted for policy reasons"),
-	R("rejected", NULL, "temporarily deferred due to unexpected volume or user complaints"),
-	R("rejected", NULL, "due to unresolvable rfc.5321 domain"),
-	R("rejected", NULL, " will be permanently deferred"),
-	R("ratelimited", NULL, "user is receiving mail too quickly"),
-	R("suspend", NULL, " is no longer valid."),
-	R("suspend", NULL, "this mailbox is disabled"),
-	R("syntaxerror", NULL, "syntax error in parameters or arguments"),
-	R("ratelimited", NULL, "max message per connection reached"),
-	R("userunknown", NULL, "dd this user doesn't have a "),
-	R("userunknown", NULL, "mailbox not found"),
-	R_END
-};
-
-static const char *const apple_hosts[] = {
-	".mail.icloud.com", ".apple.com", ".me.com", "icloud.com", "me.com",
-	"mac.com", NULL
-};
-static struct br_phrase apple_markers[] = {
-	{ "support.apple.com", 0 }, { "icloud.com", 0 }, { NULL, 0 }
-};
-static struct br_provider_rule apple_rules[] = {
-	R("authfailure", NULL, "s dmarc policy"),
-	R("authfailure", NULL, "blocked for failing both spf and dkim"),
-	R("blocked", NULL, "rejected due to having a domain present in the spamhaus"),
-	R("blocked", NULL, "rejected due to listing in spamhaus"),
-	R("blocked", NULL, "blocked - see https://support.proofpoint.com/dnsbl-lookup"),
-	R("blocked", NULL, "not accepting connections"),
-	R("hasmoved", NULL, "recipient no longer on server"),
-	R("mailboxfull", NULL, "user is over quota"),
-	R("norelaying", NULL, "relay access denied"),
-	R("notaccept", NULL, "host/domain does not accept mail"),
-	R("policyviolation", NULL, "due to local policy"),
-	R("rejected", NULL, "sender address rejected"),
-	R("ratelimited", NULL, "due to excessive volume"),
-	R("userunknown", NULL, "inactive email address"),
-	R("userunknown", NULL, "user does not exist"),
-	R("userunknown", NULL, "unknown or illegal alias"),
-	R_END
-};
-
-static const char *const cox_hosts[] = { "cox.net", NULL };
-static struct br_phrase cox_markers[] = {
-	{ "cox.com", 0 }, { "cox.net", 0 }, { "aup#cx", 0 }, { "aup#ipbl", 0 },
-	{ "aup#urlbl", 0 }, { "aup#cdrbl", 0 }, { NULL, 0 }
-};
-static struct br_provider_rule cox_rules[] = {
-	R("blocked", NULL, "aup#cxbl"),
-	R("requireptr", NULL, "aup#cxdns"),
-	R("authfailure", NULL, "aup#cxsndr"),
-	R("rejected", NULL, "aup#cxsmtp"),
-	R("ratelimited", NULL, "aup#cxcnct"),
-	R("ratelimited", NULL, "aup#cxmxrt"),
-	R("blocked", NULL, "aup#cdrbl"),
-	R("securityerror", NULL, "aup#cxthrt"),
-	R("securityerror", NULL, "aup#cxmj"),
-	R("blocked", NULL, "aup#ipbl"),
-	R("spamdetected", NULL, "aup#urlbl"),
-	R("blocked", NULL, "cox too many bad commands from"),
-	R("blocked", NULL, "too many invalid recipients"),
-	R("requireptr", NULL, "dns check failure - try again later"),
-	R("requireptr", NULL, "rejected - no rdns"),
-	R("policyviolation", NULL, "esmtp no data before greeting"),
-	R("policyviolation", NULL, "attachment extension is forbidden"),
-	R("rejected", NULL, "sender rejected"),
-	R("systemerror", NULL, "esmtp server temporarily not available"),
-	R("ratelimited", NULL, "too many sessions from"),
-	R("ratelimited", NULL, "requested action aborted: try again later"),
-	R("ratelimited", NULL, "message threshold exceeded"),
-	R("userunknown", NULL, "recipient rejected"),
-	R_END
-};
-
-/* Orange and La Poste end their texts with a code: "OFR006_102",
- * "LPN007_426"; the last three digits say why. */
-static const char *const franceptt_hosts[] = {
-	".laposte.net", ".orange.fr", ".wanadoo.fr", "orange.fr", "wanadoo.fr",
-	"laposte.net", NULL
-};
-static struct br_phrase franceptt_markers[] = {
-	{ "ofr0", 0 }, { "ofr_", 0 }, { "lpn0", 0 }, { "lpn1", 0 }, { "lpnaaa", 0 },
-	{ "orange.fr", 0 }, { "laposte.net", 0 }, { "wanadoo.fr", 0 }, { NULL, 0 }
-};
-#define FR(reason, code) \
-	R(reason, NULL, "ofr*_" code), R(reason, NULL, "lpn*_" code)
-static struct br_provider_rule franceptt_rules[] = {
-	FR("blocked", "101"), FR("blocked", "102"), FR("blocked", "103"),
-	FR("ratelimited", "104"), FR("securityerror", "305"),
-	FR("authfailure", "401"), FR("securityerror", "402"),
-	FR("rejected", "403"), FR("rejected", "405"), FR("rejected", "415"),
-	FR("userunknown", "416"), FR("mailboxfull", "417"),
-	FR("suspend", "420"), FR("rejected", "421"), FR("suspend", "426"),
-	FR("systemerror", "505"), FR("spamdetected", "506"),
-	FR("blocked", "510"), FR("emailtoolarge", "514"),
-	FR("authfailure", "517"), FR("policyviolation", "630"),
-	FR("blocked", "999"),
-	R("authfailure", NULL, "spf/dns de votre nom de domaine"),
-	R_END
-};
-
-/* GoDaddy (secureserver.net) ends its texts with " IBnnn". */
-static const char *const godaddy_hosts[] = {
-	"secureserver.net", NULL
-};
-static struct br_phrase godaddy_markers[] = {
-	{ "secureserver.net", 0 }, { "godaddy", 0 }, { NULL, 0 }
-};
-static struct br_provider_rule godaddy_rules[] = {
-	R("securityerror", NULL, " ib401"),
-	R("notcompliantrfc", NULL, " ib501"),
-	R("notcompliantrfc", NULL, " ib502"),
-	R("rejected", NULL, " ib506"),
-	R("authfailure", NULL, " ib508"),
-	R("requireptr", NULL, " ib108"),
-	R("spamdetected", NULL, " ib212"),
-	R("virusdetected", NULL, " ib705"),
-	R("ratelimited", NULL, " ib605"),
-	R("ratelimited", NULL, " ib007"),
-	R("ratelimited", NULL, " ib101"),
-	R("blocked", NULL, " ib110"),
-	R("blocked", NULL, " ib111"),
-	R("blocked", NULL, " ib112"),
-	R("blocked", NULL, " ib113"),
-	R("ratelimited", NULL, " ib504"),
-	R("ratelimited", NULL, " ib510"),
-	R("ratelimited", NULL, " ib607"),
-	R("badreputation", NULL, " ib103"),
-	R("blocked", NULL, " ib104"),
-	R("blocked", NULL, " ib105"),
-	R("blocked", NULL, " ib106"),
-	R("blocked", NULL, "rbl reject"),
-	R("expired", NULL, "delivery timeout"),
-	R("mailboxfull", NULL, "account storage limit"),
-	R("spamdetected", NULL, "message rejected for spam or virus content"),
-	R("systemerror", NULL, "message is looping"),
-	R("userunknown", NULL, "account does not exist"),
-	R_END
-};
-
-static const char *const tencent_hosts[] = {
-	".qq.com", "qq.com", "foxmail.com", NULL
-};
-static struct br_phrase tencent_markers[] = {
-	{ "qq.com", 0 }, { NULL, 0 }
-};
-static struct br_provider_rule tencent_rules[] = {
-	R("authfailure", NULL, "spf check failed"),
-	R("authfailure", NULL, "dmarc check failed"),
-	R("blocked", NULL, "suspected bounce attacks"),
-	R("blocked", NULL, "suspected spam ip"),
-	R("blocked", NULL, "connection denied"),
-	R("emailtoolarge", NULL, "message too large"),
-	R("rejected", NULL, "suspected spam"),
-	R("rejected", NULL, "mail is rejected by recipients"),
-	R("spamdetected", NULL, "spam is embedded in the email"),
-	R("spamdetected", NULL, "mail content denied"),
-	R("ratelimited", NULL, "mailbox unavailable or access denined"),
-	R("ratelimited", NULL, "frequency of receiving messages is limited"),
-	R("suspend", NULL, "is a deactivated mailbox"),
-	R("syntaxerror", NULL, "bad address syntax"),
-	R("ratelimited", NULL, "frequency limited"),
-	R("userunknown", NULL, "mailbox not found"),
-	R_END
-};
-
-static const char *const mimecast_hosts[] = { ".mimecast.com", NULL };
-static struct br_phrase mimecast_markers[] = {
-	{ "mimecast", 0 }, { NULL, 0 }
-};
-static struct br_provider_rule mimecast_rules[] = {
-	R("authfailure", NULL, "spf sender invalid - envelope rejected"),
-	R("authfailure", NULL, "dkim sender invalid - envelope rejected"),
-	R("authfailure", NULL, "dmarc sender invalid - envelope rejected"),
-	R("badreputation", NULL, "internal resources are temporarily unavailable"),
-	R("badreputation", NULL, "local ct ip reputation - (reject)"),
-	R("blocked", NULL, "sender address blocked"),
-	R("blocked", NULL, "recipient temporarily unavailable"),
-	R("blocked", NULL, "ip temporarily blacklisted"),
-	R("failedstarttls", NULL, "this route requires encryption (tls)"),
-	R("failedstarttls", NULL, "this route requires tls version 1.2 or greater"),
-	R("failedstarttls", NULL, "this route requires high-strength ciphers"),
-	R("emailtoolarge", NULL, "maximum email size exceeded"),
-	R("networkerror", NULL, "the incorrect hostname used for inbounds"),
-	R("networkerror", NULL, "mail loop detected"),
-	R("norelaying", NULL, "open relay not allowed"),
-	R("norelaying", NULL, "open relay is not allowed"),
-	R("notaccept", NULL, "account inbounds disabled"),
-	R("policyviolation", NULL, "anti-spoofing policy - inbound not allowed"),
-	R("policyviolation", NULL, "rejected by header-based anti-spoofing policy"),
-	R("policyviolation", NULL, "message bounced due to content examination policy"),
-	R("policyviolation", NULL, "host network not allowed"),
-	R("policyviolation", NULL, "host network, not allowed"),
-	R("rejected", NULL, "administrative prohibition envelope blocked"),
-	R("rejected", NULL, "envelope blocked - user entry"),
-	R("rejected", NULL, "envelope blocked - user domain entry"),
-	R("rejected", NULL, "rejected by header-based manually blocked senders"),
-	R("rejected", NULL, "rejected by header-based blocked senders"),
-	R("rejected", NULL, "envelope rejected - block policy for envelope from address"),
-	R("securityerror", NULL, "incorrect authentication data"),
-	R("securityerror", NULL, "submitter failed to authenticate"),
-	R("systemerror", NULL, "unable to process connection at this time"),
-	R("systemerror", NULL, "message ended early"),
-	R("systemerror", NULL, "unable to process command"),
-	R("systemerror", NULL, "unable to process an email at this time"),
-	R("ratelimited", NULL, "account service is temporarily unavailable"),
-	R("ratelimited", NULL, "too many recipients"),
-	R("ratelimited", NULL, "exceeding outbound thread limit"),
-	R("userunknown", NULL, "invalid recipient"),
-	R("virusdetected", NULL, "email rejected due to security policies"),
-	R_END
-};
-
-/* Facebook's own codes, "RCP-P2", https://www.facebook.com/postmaster */
-static const char *const facebook_hosts[] = { ".facebook.com", NULL };
-static struct br_phrase facebook_markers[] = {
-	{ "postmaster.facebook.com", 0 }, { NULL, 0 }
-};
-static struct br_provider_rule facebook_rules[] = {
-	R("authfailure", NULL, "pol-p7"),
-	R("blocked", NULL, "pol-p1"), R("blocked", NULL, "pol-p2"),
-	R("blocked", NULL, "pol-p3"), R("blocked", NULL, "pol-p4"),
-	R("blocked", NULL, "pol-t1"), R("blocked", NULL, "pol-t2"),
-	R("blocked", NULL, "pol-t3"),
-	R("contenterror", NULL, "msg-p2"),
-	R("filtered", NULL, "rcp-p2"), R("filtered", NULL, "rcp-p3"),
-	R("emailtoolarge", NULL, "msg-p1"), R("emailtoolarge", NULL, "int-p2"),
-	R("notcompliantrfc", NULL, "msg-p3"),
-	R("rejected", NULL, "dns-p1"), R("rejected", NULL, "dns-p2"),
-	R("rejected", NULL, "dns-t1"),
-	R("requireptr", NULL, "dns-p3"), R("requireptr", NULL, "dns-t2"),
-	R("spamdetected", NULL, "pol-p6"),
-	R("suspend", NULL, "rcp-t4"),
-	R("systemerror", NULL, "rcp-t1"),
-	R("ratelimited", NULL, "con-t1"), R("ratelimited", NULL, "con-t2"),
-	R("ratelimited", NULL, "con-t3"), R("ratelimited", NULL, "con-t4"),
-	R("ratelimited", NULL, "msg-t1"),
-	R("userunknown", NULL, "rcp-p1"), R("userunknown", NULL, "int-p1"),
-	R("userunknown", NULL, "int-p3"), R("userunknown", NULL, "int-p4"),
-	R("virusdetected", NULL, "pol-p5"),
-	R_END
-};
-
-/* Symantec (Broadcom) Email Security.cloud, formerly MessageLabs */
-static const char *const messagelabs_hosts[] = { ".messagelabs.com", NULL };
-static struct br_phrase messagelabs_markers[] = {
-	{ "messagelabs", 0 }, { "symanteccloud", 0 }, { NULL, 0 }
-};
-static struct br_provider_rule messagelabs_rules[] = {
-	R("authfailure", NULL, "domain authentication fail"),
-	R("badreputation", NULL, "connection rejected by policy"),
-	R("blocked", NULL, "mail rejected because your ip is in the pbl"),
-	R("blocked", NULL, "your ip address has been "),
-	R("contenterror", NULL, "stray linefeeds in message"),
-	R("failedstarttls", NULL, "tls/sslv3 connection required"),
-	R("norelaying", NULL, " as a relay, "),
-	R("notcompliantrfc", NULL, "550 requested action aborted [4]"),
-	R("notcompliantrfc", NULL, "has detected that this message is not rfc 5322"),
-	R("rejected", NULL, "sender envelope domain not allowed for sender ip address"),
-	R("rejected", NULL, "your domain has been blocked"),
-	R("rejected", NULL, "your email address has been blocked"),
-	R("rejected", NULL, "your envelope sender is in my badmailfrom list"),
-	R("rejected", NULL, "your email address has been blacklisted"),
-	R("rejected", NULL, "your domain has been blacklisted"),
-	R("securityerror", NULL, "please turn on smtp authentication in your mail client"),
-	R("spamdetected", NULL, "message filtered"),
-	R("spamdetected", NULL, "filtered by outbound scanning"),
-	R("ratelimited", NULL, "too many recipients received this hour"),
-	R("ratelimited", NULL, "too many messages"),
-	R("userunknown", NULL, "no such user"),
-	R("userunknown", NULL, "invalid recipient"),
-	R("userunknown", NULL, "mailbox is not allowed"),
-	R_END
-};
-
-static const char *const aol_hosts[] = {
-	".mail.aol.com", ".mx.aol.com", "aol.com", NULL
-};
-static struct br_phrase aol_markers[] = {
-	{ ".mx.aol.com", 0 }, { ".mail.aol.com", 0 }, { NULL, 0 }
-};
-static struct br_provider_rule aol_rules[] = {
-	R("hostunknown", NULL, "host or domain name not found"),
-	R("notaccept", NULL, "type=mx: malformed or unexpected name server reply"),
-	R_END
-};
-
-/* au (KDDI) answers "550 : User unknown" when a filter refused, and
- * "550 <address>: User unknown" when the address does not exist. */
-static const char *const kddi_hosts[] = {
-	".ezweb.ne.jp", "msmx.au.com", "ezweb.ne.jp", "au.com", NULL
-};
-static struct br_phrase kddi_markers[] = {
-	{ "ezweb.ne.jp", 0 }, { "msmx.au.com", 0 }, { "@au.com", 0 },
-	{ NULL, 0 }
-};
-static struct br_provider_rule kddi_rules[] = {
-	R("filtered", NULL, "550 : user unknown"),
-	R("userunknown", NULL, ">: user unknown"),
-	R_END
-};
-
-static const char *const docomo_hosts[] = {
-	"mfsmax.docomo.ne.jp", "docomo.ne.jp", NULL
-};
-static struct br_phrase docomo_markers[] = {
-	{ "docomo.ne.jp", 0 }, { NULL, 0 }
-};
-static struct br_provider_rule docomo_rules[] = {
-	R("mailboxfull", NULL, "552 too much mail data"),
-	R("syntaxerror", NULL, "503 bad sequence of commands"),
-	R("ratelimited", NULL, "552 too many recipients"),
-	R("filtered", "5.2.0", "unknown user"),
-	R("rejected", "5.0.0", "550 unknown user"),
-	R_END
-};
-
-static const char *const spectrum_hosts[] = { "charter.net", NULL };
-static struct br_phrase spectrum_markers[] = {
-	{ "charter.net", 0 }, { "spectrum", 0 }, { NULL, 0 }
-};
-static struct br_provider_rule spectrum_rules[] = {
-	R("blocked", NULL, "aup#i-1000"), R("blocked", NULL, "aup#o-1000"),
-	R("rejected", NULL, "aup#o-1010"),
-	R("systemerror", NULL, "aup#i-1090"),
-	R("blocked", NULL, "aup#i-1200"), R("blocked", NULL, "aup#i-1210"),
-	R("networkerror", NULL, "aup#i-1260"),
-	R("rejected", NULL, "aup#o-1500"), R("rejected", NULL, "aup#o-1520"),
-	R("emailtoolarge", NULL, "aup#o-1530"),
-	R_END
-};
-
-struct br_provider br_providers[] = {
-	{ "google", google_hosts, google_markers, google_rules },
-	{ "microsoft", microsoft_hosts, microsoft_markers, microsoft_rules },
-	{ "yahoo", yahoo_hosts, yahoo_markers, yahoo_rules },
-	{ "apple", apple_hosts, apple_markers, apple_rules },
-	{ "cox", cox_hosts, cox_markers, cox_rules },
-	{ "franceptt", franceptt_hosts, franceptt_markers, franceptt_rules },
-	{ "godaddy", godaddy_hosts, godaddy_markers, godaddy_rules },
-	{ "tencent", tencent_hosts, tencent_markers, tencent_rules },
-	{ "mimecast", mimecast_hosts, mimecast_markers, mimecast_rules },
-	{ "facebook", facebook_hosts, facebook_markers, facebook_rules },
-	{ "messagelabs", messagelabs_hosts, messagelabs_markers,
-	    messagelabs_rules },
-	{ "aol", aol_hosts, aol_markers, aol_rules },
-	{ "kddi", kddi_hosts, kddi_markers, kddi_rules },
-	{ "docomo", docomo_hosts, docomo_markers, docomo_rules },
-	{ "spectrum", spectrum_hosts, spectrum_markers, spectrum_rules },
-	{ NULL, NULL, NULL, NULL }
 };
 
 /* ---- local delivery agents ------------------------------------------ */

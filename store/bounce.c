@@ -339,29 +339,38 @@ enum {
 	PG_DKIM, PG_DMARC
 };
 
-/* Per row of the page: key, then the verdict as fn left it. */
-enum {
-	UP_ID, UP_NO, UP_STATUS, UP_CODE, UP_REASON, UP_RULE, UP_HARD, UP_AIP,
-	UP_ADOMAIN, UP_SPF, UP_DKIM, UP_DMARC, UP_COLS
+/* What the classifier decides, in the order of rc_update's arrays after
+ * the key, and the columns of rc_page holding the stored decision. */
+#define VERDICT 10
+static const int verdict_col[VERDICT] = {
+	PG_REASON, PG_RULE, PG_HARD, PG_STATUS, PG_CODE, PG_AIP, PG_ADOMAIN,
+	PG_SPF, PG_DKIM, PG_DMARC
 };
 
 static const struct q_stmt rc_update = { "ms_bounce_reclassify",
-	"UPDATE bounce_recipient b SET status = u.status, reply_code = u.code,"
-	" reason = u.reason, rule = u.rule, hard_bounce = u.hard,"
+	"UPDATE bounce_recipient b SET reason = u.reason, rule = u.rule,"
+	" hard_bounce = u.hard, status = u.status, reply_code = u.code,"
 	" auth_sending_ip = u.aip, auth_domain = u.adomain, spf = u.spf,"
 	" dkim = u.dkim, dmarc = u.dmarc, rules_version = $1::int"
-	" FROM unnest($2::bigint[], $3::int[], $4::text[], $5::int[],"
-	" $6::text[], $7::text[], $8::bool[], $9::inet[], $10::text[],"
+	" FROM unnest($2::bigint[], $3::int[], $4::text[], $5::text[],"
+	" $6::bool[], $7::text[], $8::int[], $9::inet[], $10::text[],"
 	" $11::text[], $12::text[], $13::text[])"
-	" AS u(id, no, status, code, reason, rule, hard, aip, adomain, spf,"
+	" AS u(id, no, reason, rule, hard, status, code, aip, adomain, spf,"
 	" dkim, dmarc)"
 	" WHERE b.bounce_id = u.id AND b.rcpt_no = u.no" };
+#define UP_COLS (2 + VERDICT)
 
 static char *
 get(const PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? NULL :
 	    g_strdup(PQgetvalue(res, row, col));
+}
+
+static const char *
+cell(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
 static void
@@ -385,67 +394,56 @@ same(const char *a, const char *b)
 	    (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* Re-classify row i of the page into up; TRUE when the verdict changed. */
+/* Row i of the page as the classifier's input: the stated fields only. */
+static void
+stated_fields(const PGresult *res, int i, struct bounce_recipient *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->recipient = get(res, i, PG_RCPT);
+	r->original_recipient = get(res, i, PG_ORCPT);
+	r->action = get(res, i, PG_ACTION);
+	r->status = get(res, i, PG_STATUS);
+	r->reply_code = PQgetisnull(res, i, PG_CODE) ? 0 :
+	    atoi(PQgetvalue(res, i, PG_CODE));
+	r->remote_mta = get(res, i, PG_RMTA);
+	r->diagnostic_type = get(res, i, PG_DTYPE);
+	r->diagnostic_code = get(res, i, PG_DCODE);
+	r->smtp_command = get(res, i, PG_CMD);
+	r->last_attempt = PQgetisnull(res, i, PG_LAST) ? 0 :
+	    g_ascii_strtoll(PQgetvalue(res, i, PG_LAST), NULL, 10);
+	r->feedback_type = get(res, i, PG_FBTYPE);
+	r->mta_reason = get(res, i, PG_MREASON);
+}
+
+/* Re-classify row i of the page, add its key and new verdict to up;
+ * TRUE when the verdict differs from the stored one. */
 static gboolean
 reclassify_row(const PGresult *res, int i, store_classify_fn fn, void *user,
     struct rowbuf *up)
 {
-	struct bounce_recipient r = { 0 };
+	struct bounce_recipient r;
+	const char *now[VERDICT];
 	char code[16], *ip;
-	gboolean changed;
+	gboolean changed = FALSE;
+	int k;
 
-	r.recipient = get(res, i, PG_RCPT);
-	r.original_recipient = get(res, i, PG_ORCPT);
-	r.action = get(res, i, PG_ACTION);
-	r.status = get(res, i, PG_STATUS);
-	r.reply_code = PQgetisnull(res, i, PG_CODE) ? 0 :
-	    atoi(PQgetvalue(res, i, PG_CODE));
-	r.remote_mta = get(res, i, PG_RMTA);
-	r.diagnostic_type = get(res, i, PG_DTYPE);
-	r.diagnostic_code = get(res, i, PG_DCODE);
-	r.smtp_command = get(res, i, PG_CMD);
-	r.last_attempt = PQgetisnull(res, i, PG_LAST) ? 0 :
-	    g_ascii_strtoll(PQgetvalue(res, i, PG_LAST), NULL, 10);
-	r.feedback_type = get(res, i, PG_FBTYPE);
-	r.mta_reason = get(res, i, PG_MREASON);
-	fn(user, &r, PQgetisnull(res, i, PG_FORMAT) ? NULL :
-	    PQgetvalue(res, i, PG_FORMAT));
-
+	stated_fields(res, i, &r);
+	fn(user, &r, cell(res, i, PG_FORMAT));
+	/* Stored as store_bounce stores them: comparable as text. */
 	ip = inet_text(r.auth.sending_ip);
 	snprintf(code, sizeof(code), "%d", r.reply_code);
-	changed = !same(r.reason, PQgetisnull(res, i, PG_REASON) ? NULL :
-	    PQgetvalue(res, i, PG_REASON)) ||
-	    !same(r.rule, PQgetisnull(res, i, PG_RULE) ? NULL :
-	    PQgetvalue(res, i, PG_RULE)) ||
-	    r.hard_bounce != (*PQgetvalue(res, i, PG_HARD) == 't') ||
-	    !same(r.status, PQgetisnull(res, i, PG_STATUS) ? NULL :
-	    PQgetvalue(res, i, PG_STATUS)) ||
-	    !same(r.reply_code >= 100 && r.reply_code <= 999 ? code : NULL,
-	    PQgetisnull(res, i, PG_CODE) ? NULL : PQgetvalue(res, i, PG_CODE)) ||
-	    !same(ip, PQgetisnull(res, i, PG_AIP) ? NULL :
-	    PQgetvalue(res, i, PG_AIP)) ||
-	    !same(r.auth.domain, PQgetisnull(res, i, PG_ADOMAIN) ? NULL :
-	    PQgetvalue(res, i, PG_ADOMAIN)) ||
-	    !same(r.auth.spf, PQgetisnull(res, i, PG_SPF) ? NULL :
-	    PQgetvalue(res, i, PG_SPF)) ||
-	    !same(r.auth.dkim, PQgetisnull(res, i, PG_DKIM) ? NULL :
-	    PQgetvalue(res, i, PG_DKIM)) ||
-	    !same(r.auth.dmarc, PQgetisnull(res, i, PG_DMARC) ? NULL :
-	    PQgetvalue(res, i, PG_DMARC));
+	now[0] = r.reason; now[1] = r.rule; now[2] = r.hard_bounce ? "t" : "f";
+	now[3] = r.status;
+	now[4] = r.reply_code >= 100 && r.reply_code <= 999 ? code : NULL;
+	now[5] = ip; now[6] = r.auth.domain; now[7] = r.auth.spf;
+	now[8] = r.auth.dkim; now[9] = r.auth.dmarc;
 
 	rowbuf_add(up, PQgetvalue(res, i, PG_ID));
 	rowbuf_add(up, PQgetvalue(res, i, PG_NO));
-	add_text(up, r.status);
-	rowbuf_add(up, r.reply_code >= 100 && r.reply_code <= 999 ? code :
-	    NULL);
-	add_text(up, r.reason);
-	add_text(up, r.rule);
-	rowbuf_add(up, r.hard_bounce ? "t" : "f");
-	rowbuf_add(up, ip);
-	add_text(up, r.auth.domain);
-	add_text(up, r.auth.spf);
-	add_text(up, r.auth.dkim);
-	add_text(up, r.auth.dmarc);
+	for (k = 0; k < VERDICT; k++) {
+		changed |= !same(now[k], cell(res, i, verdict_col[k]));
+		add_text(up, now[k]);
+	}
 	g_free(ip);
 	rcpt_clear(&r);
 	return changed;

@@ -63,6 +63,27 @@ classify_sqlstate(const char *s)
 	return STORE_ERROR_INTERNAL;
 }
 
+/* In a pipelined batch an error may belong to an earlier message than the
+ * call that reads it, and no savepoint can undo just that message: the
+ * batch must go, and its retry runs a message at a time, where the same
+ * error is the message's own again (see txn.c).  Hence TRANSIENT. */
+void
+store_set_retry_error(struct store *st, GError **err, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	st->safe_next = TRUE;
+	if (err == NULL || *err != NULL)
+		return;
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	store_set_error(err, STORE_ERROR_TRANSIENT, "%s; retrying the batch "
+	    "a message at a time", msg);
+	g_free(msg);
+}
+
 /* A failed result.  Without a SQLSTATE the connection itself failed. */
 void
 store_set_result_error(struct store *st, const PGresult *res,
@@ -78,7 +99,11 @@ store_set_result_error(struct store *st, const PGresult *res,
 	}
 	msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	code = classify_sqlstate(state);
-	if (strcmp(state, "42P01") == 0 || strcmp(state, "42703") == 0)
+	if (st->fast && st->in_batch && code != STORE_ERROR_TRANSIENT &&
+	    code != STORE_ERROR_CONFIG)
+		store_set_retry_error(st, err, "%s: %s (SQLSTATE %s)", what,
+		    msg ? msg : "?", state);
+	else if (strcmp(state, "42P01") == 0 || strcmp(state, "42703") == 0)
 		store_set_error(err, code, "%s: %s (SQLSTATE %s): "
 		    "run mailsift db migrate", what, msg ? msg : "?", state);
 	else

@@ -13,6 +13,13 @@
  * is left to undo.  Statements may stay in flight between calls (a report's
  * end rides with the message's end); whatever needs a result or a clean
  * connection syncs first.
+ *
+ * A pipelined batch (st->fast, see txn.c) goes further: no savepoints, and
+ * a report's and a message's last statements are sent (q_flush) but their
+ * results read by whichever round trip comes next, usually the next
+ * report's duplicate check.  Any refusal there cannot be pinned on one
+ * message any more: it fails the batch as TRANSIENT and the retry runs
+ * safely (conn.c).
  */
 #ifndef MAILSIFT_STORE_INTERNAL_H
 #define MAILSIFT_STORE_INTERNAL_H
@@ -59,13 +66,20 @@ struct store {
 	/* Caller state, from the calls made. */
 	gboolean in_batch, in_message, msg_undone, in_report;
 	gboolean have_id;	/* this message drew its ingest log id */
+	gboolean msg_sent;	/* this message sent a statement (fast) */
+
+	/* Pipelined batches (store_set_pipelined): wanted, this batch is one,
+	 * and after a refusal in one, the next batch may not be. */
+	gboolean pipelined, fast, safe_next;
 
 	GArray *pending;	/* struct q_pending: queued, not yet sent */
 	GArray *items;		/* struct q_item: sent, awaiting q_sync */
 	GPtrArray *results;	/* PGresult * per item of the last q_sync */
 	GHashTable *prepared;	/* statement names known to the server */
 
-	/* The open report. */
+	/* The open report.  In a fast batch a report of few records is sent
+	 * whole by store_report_end; report_pk stays 0 until a chunk of a
+	 * big one forces its row out first (report.c). */
 	int64_t report_pk;
 	int rec_no;
 	int64_t messages;
@@ -83,6 +97,8 @@ void store_set_error(GError **err, int code, const char *fmt, ...)
 void store_set_result_error(struct store *st, const PGresult *res,
     const char *what, GError **err);
 void store_set_conn_error(struct store *st, const char *what, GError **err);
+void store_set_retry_error(struct store *st, GError **err, const char *fmt,
+    ...) G_GNUC_PRINTF(3, 4);
 int store_check_usable(struct store *st, GError **err);
 
 /* pipe.c */
@@ -95,6 +111,8 @@ void q_pending_drop(struct store *st, enum q_effect eff);
 int q_send(struct store *st, const struct q_stmt *s, int n,
     const char *const *values, const int *lengths, const int *formats,
     int result_format, GError **err);
+void q_expect_row(struct store *st, int idx);
+int q_flush(struct store *st, GError **err);
 int q_sync(struct store *st, GError **err);
 PGresult *q_result(struct store *st, int idx);
 void q_reset(struct store *st);
@@ -109,6 +127,7 @@ guint rowbuf_rows(const struct rowbuf *rb);
 gsize rowbuf_copy_text(const struct rowbuf *rb, gsize off, const char *prefix,
     GString *out, gsize limit);
 GString **rowbuf_arrays(const struct rowbuf *rb);
+GString **rowbuf_arrays_bin(const struct rowbuf *rb, const char *elem);
 void pg_array_elem(GString *out, const char *s);
 char *pg_array_literal(const GPtrArray *strv);
 void pg_composite_elem(GString *out, const char *const *fields, guint n);

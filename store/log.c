@@ -152,7 +152,9 @@ store_message_end(struct store *st, const struct store_ingest_log *log,
 	 * formatted here).  A quarantine copy or a requeue link can be:
 	 * keep the savepoint, so that a refusal costs this message only. */
 	savepoint = !q_pending_has(st, EFF_SP_M);
-	if (!savepoint && !quarantine && log->requeued_from <= 0)
+	if (st->fast)
+		savepoint = FALSE;	/* none in a pipelined batch (txn.c) */
+	else if (!savepoint && !quarantine && log->requeued_from <= 0)
 		q_pending_drop(st, EFF_SP_M);
 	else
 		savepoint = TRUE;
@@ -169,6 +171,13 @@ store_message_end(struct store *st, const struct store_ingest_log *log,
 	}
 	if (savepoint)
 		q_fixed(st, "RELEASE SAVEPOINT m", EFF_REL_M);
+	if (st->fast) {
+		/* Sent; the results come with the next round trip. */
+		if (q_flush(st, err) < 0)
+			return -1;
+		st->in_message = st->msg_undone = FALSE;
+		return 0;
+	}
 	if (q_sync(st, err) < 0)
 		return -1;	/* still open: the caller may abort and retry */
 	st->in_message = st->msg_undone = FALSE;

@@ -17,6 +17,12 @@
  * savepoint that nobody will roll back any more (its report was refused at
  * begin, or at its deferred end) is rolled back here, so the transaction
  * stays usable for the rest of the message.
+ *
+ * q_flush sends what is queued without a sync: the server starts on it
+ * while the caller reads its next message, and the results wait in the
+ * socket for the next q_sync.  A statement marked with q_expect_row must
+ * return a row; when it returns none (a report found new was stored by
+ * another ingester meanwhile), the batch is retried (conn.c).
  */
 #include <string.h>
 
@@ -32,6 +38,7 @@ struct q_item {
 	enum q_effect eff;
 	const char *what;	/* for error messages */
 	const char *prep;	/* EFF_PREPARE: the statement name */
+	gboolean expect_row;	/* no row back: retry the batch */
 };
 
 void
@@ -113,7 +120,7 @@ static int
 q_push(struct store *st, enum q_effect eff, const char *what,
     const char *prep)
 {
-	struct q_item it = { eff, what, prep };
+	struct q_item it = { eff, what, prep, FALSE };
 
 	g_array_append_val(st->items, it);
 	return st->items->len - 1;
@@ -193,8 +200,31 @@ q_send(struct store *st, const struct q_stmt *s, int n,
 {
 	if (q_enter(st, err) < 0)
 		return -1;
+	if (st->in_message)
+		st->msg_sent = TRUE;
 	return send_one(st, s, n, values, lengths, formats, result_format,
 	    EFF_NONE, err);
+}
+
+void
+q_expect_row(struct store *st, int idx)
+{
+	if (idx >= 0 && (guint)idx < st->items->len)
+		g_array_index(st->items, struct q_item, idx).expect_row = TRUE;
+}
+
+/* Send everything queued; do not wait.  PQflush blocks until libpq's
+ * buffer is out, so the server has all of it. */
+int
+q_flush(struct store *st, GError **err)
+{
+	if (st->pending->len == 0 && st->items->len == 0)
+		return 0;
+	if (q_enter(st, err) < 0)
+		return -1;
+	if (PQflush(st->conn) != 0)
+		return q_failed_send(st, "flush", err);
+	return 0;
 }
 
 static void
@@ -288,6 +318,10 @@ q_sync(struct store *st, GError **err)
 		}
 		g_ptr_array_index(st->results, i) = res;
 		it = &g_array_index(st->items, struct q_item, i);
+		if (rs == PGRES_TUPLES_OK && it->expect_row &&
+		    PQntuples(res) == 0)
+			store_set_retry_error(st, &first, "%s: stored meanwhile "
+			    "by another ingester", it->what);
 		if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK) {
 			q_apply(st, it->eff);
 			continue;

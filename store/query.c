@@ -226,8 +226,10 @@ store_query(struct store *st, const char *sql, GError **err)
 	" AND ($5::bool OR bounced)"
 
 static const struct q_stmt bounce_list = { NULL,
-	"SELECT day, recipient, reason, hard_bounce, status, reply_code,"
-	" sending_ip, remote_mta, kind, format, diagnostic_code"
+	"SELECT day, recipient, reason,"
+	" CASE WHEN hard_bounce THEN 'hard' ELSE 'soft' END AS severity,"
+	" status, reply_code, sending_ip, remote_mta, kind, format,"
+	" diagnostic_code"
 	" FROM bounce_v" BOUNCE_WHERE
 	" ORDER BY event_at, bounce_pk, rcpt_no" };
 

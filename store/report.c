@@ -4,30 +4,40 @@
  *	store_report_record(st, report, record, &err);   per record
  *	store_report_end(st, report, &raw, &err);	   or store_report_abort
  *
- * begin inserts the report row with ON CONFLICT DO NOTHING on the report
- * identity: no row back means a duplicate, also when another ingester holds
- * the same report uncommitted (our insert waits for its transaction, then
- * conflicts).  Records are buffered, one row each: a record's DKIM and
- * SPF results and override reasons are arrays of composites in its row
- * (sql/001_core.sql), so a record costs one insert and one foreign key
- * check.  Every 5,000 records or 4 MiB they go out with COPY, so memory
- * stays flat however big the report, and the server stores one chunk while
- * the next is read (copy.c).  end sends the rest, the final counts and the
- * compressed raw report as one statement (data-modifying WITH over unnest()
- * of one array per column), queued for the message's next round trip,
- * store_message_end's: most reports have a handful of records, and a COPY
- * costs a round trip of its own.  From 50 records on, the rest goes by
- * COPY all the same: the server stores COPY's rows for less (rows inserted
- * a page at a time, about a tenth less WAL and CPU on the benchmark's
- * reports), which pays for the round trip.  Round trips: begin 1, end 0
- * (1 from 50 records), plus 1 per full chunk of records.
+ * Records are buffered, one row each: a record's DKIM and SPF results and
+ * override reasons are arrays of composites in its row (sql/001_core.sql),
+ * so a record costs one insert and one foreign key check.  Every 5,000
+ * records or 4 MiB they go out with COPY, so memory stays flat however big
+ * the report, and the server stores one chunk while the next is read
+ * (copy.c).  What is left at the end goes as arrays, one per column, of one
+ * data-modifying WITH over unnest(), together with the compressed raw
+ * report, queued for the message's next round trip.
  *
- * Each report has a savepoint (r) inside its message's (m), so abort
- * undoes just that report and the transaction stays usable, also after the
- * database refused something.  When the refused statement is a report's
- * deferred end, the report is closed already; then the next round trip's
- * error is returned by whichever call made it, and pipe.c rolls back to r
- * first, so the message can go on (to be quarantined, as DATA says).
+ * A safe batch (txn.c): begin inserts the report row with ON CONFLICT DO
+ * NOTHING on the report identity: no row back means a duplicate, also when
+ * another ingester holds the same report uncommitted (our insert waits for
+ * its transaction, then conflicts).  The end's statement adds the records,
+ * the raw copy and the final counts; from 50 records on the records go by
+ * COPY instead, whose rows the server stores for a little less.  Each
+ * report has a savepoint (r) inside its message's (m), so abort undoes just
+ * that report and the transaction stays usable, also after the database
+ * refused something.  When the refused statement is a report's deferred
+ * end, the report is closed already; then the next round trip's error is
+ * returned by whichever call made it, and pipe.c rolls back to r first, so
+ * the message can go on (to be quarantined, as DATA says).  Round trips:
+ * begin 1, end 0 (1 from 50 records), plus 1 per full chunk.
+ *
+ * A fast batch: begin only looks the identity up (a duplicate is told
+ * apart without writing anything), and a report that fits one chunk, nearly
+ * all of them, is written by one statement at its end: report row with its
+ * final counts, records, raw copy, sent without waiting.  A parse error
+ * before the end leaves nothing to undo, so no savepoint is needed.  Should
+ * another ingester store the same report in between, that statement
+ * inserts nothing, which pipe.c turns into a retry of the batch (the safe
+ * retry then waits for the other ingester as above).  A report too big for
+ * one chunk has its row inserted before the first chunk, as a safe batch
+ * does at begin, under a savepoint, so that its abort can undo the chunks.
+ * Round trips: begin 1, end 0, plus 2 per full chunk of a big report.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -55,17 +65,19 @@ static const struct q_stmt ins_report = { "ms_report_ins",
 	" ON CONFLICT ON CONSTRAINT dmarc_report_identity DO NOTHING"
 	" RETURNING id" };
 
-/* Everything after begin in one statement.  A record's lists travel as
- * one text[] each, an element per record holding the literal of its
- * composite array (NULL when the list is empty), cast on the server. */
+/* Everything after begin in one statement.  The records travel as one
+ * binary array per column (rowbuf.c).  A record's lists are one text[]
+ * each, an element per record holding the literal of its composite array
+ * (NULL when the list is empty), cast on the server; so is its address,
+ * which the server checks as it casts. */
 static const struct q_stmt end_report = { "ms_report_end",
 	"WITH rec AS (INSERT INTO dmarc_record (report_id, rec_no, source_ip,"
 	"  count, disposition, policy_dkim, policy_spf, header_from,"
 	"  envelope_from, envelope_to, fixups, reasons, dkim, spf)"
-	"  SELECT $1::bigint, u.a, u.b, u.c, u.d, u.e, u.f, u.g, u.h, u.i,"
-	"  u.j::text[], u.k::dmarc_override_reason[], u.l::dmarc_dkim_result[],"
-	"  u.m::dmarc_spf_result[]"
-	"  FROM unnest($2::int[], $3::inet[], $4::bigint[], $5::text[],"
+	"  SELECT $1::bigint, u.a, u.b::inet, u.c, u.d, u.e, u.f, u.g, u.h,"
+	"  u.i, u.j::text[], u.k::dmarc_override_reason[],"
+	"  u.l::dmarc_dkim_result[], u.m::dmarc_spf_result[]"
+	"  FROM unnest($2::int[], $3::text[], $4::bigint[], $5::text[],"
 	"  $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],"
 	"  $11::text[], $12::text[], $13::text[], $14::text[])"
 	"  AS u(a, b, c, d, e, f, g, h, i, j, k, l, m)),"
@@ -81,6 +93,53 @@ static const struct q_stmt end_report = { "ms_report_end",
 	" WHERE id = $1::bigint" };
 #define END_PARAMS 25
 #define END_RAW 14		/* v[] index of $15, the first raw column */
+
+/* A fast batch's report of one chunk, all of it in one statement.  $1-$21
+ * as in ins_report, $22 whether the message drew its id already. */
+static const struct q_stmt new_report = { "ms_report_new",
+	"WITH r AS (INSERT INTO dmarc_report (ingest_id, org_name, email,"
+	"  extra_contact_info, report_id, policy_domain, date_begin, date_end,"
+	"  version, generator, errors, p, sp, np, pct, adkim, aspf, fo,"
+	"  testing, discovery_method, extensions, fixups, record_count,"
+	"  message_count)"
+	"  VALUES (CASE WHEN $22::bool THEN currval('ingest_log_id_seq')"
+	"  ELSE nextval('ingest_log_id_seq') END,"
+	"  $1::text, $2::text, $3::text, $4::text, $5::text,"
+	"  to_timestamp($6::bigint), to_timestamp($7::bigint), $8::text,"
+	"  $9::text, $10::text[], $11::text, $12::text, $13::text, $14::int,"
+	"  $15::text, $16::text, $17::text, $18::text, $19::text, $20::text,"
+	"  $21::text[], $23::bigint, $24::bigint)"
+	"  ON CONFLICT ON CONSTRAINT dmarc_report_identity DO NOTHING"
+	"  RETURNING id),"
+	" rec AS (INSERT INTO dmarc_record (report_id, rec_no, source_ip,"
+	"  count, disposition, policy_dkim, policy_spf, header_from,"
+	"  envelope_from, envelope_to, fixups, reasons, dkim, spf)"
+	"  SELECT r.id, u.a, u.b::inet, u.c, u.d, u.e, u.f, u.g, u.h, u.i,"
+	"  u.j::text[], u.k::dmarc_override_reason[], u.l::dmarc_dkim_result[],"
+	"  u.m::dmarc_spf_result[]"
+	"  FROM r, unnest($25::int[], $26::text[], $27::bigint[], $28::text[],"
+	"  $29::text[], $30::text[], $31::text[], $32::text[], $33::text[],"
+	"  $34::text[], $35::text[], $36::text[], $37::text[])"
+	"  AS u(a, b, c, d, e, f, g, h, i, j, k, l, m)),"
+	" raw AS (INSERT INTO dmarc_report_raw (report_id, container, member,"
+	"  part_name, format, gz)"
+	"  SELECT r.id, $38::text, $39::text, $40::text, $41::text,"
+	"  $42::bytea FROM r WHERE $42::bytea IS NOT NULL)"
+	" SELECT id FROM r" };
+#define HDR_PARAMS 21
+#define NEW_PARAMS 42
+#define NEW_RECS 24		/* v[] index of $25, the first record array */
+#define NEW_RAW 37		/* v[] index of $38, the first raw column */
+
+/* A fast batch's duplicate check: the identity's columns, compared the way
+ * the NULLS NOT DISTINCT constraint does, "IS NULL" where a value is
+ * missing, so the unique index answers.  One statement per pattern of
+ * missing values (org_name, report_id, policy domain), made on first use;
+ * the present values are the parameters, in order, then the two dates. */
+#define SEEN_NULLABLE 3
+static const char *const seen_cols[SEEN_NULLABLE] = {
+	"org_name", "report_id", "policy_domain",
+};
 
 /* The same columns, in the order of the buffer, for the big reports. */
 static const char copy_records[] =
@@ -98,46 +157,63 @@ store_report_reset(struct store *st)
 	st->messages = 0;
 }
 
-int
-store_report_begin(struct store *st, const struct dmarc_report *r,
-    GError **err)
+/* to_timestamp's range: PostgreSQL would refuse the report anyway, and a
+ * refusal costs a fast batch its retry. */
+#define EPOCH_MIN INT64_C(-210866803200)	/* 4714-11-24 BC */
+#define EPOCH_END INT64_C(9224318016000)	/* 294277 AD */
+
+static int
+check_dates(const struct dmarc_report *r, GError **err)
+{
+	if (r->date_begin >= EPOCH_MIN && r->date_begin < EPOCH_END &&
+	    r->date_end >= EPOCH_MIN && r->date_end < EPOCH_END)
+		return 0;
+	store_set_error(err, STORE_ERROR_DATA, "report date out of range "
+	    "(begin %" PRId64 ", end %" PRId64 ")", r->date_begin, r->date_end);
+	return -1;
+}
+
+/* The header's values, $1-$21 of ins_report and new_report, into v.  The
+ * text[] literals are added to keep. */
+static void
+header_values(const struct dmarc_report *r, const char **v, char *begin,
+    char *end, char *pct, GPtrArray *keep)
 {
 	const struct dmarc_policy *po = &r->policy;
-	char begin[32], end[32], pct[16];
-	char *errors, *fixups;
-	const char *v[22];
-	PGresult *res;
-	int i;
 
-	if (!st->in_message || st->in_report) {
-		store_set_error(err, STORE_ERROR_INTERNAL,
-		    "store_report_begin: %s", st->in_report ?
-		    "a report is open" : "no message begun");
-		return -1;
-	}
-	snprintf(begin, sizeof(begin), "%" PRId64, r->date_begin);
-	snprintf(end, sizeof(end), "%" PRId64, r->date_end);
-	snprintf(pct, sizeof(pct), "%d", po->pct);
-	errors = pg_array_literal(r->errors);
-	fixups = pg_array_literal(r->fixups);
+	snprintf(begin, 32, "%" PRId64, r->date_begin);
+	snprintf(end, 32, "%" PRId64, r->date_end);
+	snprintf(pct, 16, "%d", po->pct);
 	v[0] = r->org_name; v[1] = r->email; v[2] = r->extra_contact_info;
 	v[3] = r->report_id; v[4] = po->domain; v[5] = begin; v[6] = end;
-	v[7] = r->version; v[8] = r->generator; v[9] = errors;
+	v[7] = r->version; v[8] = r->generator;
+	g_ptr_array_add(keep, (char *)(v[9] = pg_array_literal(r->errors)));
 	v[10] = po->p; v[11] = po->sp; v[12] = po->np;
 	v[13] = po->pct < 0 ? NULL : pct;
 	v[14] = po->adkim; v[15] = po->aspf; v[16] = po->fo;
 	v[17] = po->testing; v[18] = po->discovery_method;
 	v[19] = r->extensions ? r->extensions->str : NULL;
-	v[20] = fixups;
-	v[21] = st->have_id ? "t" : "f";
+	g_ptr_array_add(keep, (char *)(v[20] = pg_array_literal(r->fixups)));
+}
 
-	store_report_reset(st);
+/* Insert the report row under a savepoint r: 1 new (st->report_pk set),
+ * 0 already stored, -1 error (pipe.c has rolled back to r). */
+static int
+insert_header(struct store *st, const struct dmarc_report *r, GError **err)
+{
+	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
+	char begin[32], end[32], pct[16];
+	const char *v[HDR_PARAMS + 1];
+	PGresult *res;
+	int i;
+
+	header_values(r, v, begin, end, pct, keep);
+	v[HDR_PARAMS] = st->have_id ? "t" : "f";
 	q_fixed(st, "SAVEPOINT r", EFF_SP_R);
-	i = q_send(st, &ins_report, 22, v, NULL, NULL, 0, err);
-	g_free(errors);
-	g_free(fixups);
+	i = q_send(st, &ins_report, HDR_PARAMS + 1, v, NULL, NULL, 0, err);
+	g_ptr_array_free(keep, TRUE);
 	if (i < 0 || q_sync(st, err) < 0)
-		return -1;	/* pipe.c has rolled back to r */
+		return -1;
 	st->have_id = TRUE;	/* nextval ran, even for a duplicate */
 	res = q_result(st, i);
 	if (PQntuples(res) == 0) {
@@ -145,15 +221,105 @@ store_report_begin(struct store *st, const struct dmarc_report *r,
 		return 0;
 	}
 	st->report_pk = g_ascii_strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	st->in_report = TRUE;
 	return 1;
 }
 
-/* Send the buffered records with COPY; the server stores them while the
- * caller goes on (copy.c). */
-static int
-flush_copy(struct store *st, GError **err)
+/* The statement of seen_cols' pattern mask (bit set: value missing). */
+static const struct q_stmt *
+seen_stmt(guint mask)
 {
+	static struct q_stmt stmts[1 << SEEN_NULLABLE];
+	static char names[1 << SEEN_NULLABLE][16];
+	struct q_stmt *s = &stmts[mask];
+	GString *sql;
+	guint c, n = 0;
+
+	if (s->sql != NULL)
+		return s;
+	sql = g_string_new("SELECT 1 FROM dmarc_report WHERE ");
+	for (c = 0; c < SEEN_NULLABLE; c++) {
+		if (mask & (1u << c))
+			g_string_append_printf(sql, "%s IS NULL AND ",
+			    seen_cols[c]);
+		else
+			g_string_append_printf(sql, "%s = $%u::text AND ",
+			    seen_cols[c], ++n);
+	}
+	g_string_append_printf(sql, "date_begin = to_timestamp($%u::bigint)"
+	    " AND date_end = to_timestamp($%u::bigint)", n + 1, n + 2);
+	snprintf(names[mask], sizeof(names[mask]), "ms_report_seen%u", mask);
+	s->name = names[mask];
+	s->sql = g_string_free(sql, FALSE);	/* kept for the process */
+	return s;
+}
+
+/* A fast batch's begin: 1 new, 0 already stored (committed, or earlier in
+ * this transaction: the statements before it ran first), -1 error. */
+static int
+seen(struct store *st, const struct dmarc_report *r, GError **err)
+{
+	const char *ident[SEEN_NULLABLE] = { r->org_name, r->report_id,
+	    r->policy.domain };
+	const char *v[SEEN_NULLABLE + 2];
+	char begin[32], end[32];
+	guint c, mask = 0, n = 0;
+	int i;
+
+	for (c = 0; c < SEEN_NULLABLE; c++) {
+		if (ident[c] == NULL)
+			mask |= 1u << c;
+		else
+			v[n++] = ident[c];
+	}
+	snprintf(begin, sizeof(begin), "%" PRId64, r->date_begin);
+	snprintf(end, sizeof(end), "%" PRId64, r->date_end);
+	v[n++] = begin;
+	v[n++] = end;
+	if ((i = q_send(st, seen_stmt(mask), (int)n, v, NULL, NULL, 0,
+	    err)) < 0 || q_sync(st, err) < 0)
+		return -1;
+	return PQntuples(q_result(st, i)) > 0 ? 0 : 1;
+}
+
+int
+store_report_begin(struct store *st, const struct dmarc_report *r,
+    GError **err)
+{
+	int rc;
+
+	if (!st->in_message || st->in_report) {
+		store_set_error(err, STORE_ERROR_INTERNAL,
+		    "store_report_begin: %s", st->in_report ?
+		    "a report is open" : "no message begun");
+		return -1;
+	}
+	if (check_dates(r, err) < 0)
+		return -1;
+	store_report_reset(st);
+	rc = st->fast ? seen(st, r, err) : insert_header(st, r, err);
+	if (rc == 1)
+		st->in_report = TRUE;
+	return rc;
+}
+
+/* Send the buffered records with COPY; the server stores them while the
+ * caller goes on (copy.c).  In a fast batch the first chunk of a report
+ * needs its row first. */
+static int
+flush_copy(struct store *st, const struct dmarc_report *r, GError **err)
+{
+	if (st->report_pk == 0) {
+		int rc = insert_header(st, r, err);
+
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			store_set_retry_error(st, err, "report %s: stored "
+			    "meanwhile by another ingester", r->report_id ?
+			    r->report_id : "(no id)");
+			return -1;
+		}
+	}
 	if (store_copy_rows(st, "dmarc_record", copy_records, &st->rec,
 	    st->report_pk, err) < 0)
 		return -1;
@@ -220,7 +386,6 @@ store_report_record(struct store *st, const struct dmarc_report *r,
 	char *fixups;
 	int n;
 
-	(void)r;	/* the report's state is ours: st */
 	if (!st->in_report) {
 		store_set_error(err, STORE_ERROR_INTERNAL,
 		    "store_report_record: no report begun");
@@ -247,93 +412,168 @@ store_report_record(struct store *st, const struct dmarc_report *r,
 
 	if (rowbuf_rows(&st->rec) >= CHUNK_RECORDS ||
 	    st->rec.data->len >= CHUNK_BYTES)
-		return flush_copy(st, err);
+		return flush_copy(st, r, err);
 	return 0;
 }
 
-/* The buffered records as array parameters, one per column, into v. */
+/* The buffered records as binary array parameters, one per column, into
+ * v, len and fmt; element types in the order of store_report_record. */
 static void
-add_arrays(const struct rowbuf *rb, const char **v, GPtrArray *keep)
+add_arrays(const struct rowbuf *rb, const char **v, int *len, int *fmt,
+    GPtrArray *keep)
 {
-	GString **cols = rowbuf_arrays(rb);
+	GString **cols = rowbuf_arrays_bin(rb, "itltttttttttt");
 	guint c;
 
 	for (c = 0; c < rb->ncols; c++) {
 		v[c] = cols[c]->str;
+		len[c] = (int)cols[c]->len;
+		fmt[c] = 1;
 		g_ptr_array_add(keep, g_string_free(cols[c], FALSE));
 	}
 	g_free(cols);
 }
 
-int
-store_report_end(struct store *st, const struct dmarc_report *r,
-    const struct store_raw *raw, GError **err)
+/* Labels of the raw copy come from MIME and zip headers: any bytes. */
+static const char *
+utf8_label(const char *s, GPtrArray *keep)
 {
-	char pk[32], records[32], messages[32];
-	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
-	const char *v[END_PARAMS] = { NULL }, *format = NULL;
-	int len[END_PARAMS] = { 0 }, fmt[END_PARAMS] = { 0 };
-	GBytes *kept = NULL;
+	char *fixed;
+
+	if (s == NULL || g_utf8_validate(s, -1, NULL))
+		return s;
+	fixed = g_utf8_make_valid(s, -1);
+	g_ptr_array_add(keep, fixed);
+	return fixed;
+}
+
+/* The raw copy's five values into v (v[4] binary, length in *len), or
+ * nothing when there is no raw copy. */
+static void
+raw_values(const struct store_raw *raw, GBytes *kept, const char *format,
+    const char **v, int *len, int *fmt, GPtrArray *keep)
+{
 	gsize n;
+
+	if (kept == NULL)
+		return;
+	v[0] = utf8_label(raw->container, keep);
+	v[1] = utf8_label(raw->member, keep);
+	v[2] = utf8_label(raw->part_name, keep);
+	v[3] = format;
+	v[4] = g_bytes_get_data(kept, &n);
+	if (v[4] == NULL)
+		v[4] = "";	/* empty, not NULL */
+	*len = (int)n;
+	*fmt = 1;	/* binary: the bytes as they are */
+}
+
+/* A fast batch's report of one chunk: everything in one statement, sent
+ * without waiting.  Its row comes back at the next round trip, or none
+ * when the report was stored meanwhile (q_expect_row). */
+static int
+send_new(struct store *st, const struct dmarc_report *r,
+    const struct store_raw *raw, GBytes *kept, const char *format,
+    GError **err)
+{
+	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
+	const char *v[NEW_PARAMS] = { NULL };
+	int len[NEW_PARAMS] = { 0 }, fmt[NEW_PARAMS] = { 0 };
+	char begin[32], end[32], pct[16], records[32], messages[32];
 	int i;
 
-	if (!st->in_report) {
-		store_set_error(err, STORE_ERROR_INTERNAL,
-		    "store_report_end: no report begun");
-		g_ptr_array_free(keep, TRUE);
+	header_values(r, v, begin, end, pct, keep);
+	snprintf(records, sizeof(records), "%d", st->rec_no);
+	snprintf(messages, sizeof(messages), "%" PRId64, st->messages);
+	v[HDR_PARAMS] = st->have_id ? "t" : "f";
+	v[HDR_PARAMS + 1] = records;
+	v[HDR_PARAMS + 2] = messages;
+	add_arrays(&st->rec, v + NEW_RECS, len + NEW_RECS, fmt + NEW_RECS,
+	    keep);
+	raw_values(raw, kept, format, v + NEW_RAW, len + NEW_RAW + 4,
+	    fmt + NEW_RAW + 4, keep);
+	i = q_send(st, &new_report, NEW_PARAMS, v, len, fmt, 0, err);
+	g_ptr_array_free(keep, TRUE);
+	if (i < 0)
 		return -1;
-	}
+	q_expect_row(st, i);
+	st->have_id = TRUE;
+	return q_flush(st, err);
+}
+
+/* The rest of a report whose row is in: the last records, the raw copy,
+ * the final counts.  No sync: see the top of the file, and store.h. */
+static int
+send_end(struct store *st, const struct dmarc_report *r,
+    const struct store_raw *raw, GBytes *kept, const char *format,
+    GError **err)
+{
+	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
+	const char *v[END_PARAMS] = { NULL };
+	int len[END_PARAMS] = { 0 }, fmt[END_PARAMS] = { 0 };
+	char pk[32], records[32], messages[32];
+	int i;
+
 	/* Enough records left that COPY's cheaper rows pay for its round
 	 * trip: they go first, the rest of the report as below. */
 	if (rowbuf_rows(&st->rec) >= COPY_MIN_RECORDS &&
-	    flush_copy(st, err) < 0) {
+	    flush_copy(st, r, err) < 0) {
 		g_ptr_array_free(keep, TRUE);
 		return -1;
-	}
-	if (raw && raw->bytes) {
-		if ((kept = store_compress(raw->bytes, &format, err)) == NULL) {
-			g_ptr_array_free(keep, TRUE);
-			return -1;
-		}
-		if (g_bytes_get_size(kept) > G_MAXINT) {
-			g_bytes_unref(kept);
-			g_ptr_array_free(keep, TRUE);
-			store_set_error(err, STORE_ERROR_DATA,
-			    "raw report too big to keep");
-			return -1;
-		}
 	}
 	snprintf(pk, sizeof(pk), "%" PRId64, st->report_pk);
 	snprintf(records, sizeof(records), "%d", st->rec_no);
 	snprintf(messages, sizeof(messages), "%" PRId64, st->messages);
 	v[0] = pk;
-	add_arrays(&st->rec, v + 1, keep);
-	if (kept) {
-		const int b = END_RAW + 4;
-
-		v[END_RAW] = raw->container; v[END_RAW + 1] = raw->member;
-		v[END_RAW + 2] = raw->part_name; v[END_RAW + 3] = format;
-		v[b] = g_bytes_get_data(kept, &n);
-		if (v[b] == NULL)
-			v[b] = "";	/* empty, not NULL */
-		len[b] = (int)n;
-		fmt[b] = 1;	/* binary: the bytes as they are */
-	}
+	add_arrays(&st->rec, v + 1, len + 1, fmt + 1, keep);
+	raw_values(raw, kept, format, v + END_RAW, len + END_RAW + 4,
+	    fmt + END_RAW + 4, keep);
 	v[19] = records; v[20] = messages;
 	v[21] = r->extensions ? r->extensions->str : NULL;
 	v[22] = r->generator;
 	g_ptr_array_add(keep, (char *)(v[23] = pg_array_literal(r->errors)));
 	g_ptr_array_add(keep, (char *)(v[24] = pg_array_literal(r->fixups)));
 
-	/* libpq copies the parameters into its buffer here.  No sync: see
-	 * the top of the file, and store.h. */
+	/* libpq copies the parameters into its buffer here. */
 	i = q_send(st, &end_report, END_PARAMS, v, len, fmt, 0, err);
 	g_ptr_array_free(keep, TRUE);
-	if (kept)
-		g_bytes_unref(kept);
 	if (i < 0)
 		return -1;
 	q_fixed(st, "RELEASE SAVEPOINT r", EFF_REL_R);
+	return st->fast ? q_flush(st, err) : 0;
+}
+
+int
+store_report_end(struct store *st, const struct dmarc_report *r,
+    const struct store_raw *raw, GError **err)
+{
+	const char *format = NULL;
+	GBytes *kept = NULL;
+	int rc;
+
+	if (!st->in_report) {
+		store_set_error(err, STORE_ERROR_INTERNAL,
+		    "store_report_end: no report begun");
+		return -1;
+	}
+	if (raw && raw->bytes) {
+		if ((kept = store_compress(raw->bytes, &format, err)) == NULL)
+			return -1;
+		if (g_bytes_get_size(kept) > G_MAXINT) {
+			g_bytes_unref(kept);
+			store_set_error(err, STORE_ERROR_DATA,
+			    "raw report too big to keep");
+			return -1;
+		}
+	}
+	if (st->report_pk == 0)
+		rc = send_new(st, r, raw, kept, format, err);
+	else
+		rc = send_end(st, r, raw, kept, format, err);
+	if (kept)
+		g_bytes_unref(kept);
+	if (rc < 0)
+		return -1;
 	store_report_reset(st);
 	return 0;
 }
@@ -347,6 +587,8 @@ store_report_abort(struct store *st, GError **err)
 	/* A chunk still being stored is undone with the rest: whatever it
 	 * says, only a lost connection matters (st->broken, then q_sync). */
 	store_copy_wait(st, NULL);
+	/* No savepoint: nothing of the report was sent (a fast batch's
+	 * report of one chunk), or nothing was stored (its begin failed). */
 	if (!st->sp_r)
 		return 0;
 	q_fixed(st, "ROLLBACK TO SAVEPOINT r", EFF_NONE);

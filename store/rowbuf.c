@@ -4,6 +4,7 @@
  *	rowbuf_add(&rb, "text"); rowbuf_add(&rb, NULL); ...	   row by row
  *	off = rowbuf_copy_text(&rb, off, "42\t", out, 65536);	   COPY text
  *	cols = rowbuf_arrays(&rb);	   one array literal per column
+ *	cols = rowbuf_arrays_bin(&rb, "itl");	   the same in binary
  *	lit = pg_array_literal(strv);	   text[] literal for a GPtrArray
  *	pg_composite_elem(out, fields, n);   a composite value as an element
  *					   of an array literal
@@ -22,6 +23,11 @@
  * is NULL.  A composite inside an array is quoted once more as an array
  * element.  These are the only ways values reach SQL text; everything else
  * goes as parameters.
+ *
+ * Binary arrays (array_send's format: dimensions, element type, then each
+ * element as a length and its bytes, -1 for NULL) need no quoting at all,
+ * and spare the server array_in's parse of every element, a tenth of its
+ * work per record when the arrays were text.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -238,4 +244,72 @@ pg_array_literal(const GPtrArray *strv)
 	}
 	g_string_append_c(s, '}');
 	return g_string_free(s, FALSE);
+}
+
+/* Element types of rowbuf_arrays_bin, PostgreSQL's fixed OIDs. */
+#define OID_INT8 20
+#define OID_INT4 23
+#define OID_TEXT 25
+
+static void
+put32(GString *out, guint32 v)
+{
+	v = GUINT32_TO_BE(v);
+	g_string_append_len(out, (const char *)&v, 4);
+}
+
+static void
+put64(GString *out, guint64 v)
+{
+	v = GUINT64_TO_BE(v);
+	g_string_append_len(out, (const char *)&v, 8);
+}
+
+/* One binary array per column, for a parameter sent with format 1; elem
+ * says each column's element type: 'i' int4, 'l' int8, 't' text (the
+ * numbers are the text rowbuf_add_int wrote).  The has-null flag is set
+ * whether or not a NULL comes: array_recv only checks it is 0 or 1.  Free
+ * as rowbuf_arrays' result. */
+GString **
+rowbuf_arrays_bin(const struct rowbuf *rb, const char *elem)
+{
+	GString **cols = g_new(GString *, rb->ncols);
+	guint32 nrows = rowbuf_rows(rb);
+	gsize off = 0;
+	guint c;
+
+	for (c = 0; c < rb->ncols; c++) {
+		cols[c] = g_string_sized_new(64 + nrows * 16);
+		put32(cols[c], nrows > 0 ? 1 : 0);	/* dimensions */
+		put32(cols[c], 1);			/* may hold NULLs */
+		put32(cols[c], elem[c] == 'i' ? OID_INT4 :
+		    elem[c] == 'l' ? OID_INT8 : OID_TEXT);
+		if (nrows > 0) {
+			put32(cols[c], nrows);
+			put32(cols[c], 1);		/* lower bound */
+		}
+	}
+	while (off < rb->data->len) {
+		for (c = 0; c < rb->ncols; c++) {
+			const char *v = next_value(rb, &off);
+
+			if (v == NULL)
+				put32(cols[c], (guint32)-1);
+			else if (elem[c] == 'i') {
+				put32(cols[c], 4);
+				put32(cols[c], (guint32)g_ascii_strtoll(v,
+				    NULL, 10));
+			} else if (elem[c] == 'l') {
+				put32(cols[c], 8);
+				put64(cols[c], (guint64)g_ascii_strtoll(v,
+				    NULL, 10));
+			} else {
+				gsize n = strlen(v);
+
+				put32(cols[c], (guint32)n);
+				g_string_append_len(cols[c], v, n);
+			}
+		}
+	}
+	return cols;
 }

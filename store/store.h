@@ -61,6 +61,13 @@ int store_schema_version(struct store *st, int *latest, GError **err);
 int store_roles(struct store *st, GError **err);
 
 int store_batch_begin(struct store *st, GError **err);
+/* Pipelined batches (ingest's): no savepoints, one wait for the server per
+ * report.  An error of one message then shows at a later call, maybe of
+ * another message, always as TRANSIENT: roll the batch back and retry it;
+ * the retry (the next store_batch_begin) runs safely, as every batch does
+ * without this: savepoints, and each call returns its own errors.  In a
+ * pipelined batch store_message_end returns 0, not the id. */
+void store_set_pipelined(struct store *st, gboolean on);
 int store_batch_commit(struct store *st, GError **err);
 void store_batch_rollback(struct store *st);
 
@@ -109,7 +116,7 @@ struct store_ingest_log {
 };
 
 /* Write the ingest log row (and the quarantine copy) and close the message's
- * savepoint.  Returns the ingest log id. */
+ * savepoint.  Returns the ingest log id (0 in a pipelined batch). */
 int64_t store_message_end(struct store *st, const struct store_ingest_log *log,
     GError **err);
 /* Undo the current message entirely (then log it anew, e.g. quarantined).

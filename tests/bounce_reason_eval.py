@@ -70,6 +70,12 @@ def main():
     a = ap.parse_args()
 
     b = os.path.join(a.corpus, "bounces")
+    if not os.path.exists(os.path.join(b, "expected.tsv")):
+        sys.stderr.write("no corpus at %s (--corpus DIR or $CORPUS)\n" % b)
+        return 2
+    if not a.feed and not os.access(a.bin, os.X_OK):
+        sys.stderr.write("no %s: make B=build/reason first\n" % a.bin)
+        return 2
     expected = [r for r in read_tsv(os.path.join(b, "expected.tsv"))
                 if r["taxonomy"] == "sisimai" and r["rcpt_index"] != "0"]
     oracle = {(r["file"], r["rcpt_index"]): r for r in

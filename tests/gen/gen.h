@@ -16,7 +16,8 @@
  *	pack.c	  gzip (one-shot and streamed), zip, base64
  *	mail.c	  the MIME message around a report, per reporter layout
  *	sink.c	  the manifest and the \copy rows
- *	bounce.c  bounce e-mails: the demo's and the benchmark's
+ *	bounce.c  bounce e-mails: the demo's and the benchmark's, drawn;
+ *		  bounce_render.c writes each in its MTA's layout
  *	main.c	  command line and the output modes
  */
 #ifndef MAILSIFT_GEN_H

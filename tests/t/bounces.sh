@@ -136,3 +136,47 @@ ok $? "a plain e-mail exits 0"
 is "$(q "SELECT outcome || ': ' || reason FROM ingest_log_v ORDER BY id DESC LIMIT 1")" \
     "not_report: no report, bounce, auto-reply or complaint found in the message" \
     "a plain e-mail: not a report, and the reason says what was looked for"
+
+# --- ingesters racing on the same bounce -------------------------------------------
+fresh_db mailsift_t_bounces_race
+pids=
+for i in 1 2 3 4 5 6; do
+	for f in postfix-gmail-5.7.26 postfix-gmail-5.7.26-resent; do
+		"$MAILSIFT" ingest - <"$D/$f.eml" 2>>"$T_TMP/race.err" &
+		pids="$pids $!"
+	done
+done
+fails=0
+for p in $pids; do wait "$p" || fails=$((fails + 1)); done
+is "$fails" 0 "12 concurrent ingest - of one bounce by two paths: all exit 0"
+is "$(q "SELECT count(*), count(DISTINCT bounce_pk) FROM bounce_v")" "2|1" \
+    "stored once: one message, its two recipients"
+is "$(q "SELECT count(*) FILTER (WHERE outcome = 'stored'), count(*) FILTER
+    (WHERE outcome = 'duplicate') FROM ingest_log_v")" "1|11" \
+    "one ingester stored it, the other 11 logged a duplicate"
+
+# --- the demo month, against the generator's truth ----------------------------------
+fresh_db mailsift_t_bounces_demo
+"$MAILSIFT_GEN" maildir "$T_TMP/demo/Maildir" --demo --seed 1 >"$T_TMP/demo.out"
+"$MAILSIFT" ingest --maildir "$T_TMP/demo/Maildir" 2>"$T_TMP/err"
+ok $? "ingest of the demo month (reports and bounces)"
+dm="$T_TMP/demo/Maildir.bounces.tsv"
+is "$(q "SELECT count(*) FROM bounce_v")" "$(tail -n +2 "$dm" | wc -l | tr -d ' ')" \
+    "every generated bounce recipient stored"
+tail -n +2 "$dm" | cut -f5 | sort | uniq -c | awk '{ print $2 "|" $1 }' >"$T_TMP/want.days"
+q "SELECT day, count(*) FROM bounce_v GROUP BY 1 ORDER BY 1" >"$T_TMP/got.days"
+cmp -s "$T_TMP/want.days" "$T_TMP/got.days"
+ok $? "on the days the generator sent them"
+# The story: per day, 198.51.100.25's DMARC failures (the reports' truth)
+# and its Gmail 5.7.26 bounces (the bounces' truth) on one trend row.
+awk -F '\t' '$2 == "198.51.100.25" { f[$1] = $6 }
+    FILENAME == ARGV[2] && FNR > 1 && $9 == "authfailure" { a[$5]++ }
+    END { for (d in f) print d "," f[d] "," (a[d] + 0) }' \
+    "$T_TMP/demo/Maildir.expected.tsv" "$dm" | sort >"$T_TMP/want.story"
+"$MAILSIFT" trend --by ip --since 3650d --ip 198.51.100.25 --format csv |
+    tr -d '\r' | tail -n +2 | cut -d, -f1,5,12 | sort >"$T_TMP/got.story"
+cmp -s "$T_TMP/want.story" "$T_TMP/got.story"
+ok $? "trend: 198.51.100.25's DMARC failures and auth bounces, one row a day, as generated"
+diff "$T_TMP/want.story" "$T_TMP/got.story" | head -n 5 | sed 's/^/# /'
+is "$(awk -F, '$3 > 0' "$T_TMP/got.story" | wc -l | tr -d ' ')" 12 \
+    "auth bounces on the 12 days from the break on"
