@@ -484,7 +484,8 @@ pv_block_field(const char *block, gsize n, const char *name)
 static void
 pv_dsn_block_fill(const struct bounce_input *in, struct bounce_recipient *r)
 {
-	const char *d = in->dsn, *end = in->dsn + in->dsn_len, *at, *s, *e;
+	const char *d = in->dsn, *at, *s, *e;
+	const char *end = d != NULL ? d + in->dsn_len : NULL;
 	char *v, *semi;
 
 	if (r->recipient == NULL || (r->status != NULL &&

@@ -113,7 +113,24 @@ sw_match_domino(const struct bounce_input *in)
 int
 sw_scan_domino(const struct bounce_input *in, struct bounce_report *b)
 {
-	return sw_scan_with(in, b, &domino_layout, FALSE);
+	guint first = b->recipients->len, i;
+	int n = sw_scan_with(in, b, &domino_layout, FALSE);
+
+	if (n > 0)
+		return n;
+	/* A text in another language: the delivery-status part names the
+	 * recipients, its diagnostic Domino's reason. */
+	n = sw_read_dsn(in, b);
+	for (i = first; i < b->recipients->len; i++) {
+		struct bounce_recipient *r =
+		    g_ptr_array_index(b->recipients, i);
+		const char *why = sw_phrase_lookup(r->diagnostic_code,
+		    domino_reasons);
+
+		if (r->mta_reason == NULL && why != NULL)
+			r->mta_reason = g_strdup(why);
+	}
+	return n;
 }
 
 static const char *const notes_begin[] = { "------- Failure Reasons", NULL };
@@ -370,7 +387,7 @@ sw_scan_mailfoundry(const struct bounce_input *in, struct bounce_report *b)
 /* Trend Micro InterScan MSS: "Reason: Unable to deliver message to <a@b>",
  * or a transcript "Sent <<< RCPT TO:<a@b>" / "Received >>> 550 ...". */
 static const char *const imss_prefix[] = {
-	"Reason:", "Unable to deliver message to", "Sent <<< RCPT TO:", NULL,
+	"Reason:", "Unable to deliver message to", NULL,
 };
 static const char *const imss_subjects[] = {
 	"Mail could not be delivered",
@@ -382,9 +399,73 @@ static const struct phrase imss_reasons[] = {
 	{ "Unable to deliver message to", "userunknown" },
 	{ NULL, NULL },
 };
+/* The hint already made for addr, or NULL. */
+static struct hint *
+hint_for(GPtrArray *hints, const char *addr)
+{
+	guint i;
+
+	for (i = 0; addr != NULL && i < hints->len; i++) {
+		struct hint *h = g_ptr_array_index(hints, i);
+
+		if (h->addr != NULL && g_ascii_strcasecmp(h->addr, addr) == 0)
+			return h;
+	}
+	return NULL;
+}
+
+/* The transcript, in any language: "<word> <<< RCPT TO:<a@b>" opens a
+ * recipient, "<word> >>> 550 ..." is its reply, another command line
+ * ("<<< DATA") the command refused.  An address named again ("Unable to
+ * deliver message to <a@b>" after its transcript) is the same recipient. */
+static gboolean
+imss_hook(const struct layout *lay, struct line l, GPtrArray *hints,
+    struct hint **cur)
+{
+	struct line t = sw_trimmed(l);
+	const char *e = t.p + t.n, *p = sw_ci_find(t.p, t.n, "<<< "),
+	    *q = sw_ci_find(t.p, t.n, ">>> ");
+	struct hint *h;
+	char *a;
+
+	if (p == NULL || (q != NULL && q < p))
+		p = q;
+	if (p != NULL) {
+		for (p += 4; p < e && *p == ' '; p++)
+			;
+		if (sw_ci_prefix(p, (gsize)(e - p), "RCPT TO:")) {
+			a = sw_addr_in(p, e, NULL);
+			if ((h = hint_for(hints, a)) != NULL)
+				g_free(a);
+			else
+				h = sw_hint_new(hints, a);
+			if ((*cur = h) != NULL)
+				h->cmd = "RCPT";
+		} else if (*cur != NULL && e - p >= 3 && g_ascii_isdigit(*p)) {
+			sw_hint_add(*cur, p, (gsize)(e - p));
+		} else if (*cur != NULL && sw_command_word(p,
+		    (gsize)(e - p)) != NULL) {
+			(*cur)->cmd = sw_command_word(p, (gsize)(e - p));
+		}
+		return TRUE;
+	}
+	if ((p = sw_ci_find(t.p, t.n, "Unable to deliver message to")) !=
+	    NULL && (a = sw_addr_in(p, e, NULL)) != NULL) {
+		h = hint_for(hints, a);
+		g_free(a);
+		if (h != NULL) {
+			*cur = h;
+			sw_hint_add(h, t.p, t.n);
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
 static const struct layout imss_layout = {
 	.form = RF_PREFIX,
 	.prefix = imss_prefix, .flags = L_LINE_IN_DIAG | L_BLANK_ENDS,
+	.hook = imss_hook,
 };
 
 gboolean
@@ -662,7 +743,9 @@ sw_scan_powermta(const struct bounce_input *in, struct bounce_report *b)
 {
 	guint first = b->recipients->len;
 	int n = sw_scan_with(in, b, &pmta_layout, FALSE), k = -1;
-	const char *pos = in->dsn, *end = in->dsn + in->dsn_len;
+	/* no NULL + 0: undefined behaviour even when nothing is read */
+	const char *pos = in->dsn;
+	const char *end = pos != NULL ? pos + in->dsn_len : NULL;
 	struct line l;
 
 	/* the k-th recipient block's category */

@@ -1,7 +1,8 @@
 /* fuzz_regress_test.c - every input the fuzzers ever crashed on, replayed.
  *
- * Each file in tests/data/fuzz/ is walked as a message and every payload
- * parsed as a DMARC report, as ingest does.  The test passes when each one
+ * Each file in tests/data/fuzz/ is walked as a message, every payload
+ * parsed as a DMARC report, and the message read as a bounce when it has
+ * no report, as ingest does.  The test passes when each one
  * finishes; under `make check-asan` a sanitizer report aborts it.  Add a
  * fuzzer's crash-* file here once the bug is fixed.
  */
@@ -9,6 +10,7 @@
 
 #include "ingest/ingest.h"
 #include "parse/dmarc.h"
+#include "parse/bounce.h"
 #include "tap.h"
 
 #define FUZZ_DIR "tests/data/fuzz"
@@ -70,6 +72,16 @@ main(void)
 		TAP_OK(rc >= 0 || err != NULL, "%s: walked to the end (%s)", name,
 		    rc >= 0 ? "ok" : err->message);
 		g_clear_error(&err);
+		if (rc == 0 && ingest_message_mime(msg) != NULL) {
+			struct bounce_report *b;
+
+			b = bounce_parse(ingest_message_mime(msg), &err);
+			TAP_OK(b != NULL || err != NULL,
+			    "%s: read as a bounce (%s)", name,
+			    b != NULL ? "ok" : err->message);
+			bounce_report_free(b);
+			g_clear_error(&err);
+		}
 		ingest_message_free(msg);
 		g_free(path);
 	}
