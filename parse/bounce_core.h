@@ -12,6 +12,7 @@
 /* The input and the buffers it points into. */
 struct bounce_input_store {
 	struct bounce_input in;
+	struct bounce_memo memo;
 	char *from, *subject, *text, *dsn, *feedback;
 	GMimePart *text_part, *html_part, *dsn_part, *feedback_part;
 	guint parts;		/* MIME entities visited */

@@ -113,9 +113,46 @@ name_is(const char *name, gsize n, const char *want)
  * so that Original- and Final-Recipient of one block count once). */
 struct dsn_state {
 	struct bounce_recipient *cur;
+	struct bounce_recipient *pending;	/* fields of a block read
+						   before its address, not
+						   in the report */
 	int added;
 	gboolean dropped, seen_final, seen_original;
 };
+
+static void
+take_str(char **to, char **from)
+{
+	if (*to == NULL) {
+		*to = *from;
+		*from = NULL;
+	}
+}
+
+/* The fields a block gave before its Final-Recipient (Oracle Messaging
+ * Server writes Action and Status first) go to the recipient it names. */
+static void
+take_pending(struct dsn_state *st)
+{
+	struct bounce_recipient *r = st->cur, *p = st->pending;
+
+	if (p == NULL || r == NULL)
+		return;
+	take_str(&r->action, &p->action);
+	take_str(&r->status, &p->status);
+	take_str(&r->remote_mta, &p->remote_mta);
+	if (r->diagnostic_code == NULL) {
+		take_str(&r->diagnostic_type, &p->diagnostic_type);
+		take_str(&r->diagnostic_code, &p->diagnostic_code);
+	}
+	if (r->reply_code == 0)
+		r->reply_code = p->reply_code;
+	if (r->last_attempt == 0)
+		r->last_attempt = p->last_attempt;
+	take_str(&r->recipient, &p->recipient);
+	bounce_recipient_free(p);
+	st->pending = NULL;
+}
 
 /* A recipient with no address at all is no recipient: dropped at the end
  * of its block. */
@@ -126,6 +163,10 @@ close_recipient(struct bounce_report *b, struct dsn_state *st)
 
 	st->cur = NULL;
 	st->dropped = FALSE;
+	if (st->pending != NULL) {	/* a block without an address */
+		bounce_recipient_free(st->pending);
+		st->pending = NULL;
+	}
 	if (r == NULL)
 		return;
 	if (r->recipient == NULL && r->original_recipient != NULL)
@@ -190,23 +231,34 @@ dsn_field(struct bounce_report *b, struct dsn_state *st, const char *name,
 			set_once(&st->cur->recipient, addr);
 		else
 			set_once(&st->cur->original_recipient, addr);
+		take_pending(st);
 		return;
 	}
 	if ((r = st->cur) == NULL) {
 		/* Per-message fields. */
-		if (name_is(name, nlen, "Reporting-MTA"))
+		if (name_is(name, nlen, "Reporting-MTA")) {
 			set_once(&b->reporting_mta, after_type(v, vlen));
-		else if (name_is(name, nlen, "X-Postfix-Queue-ID") ||
-		    name_is(name, nlen, "X-Queue-ID"))
+			return;
+		}
+		if (name_is(name, nlen, "X-Postfix-Queue-ID") ||
+		    name_is(name, nlen, "X-Queue-ID")) {
 			set_once(&b->queue_id, bounce_field(v, (gssize)vlen));
-		else if (name_is(name, nlen, "Arrival-Date") &&
-		    b->arrival_date == 0) {
+			return;
+		}
+		if (name_is(name, nlen, "Arrival-Date")) {
 			char *f = bounce_field(v, (gssize)vlen);
 
-			b->arrival_date = bounce_date(f);
+			if (b->arrival_date == 0)
+				b->arrival_date = bounce_date(f);
 			g_free(f);
+			return;
 		}
-		return;
+		if (st->dropped)
+			return;
+		/* A recipient's field before its address: kept aside. */
+		if (st->pending == NULL)
+			st->pending = g_new0(struct bounce_recipient, 1);
+		r = st->pending;
 	}
 	if (name_is(name, nlen, "Action")) {
 		char *a = bounce_field(v, (gssize)vlen);

@@ -394,6 +394,8 @@ bounce_input_build(struct bounce_input_store *x, GMimeMessage *msg)
 
 	memset(x, 0, sizeof *x);
 	x->in.msg = msg;
+	x->memo.provider_bounce = -1;
+	x->in.memo = &x->memo;
 	x->in.headers = header_index(GMIME_OBJECT(msg));
 	x->from = header_text(GMIME_OBJECT(msg), "From");
 	x->subject = header_text(GMIME_OBJECT(msg), "Subject");

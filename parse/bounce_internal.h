@@ -38,6 +38,13 @@ struct bounce_input {
 	gsize feedback_len;
 	gboolean dsn_global;	/* dsn is message/global-delivery-status */
 	GHashTable *headers;	/* private: bounce_header's index */
+	struct bounce_memo *memo;	/* private: see below */
+};
+
+/* Answers that many recognizers ask for, computed once per message (the
+ * input is const to them); -1 until first asked. */
+struct bounce_memo {
+	gint8 provider_bounce;	/* sw_provider_bounce */
 };
 
 /* A header of the bounce itself, decoded, or NULL. */

@@ -253,6 +253,13 @@ static const char *const failure_subjects[] = {
 	"bounced mail", "rejected:", "error sending", NULL
 };
 
+/* What leads an address a sentence is about ("You sent mail to a@b.
+ * That's not a valid user here."). */
+static const char *const sent_to[] = {
+	"mail to ", "message to ", "delivered to ", "deliver to ",
+	"delivering to ", "delivery to ", "sent to ", NULL
+};
+
 /* What an MTA says about a failure; one of these must be near the
  * address before the fallback calls it a recipient. */
 static const char *const failure_words[] = {
@@ -264,8 +271,30 @@ static const char *const failure_words[] = {
 	"deferred", "too many", "spam", "not allowed", "inactive",
 	"suspended", "error", "not accept", "undeliverable", "no mailbox",
 	"not listed", "relay", "bad ", "exceeded", "giving up", "retry",
-	"said:", "host ", "smtp", "delivery to", NULL
+	"said:", "host ", "smtp", "delivery to", "not a valid", "no longer",
+	NULL
 };
+
+static gboolean
+null_from(const struct bounce_input *in)
+{
+	const char *v = bounce_header(in, "From");
+
+	if (v == NULL)
+		return FALSE;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	return *v == '\0' || strncmp(v, "<>", 2) == 0;
+}
+
+static gboolean
+dsn_pasted(const struct bounce_input *in)
+{
+	return bounce_strcasestr(in->text, in->text_len,
+	    "\nFinal-Recipient:") != NULL &&
+	    (bounce_strcasestr(in->text, in->text_len, "\nStatus:") != NULL ||
+	    bounce_strcasestr(in->text, in->text_len, "\nAction:") != NULL);
+}
 
 static gboolean
 bounce_like(const struct bounce_input *in)
@@ -275,6 +304,11 @@ bounce_like(const struct bounce_input *in)
 	if (in->dsn != NULL && is_challenge(in))
 		return FALSE;
 	if (in->dsn != NULL || any_of(in->from, daemon_senders))
+		return TRUE;
+	/* "From: <>": the null sender only the mail system uses; or
+	 * delivery-status fields opening lines of the text (a report whose
+	 * headers were lost or pasted into a body). */
+	if (null_from(in) || dsn_pasted(in))
 		return TRUE;
 	/* A reply about a bounce is a conversation; a forwarded bounce is
 	 * still one. */
@@ -445,6 +479,23 @@ is_message_id_line(const char *line, const char *at)
 	    NULL || bounce_strcasestr(line, (gsize)(at - line), "msgid") != NULL;
 }
 
+/* [line, ab) ends with one of words, an '<' or '"' before ab aside. */
+static gboolean
+ends_with_any(const char *line, const char *ab, const char *const *words)
+{
+	gsize n, k;
+
+	while (ab > line && (ab[-1] == '<' || ab[-1] == '"'))
+		ab--;
+	n = (gsize)(ab - line);
+	for (; *words != NULL; words++) {
+		k = strlen(*words);
+		if (n >= k && g_ascii_strncasecmp(ab - k, *words, k) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /*
  * The address at [ab, ae) on line [line, nl) is a recipient when it leads
  * its line ("<a@b>: ...", "a@b", "  a@b (reason)") or ends a sentence
@@ -463,7 +514,8 @@ lead_address(struct bounce_report *b,
 	while (q < ab && (*q == ' ' || *q == '\t' || *q == '<' || *q == '"' ||
 	    *q == '\'' || *q == '*' || *q == '-'))
 		q++;
-	if (q != ab && !failure_said(line, (gsize)(ab - line)))
+	if (q != ab && !failure_said(line, (gsize)(ab - line)) &&
+	    !ends_with_any(line, ab, sent_to))
 		return FALSE;
 	tmp = g_strndup(ab, (gsize)(ae - ab));
 	addr = bounce_address(tmp);
@@ -550,6 +602,25 @@ static const char *const autoreply_subjects[] = {
 	"respuesta automática:", "risposta automatica:", NULL
 };
 
+/* Words of an out-of-office note, in the first part of its text. */
+static const char *const absence_words[] = {
+	"out of the office", "out of office", "on vacation", "on holiday",
+	"on leave", "away from the office", "away from my desk",
+	"i am away", "i'm away", "abwesend", "absent", "en congés",
+	"vacances", "urlaub", "vacaciones", "ferie", NULL
+};
+
+static gboolean
+absence_note(const struct bounce_input *in)
+{
+	char *head = g_strndup(in->text, MIN(in->text_len, 1024));
+	gboolean yes = any_of(head, absence_words) ||
+	    any_of(in->subject, absence_words);
+
+	g_free(head);
+	return yes;
+}
+
 static gboolean
 autoreply_match(const struct bounce_input *in)
 {
@@ -573,9 +644,12 @@ autoreply_match(const struct bounce_input *in)
 		return FALSE;
 	}
 	g_free(to);
+	/* RFC 3834: "auto-replied" answers a message; "auto-generated"
+	 * (calendar invitations, ticket notices, digests) and
+	 * "auto-notified" do not, unless the text is an absence note. */
 	if ((v = bounce_header(in, "Auto-Submitted")) != NULL &&
-	    (has(v, "auto-replied") || has(v, "auto-generated") ||
-	    has(v, "auto-notified")))
+	    (has(v, "auto-replied") || ((has(v, "auto-generated") ||
+	    has(v, "auto-notified")) && absence_note(in))))
 		return TRUE;
 	if ((v = bounce_header(in, "X-Auto-Response-Suppress")) != NULL &&
 	    (has(v, "oof") || has(v, "autoreply")))

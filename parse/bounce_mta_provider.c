@@ -139,6 +139,15 @@ gmail_scan(const struct bounce_input *in, struct bounce_report *b)
 			pv_acc_line(&a, l);
 	}
 	pv_acc_done(&a);
+	/* "Delivery to the following recipients failed permanently:" lists
+	 * them all, then one technical detail for all of them. */
+	for (i = b->recipients->len; i-- > a.first + 1; ) {
+		struct bounce_recipient *r = g_ptr_array_index(b->recipients,
+		    i - 1), *next = g_ptr_array_index(b->recipients, i);
+
+		if (r->diagnostic_code == NULL && next->diagnostic_code != NULL)
+			r->diagnostic_code = g_strdup(next->diagnostic_code);
+	}
 	for (i = a.first; i < b->recipients->len; i++) {
 		struct bounce_recipient *r = g_ptr_array_index(b->recipients, i);
 		const char *d = r->diagnostic_code != NULL ?
@@ -224,6 +233,18 @@ google_response_text(const char *s, const char *e)
 	return bounce_field(nl + 1, e - nl - 1);
 }
 
+/* Does the text (naming one recipient, as Google's does) speak of r?
+ * Yes when r is the only one, or the text names r's address. */
+static gboolean
+google_text_is_about(const char *all, const struct bounce_recipient *r,
+    guint count)
+{
+	if (count <= 1)
+		return TRUE;
+	return all != NULL && r->recipient != NULL &&
+	    pv_find_ci(all, strlen(all), r->recipient) != NULL;
+}
+
 static int
 google_scan(const struct bounce_input *in, struct bounce_report *b)
 {
@@ -253,7 +274,11 @@ google_scan(const struct bounce_input *in, struct bounce_report *b)
 	}
 	for (i = first; i < b->recipients->len; i++) {
 		struct bounce_recipient *r = g_ptr_array_index(b->recipients, i);
-		const char *text = resp != NULL ? resp : all;
+		/* The text tells of one recipient: another one's codes and
+		 * words are not this one's. */
+		gboolean mine = google_text_is_about(all, r,
+		    b->recipients->len - first);
+		const char *text = !mine ? NULL : resp != NULL ? resp : all;
 		gboolean digits_only = r->diagnostic_code != NULL &&
 		    strspn(r->diagnostic_code, "0123456789") ==
 		    strlen(r->diagnostic_code);
@@ -292,7 +317,7 @@ google_scan(const struct bounce_input *in, struct bounce_report *b)
 		if (r->remote_mta != NULL && *r->remote_mta != '\0' &&
 		    r->remote_mta[strlen(r->remote_mta) - 1] == '.')
 			r->remote_mta[strlen(r->remote_mta) - 1] = '\0';
-		if (all != NULL)
+		if (all != NULL && mine)
 			pv_set_reason(r, google_reason(r, all));
 		if (r->diagnostic_code != NULL)
 			pv_set_reason(r, google_reason(r, r->diagnostic_code));
@@ -746,6 +771,7 @@ const struct bounce_mta bounce_mtas_provider[] = {
 	{ "mailru", pv_mailru_match, pv_exim_like_scan },
 	{ "yandex", pv_yandex_match, pv_yandex_scan },
 	{ "zoho", pv_zoho_match, pv_zoho_scan },
+	{ "mimecast", pv_mimecast_match, pv_mimecast_scan },
 	{ "gmx", pv_gmx_match, pv_ui_scan },
 	{ "einsundeins", pv_einsundeins_match, pv_ui_scan },
 	{ "biglobe", pv_biglobe_match, pv_biglobe_scan },

@@ -4,10 +4,11 @@
  * The table bounce_mtas_provider[] (bounce_mta_provider.c) is all the rest
  * of the program sees.  Its rows live in bounce_mta_provider.c (Google,
  * Microsoft), bounce_mta_provider_mail.c (Yahoo, AOL, Amazon, SendGrid,
- * Mail.ru, Yandex, Zoho, GMX, 1&1, Facebook, MessageLabs, Bigfoot) and
- * bounce_mta_provider_carrier.c (Biglobe, KDDI, EZweb, Verizon); Amazon
- * SES's JSON is read by bounce_mta_provider_json.c.  The line and text
- * helpers they all use are in bounce_mta_provider_util.c, named pv_*.
+ * Mail.ru, Yandex, Zoho, Mimecast, GMX, 1&1, Facebook, MessageLabs,
+ * Bigfoot) and bounce_mta_provider_carrier.c (Biglobe, KDDI, EZweb,
+ * Verizon); Amazon SES's JSON is read by bounce_mta_provider_json.c.  The
+ * line and text helpers they all use are in bounce_mta_provider_util.c,
+ * named pv_*.
  */
 #ifndef MAILSIFT_BOUNCE_MTA_PROVIDER_H
 #define MAILSIFT_BOUNCE_MTA_PROVIDER_H
@@ -160,6 +161,8 @@ gboolean pv_yandex_match(const struct bounce_input *in);
 int pv_yandex_scan(const struct bounce_input *in, struct bounce_report *b);
 gboolean pv_zoho_match(const struct bounce_input *in);
 int pv_zoho_scan(const struct bounce_input *in, struct bounce_report *b);
+gboolean pv_mimecast_match(const struct bounce_input *in);
+int pv_mimecast_scan(const struct bounce_input *in, struct bounce_report *b);
 gboolean pv_gmx_match(const struct bounce_input *in);
 gboolean pv_einsundeins_match(const struct bounce_input *in);
 int pv_ui_scan(const struct bounce_input *in, struct bounce_report *b);

@@ -1,7 +1,7 @@
 /* bounce_mta_provider_mail.c - recognizers for the bounces of Yahoo, AOL,
  * Amazon (SES sending and receiving, WorkMail), SendGrid, Mail.ru, Yandex,
- * Zoho, GMX, 1&1, Facebook, MessageLabs and Bigfoot: rows of the table in
- * bounce_mta_provider.c, helpers in bounce_mta_provider_util.c.
+ * Zoho, Mimecast, GMX, 1&1, Facebook, MessageLabs and Bigfoot: rows of the
+ * table in bounce_mta_provider.c, helpers in bounce_mta_provider_util.c.
  */
 #include <string.h>
 
@@ -528,6 +528,63 @@ pv_zoho_scan(const struct bounce_input *in, struct bounce_report *b)
 		if (r->diagnostic_code != NULL)
 			pv_set_reason(r, pv_phrase_in(r->diagnostic_code,
 			    strlen(r->diagnostic_code), zoho_phrases));
+	}
+	return (int)(b->recipients->len - a.first);
+}
+
+/*
+ * Mimecast, its own notice (not the remote's text relayed):
+ *	Subject: [Postmaster] Email Delivery Failure
+ *	An email that you attempted to send to the following address could
+ *	not be delivered:
+ *	-- a@b
+ *	The problem appears to be :
+ *	-- Recipient email address is possibly incorrect
+ *	Additional information follows :
+ *	-- 5.4.1 Recipient address rejected: Access denied.
+ * A "-- " line holding one word with an '@' names a recipient; the other
+ * "-- " lines are what Mimecast says about it.
+ */
+gboolean
+pv_mimecast_match(const struct bounce_input *in)
+{
+	const char *id = bounce_header(in, "Message-ID");
+
+	return pv_has(in->subject, "Email Delivery Failure") ||
+	    (id != NULL && pv_has(id, ".mimecast.lan>"));
+}
+
+int
+pv_mimecast_scan(const struct bounce_input *in, struct bounce_report *b)
+{
+	const char *cur = in->text, *end = in->text + in->text_len;
+	struct pv_line l;
+	struct pv_acc a;
+	guint i;
+
+	if (in->original_text != NULL)
+		end = in->original_text;
+	pv_acc_init_dsn(&a, in, b);
+	while (pv_line_next(&cur, end, &l)) {
+		struct pv_line t = pv_trim(l);
+
+		if (!pv_begins(t, "-- ", FALSE))
+			continue;
+		t.p += 3;
+		t.n -= 3;
+		t = pv_trim(t);
+		if (t.n > 0 && memchr(t.p, ' ', t.n) == NULL &&
+		    memchr(t.p, '@', t.n) != NULL)
+			pv_acc_add_once(&a, pv_text_address(t.p, t.n));
+		else if (pv_acc_count(&a) > 0)
+			pv_acc_line(&a, t);
+	}
+	pv_acc_done(&a);
+	for (i = a.first; i < b->recipients->len; i++) {
+		struct bounce_recipient *r = g_ptr_array_index(b->recipients, i);
+
+		pv_set_str(&r->action, "failed");
+		pv_codes_from_diag(r);
 	}
 	return (int)(b->recipients->len - a.first);
 }

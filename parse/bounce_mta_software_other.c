@@ -473,9 +473,12 @@ sw_match_interscanmss(const struct bounce_input *in)
 {
 	if (sw_provider_bounce(in))
 		return FALSE;
-	return sw_str_has(in->from, "InterScan MSS") ||
-	    sw_str_has(in->from, "InterScan Notification") ||
-	    sw_subject_starts(in, imss_subjects);
+	/* "InterScan MSS", "InterScan Notification", the later products'
+	 * names; their MIME boundary or text names the product too */
+	return sw_str_has(in->from, "InterScan") ||
+	    sw_subject_starts(in, imss_subjects) ||
+	    sw_header_has(in, "Content-Type", "InterScan") ||
+	    sw_text_has(in, " InterScan ");
 }
 
 int

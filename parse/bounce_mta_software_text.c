@@ -68,19 +68,7 @@ sw_indent(const struct line *l)
 const char *
 sw_ci_find(const char *s, gsize n, const char *needle)
 {
-	gsize k = strlen(needle), i;
-	char c0;
-
-	if (k == 0)
-		return s;
-	if (s == NULL || k > n)
-		return NULL;
-	c0 = g_ascii_tolower(needle[0]);
-	for (i = 0; i + k <= n; i++)
-		if (g_ascii_tolower(s[i]) == c0 &&
-		    g_ascii_strncasecmp(s + i, needle, k) == 0)
-			return s + i;
-	return NULL;
+	return bounce_strcasestr(s, n, needle);
 }
 
 /* Does [s, s + n) begin with prefix, ignoring case? */
@@ -1188,8 +1176,8 @@ sw_daemon_sender(const struct bounce_input *in)
 	    find_any(in->from, strlen(in->from), words) != 0;
 }
 
-gboolean
-sw_provider_bounce(const struct bounce_input *in)
+static gboolean
+provider_marked(const struct bounce_input *in)
 {
 	gsize i;
 
@@ -1201,4 +1189,15 @@ sw_provider_bounce(const struct bounce_input *in)
 			return TRUE;
 	}
 	return FALSE;
+}
+
+/* Nearly every row asks: the answer is kept for the message. */
+gboolean
+sw_provider_bounce(const struct bounce_input *in)
+{
+	if (in->memo == NULL)
+		return provider_marked(in);
+	if (in->memo->provider_bounce < 0)
+		in->memo->provider_bounce = provider_marked(in);
+	return in->memo->provider_bounce;
 }

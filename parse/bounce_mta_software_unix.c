@@ -700,9 +700,13 @@ sw_match_qmail(const struct bounce_input *in)
 
 	if (sw_provider_bounce(in))
 		return FALSE;
+	/* qmail-send's banner names it whatever the subject says (it is a
+	 * setting: "failure notice" only by default) */
 	return (sw_subject_starts(in, subjects) && (sw_daemon_sender(in) ||
 	    sw_text_line_with(in, qmail_end) != NULL)) ||
-	    sw_received_has(in, "invoked for bounce");
+	    sw_received_has(in, "invoked for bounce") ||
+	    (sw_text_line_with(in, qmail_reporter) != NULL &&
+	    sw_text_line_with(in, qmail_end) != NULL);
 }
 
 int

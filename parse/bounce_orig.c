@@ -11,12 +11,18 @@
  * was transfer-encoded (its text is read), or the lines after a marker in
  * the text of the bounce.
  *
- * The sending IP follows one rule: the Received: headers of the copy are
- * read top down, and the first one whose "from" clause (before "by") names
- * an IP address gives it: the hop nearest the receiver, where our MTA
- * handed the message over.  A private, loopback or link-local address is
- * taken only when no Received: header of the copy names a public one (a
- * copy bounced inside one network).
+ * The sending IP is where the message left our infrastructure for the
+ * receiver.  Our side is the domains of the copy's From:, Sender: and
+ * Return-Path: and of the host that wrote the lowest Received: header
+ * (our first MTA).  Taken, in this order: the IP of the topmost Received:
+ * header whose "from" part names one of our hosts and whose "by" host is
+ * not ours (the receiver wrote it, about us); else, reading bottom up past
+ * the headers our hosts wrote, the "from" IP of the first the receiver
+ * wrote; else the topmost public "from" IP (our MTA bounced the message
+ * itself); a private, loopback, link-local or CGNAT address only when no
+ * header names a public one (a copy bounced inside one network).  The
+ * receiver's own hops above its first (Microsoft's internal IPv6 relays)
+ * are never taken for ours.
  */
 #include <string.h>
 #include <arpa/inet.h>
@@ -124,11 +130,91 @@ received_ip(const char *v)
 	return NULL;
 }
 
+#define MAX_RECEIVED	64	/* Received: headers of the copy read */
+
 struct orig_state {
 	struct bounce_original *o;
-	char *private_ip;	/* the first private one, kept in reserve */
-	guint received;
+	GPtrArray *received;	/* raw Received: values, top down */
+	GPtrArray *ours;	/* our organisational domains */
 };
+
+/* The organisational part of a host name, lower case, a new string:
+ * the last two labels, three under a country's second level ("co.jp",
+ * "com.au").  NULL for an address literal or a name without a dot. */
+static char *
+org_domain(const char *host, gsize n)
+{
+	static const char *const second[] = {
+		"ac", "ad", "co", "com", "ed", "edu", "go", "gov", "gr", "lg",
+		"ne", "net", "or", "org", NULL
+	};
+	char *h, *dot[3] = { NULL, NULL, NULL }, *p, *out;
+	gsize i;
+
+	while (n > 0 && host[n - 1] == '.')
+		n--;
+	if (n == 0 || n > 255 || memchr(host, '.', n) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (!word_char(host[i]))
+			return NULL;
+	if (strspn(host, "0123456789.") >= n)	/* 192.0.2.1 */
+		return NULL;
+	h = g_ascii_strdown(host, (gssize)n);
+	/* dot[0] the last dot, dot[1] the one before, dot[2] before that */
+	for (p = h; (p = strchr(p, '.')) != NULL; p++) {
+		dot[2] = dot[1];
+		dot[1] = dot[0];
+		dot[0] = p;
+	}
+	out = dot[1] != NULL ? dot[1] + 1 : h;
+	if (dot[1] != NULL && strlen(dot[0] + 1) == 2)
+		for (i = 0; second[i] != NULL; i++)
+			if ((gsize)(dot[0] - dot[1] - 1) == strlen(second[i]) &&
+			    strncmp(dot[1] + 1, second[i],
+			    strlen(second[i])) == 0) {
+				out = dot[2] != NULL ? dot[2] + 1 : h;
+				break;
+			}
+	out = g_strdup(out);
+	g_free(h);
+	return out;
+}
+
+/* The domain of an address's "@example.com" (or a host name) counted
+ * ours. */
+static void
+our_domain_add(struct orig_state *st, const char *at)
+{
+	char *d;
+	guint i;
+
+	if (at == NULL)
+		return;
+	if (*at == '@')
+		at++;
+	if ((d = org_domain(at, strlen(at))) == NULL)
+		return;
+	for (i = 0; i < st->ours->len; i++)
+		if (strcmp(g_ptr_array_index(st->ours, i), d) == 0) {
+			g_free(d);
+			return;
+		}
+	g_ptr_array_add(st->ours, d);
+}
+
+static gboolean
+our_host(const struct orig_state *st, const char *host, gsize n)
+{
+	char *d = org_domain(host, n);
+	gboolean yes = FALSE;
+	guint i;
+
+	for (i = 0; d != NULL && i < st->ours->len && !yes; i++)
+		yes = strcmp(g_ptr_array_index(st->ours, i), d) == 0;
+	g_free(d);
+	return yes;
+}
 
 static char *
 decode_text(const char *raw)
@@ -195,6 +281,8 @@ orig_header(struct orig_state *st, const char *name, const char *raw)
 			o->from = bounce_address(f);
 			if (o->from == NULL)
 				o->from = decode_text(raw);
+			else
+				our_domain_add(st, strrchr(o->from, '@'));
 			g_free(f);
 		}
 	} else if (g_ascii_strcasecmp(name, "To") == 0) {
@@ -213,20 +301,137 @@ orig_header(struct orig_state *st, const char *name, const char *raw)
 		if (o->feedback_id == NULL)
 			o->feedback_id = bounce_field(raw, -1);
 	} else if (g_ascii_strcasecmp(name, "Received") == 0) {
-		char *ip;
+		if (st->received->len < MAX_RECEIVED)
+			g_ptr_array_add(st->received, g_strndup(raw, 4096));
+	} else if (g_ascii_strcasecmp(name, "Sender") == 0 ||
+	    g_ascii_strcasecmp(name, "Return-Path") == 0) {
+		char *f = bounce_field(raw, -1), *a = bounce_address(f);
 
-		if (o->sending_ip != NULL || st->received++ > 64)
-			return;
-		ip = received_ip(raw);
-		if (ip == NULL)
-			return;
-		if (!ip_private(ip))
-			o->sending_ip = ip;
-		else if (st->private_ip == NULL)
-			st->private_ip = ip;
-		else
-			g_free(ip);
+		our_domain_add(st, a != NULL ? strrchr(a, '@') : NULL);
+		g_free(a);
+		g_free(f);
 	}
+}
+
+/* One Received: header as the rule needs it. */
+struct hop {
+	char *ip;		/* of its "from" part, or NULL */
+	char *by;		/* the host that wrote it, or NULL */
+	gboolean from_ours;	/* its "from" part names one of our hosts */
+};
+
+/* The end of the word at p: host names, addresses, "helo=" values. */
+static const char *
+token_end(const char *p)
+{
+	while (*p != '\0' && !strchr(" ()[]=;,<>\"", *p))
+		p++;
+	return p;
+}
+
+/* The host after "by" in a Received: value v (collapsed), a new string,
+ * or NULL; *at where " by " begins. */
+static char *
+by_host(const char *v, const char **at)
+{
+	const char *by, *p, *e;
+
+	by = g_ascii_strncasecmp(v, "by ", 3) == 0 ? v :
+	    bounce_strcasestr(v, strlen(v), " by ");
+	*at = by;
+	if (by == NULL)
+		return NULL;
+	p = by + (by == v ? 3 : 4);
+	e = token_end(p);
+	return e > p ? g_strndup(p, (gsize)(e - p)) : NULL;
+}
+
+static void
+hop_read(const struct orig_state *st, const char *raw, struct hop *h)
+{
+	char *v = bounce_field(raw, -1);
+	const char *p, *e, *by;
+
+	memset(h, 0, sizeof(*h));
+	if (v == NULL)
+		return;
+	h->by = by_host(v, &by);
+	if (g_ascii_strncasecmp(v, "from ", 5) == 0) {
+		h->ip = received_ip(v);
+		e = by != NULL ? by : v + strlen(v);
+		for (p = v + 5; p < e && !h->from_ours; ) {
+			const char *t = token_end(p);
+
+			if (t > e)
+				t = e;
+			if (t > p && our_host(st, p, (gsize)(t - p)))
+				h->from_ours = TRUE;
+			p = t < e ? t + 1 : e;
+		}
+	}
+	g_free(v);
+}
+
+/* See the header comment: the receiver's first hop, else the topmost
+ * public "from" IP, else the topmost private one.  A new string or NULL. */
+static char *
+sending_ip(struct orig_state *st)
+{
+	struct hop *hops;
+	char *ip = NULL, *d, *v;
+	const char *at;
+	guint n = st->received->len, i;
+
+	if (n == 0)
+		return NULL;
+	/* The lowest header was written by our first MTA. */
+	if ((v = bounce_field(g_ptr_array_index(st->received, n - 1), -1))
+	    != NULL) {
+		d = by_host(v, &at);
+		our_domain_add(st, d);
+		g_free(d);
+		g_free(v);
+	}
+	hops = g_new0(struct hop, n);
+	for (i = 0; i < n; i++)
+		hop_read(st, g_ptr_array_index(st->received, i), &hops[i]);
+	/* The topmost hop from one of our hosts to one that is not. */
+	for (i = 0; i < n && ip == NULL; i++) {
+		const char *by = hops[i].by;
+
+		if (hops[i].from_ours && hops[i].ip != NULL &&
+		    !ip_private(hops[i].ip) &&
+		    (by == NULL || !our_host(st, by, strlen(by))))
+			ip = g_strdup(hops[i].ip);
+	}
+	/* Else bottom up, past our own hops, to the receiver's first. */
+	for (i = n; ip == NULL && i-- > 0; ) {
+		const char *by = hops[i].by;
+		gboolean named = by != NULL && (d = org_domain(by,
+		    strlen(by))) != NULL;
+
+		if (named)
+			g_free(d);
+		if (named && our_host(st, by, strlen(by)))
+			continue;
+		if (!named && !hops[i].from_ours)
+			continue;
+		if (hops[i].ip != NULL && !ip_private(hops[i].ip))
+			ip = g_strdup(hops[i].ip);
+		break;
+	}
+	for (i = 0; i < n && ip == NULL; i++)
+		if (hops[i].ip != NULL && !ip_private(hops[i].ip))
+			ip = g_strdup(hops[i].ip);
+	for (i = 0; i < n && ip == NULL; i++)
+		if (hops[i].ip != NULL)
+			ip = g_strdup(hops[i].ip);
+	for (i = 0; i < n; i++) {
+		g_free(hops[i].ip);
+		g_free(hops[i].by);
+	}
+	g_free(hops);
+	return ip;
 }
 
 typedef gboolean (*header_fn)(void *user, const char *name,
@@ -332,12 +537,13 @@ bounce_fill_original(const struct bounce_input *in, struct bounce_report *b)
 {
 	struct orig_state st = { .o = &b->orig };
 
+	st.received = g_ptr_array_new_with_free_func(g_free);
+	st.ours = g_ptr_array_new_with_free_func(g_free);
 	each_header(in, on_orig_header, &st);
-	if (b->orig.sending_ip == NULL) {
-		b->orig.sending_ip = st.private_ip;
-		st.private_ip = NULL;
-	}
-	g_free(st.private_ip);
+	if (b->orig.sending_ip == NULL)
+		b->orig.sending_ip = sending_ip(&st);
+	g_ptr_array_free(st.received, TRUE);
+	g_ptr_array_free(st.ours, TRUE);
 	/* An auto-reply names the message it answers. */
 	if (b->orig.message_id == NULL && b->kind == BOUNCE_KIND_AUTOREPLY) {
 		const char *irt = bounce_header(in, "In-Reply-To");

@@ -257,8 +257,10 @@ gather(struct ctx *c, struct bounce_recipient *r, const char *format)
 	c->format = format ? format : "";
 	c->action = r->action ? r->action : "";
 	c->mta = reason_of(r->mta_reason);
+	/* Postfix's own "X-Postfix;" diagnostics speak SMTP's words. */
 	c->smtp_type = r->diagnostic_type == NULL ||
-	    g_ascii_strcasecmp(r->diagnostic_type, "smtp") == 0;
+	    g_ascii_strcasecmp(r->diagnostic_type, "smtp") == 0 ||
+	    g_ascii_strcasecmp(r->diagnostic_type, "x-postfix") == 0;
 	c->unix_type = r->diagnostic_type != NULL &&
 	    g_ascii_strncasecmp(r->diagnostic_type, "x-unix", 6) == 0;
 	host_of(c->rhost, r->remote_mta);
@@ -416,6 +418,9 @@ by_provider(struct ctx *c)
 			if (r->phrase.text != NULL &&
 			    !br_has(c->text, &r->phrase))
 				continue;
+			if (r->command != NULL && (c->command == NULL ||
+			    strcmp(c->command, r->command) != 0))
+				continue;
 			g_snprintf(c->rule, sizeof(c->rule), "provider:%s:%.*s",
 			    p->name, RULE_MAX, r->phrase.text ? r->phrase.text :
 			    c->status);
@@ -451,11 +456,12 @@ by_lda(struct ctx *c)
  * "blocked" yields to a text that says why it was blocked. */
 static const struct {
 	enum reason broad;
-	enum reason narrow[5];
+	enum reason narrow[8];
 } refinements[] = {
 	{ BLOCKED, { REQUIREPTR, AUTHFAILURE, BADREPUTATION, RATELIMITED,
 	    NONE } },
-	{ REJECTED, { AUTHFAILURE, REQUIREPTR, NONE } },
+	{ REJECTED, { AUTHFAILURE, REQUIREPTR, NORELAYING, SPAMDETECTED,
+	    BLOCKED, NONE } },
 	{ POLICYVIOLATION, { AUTHFAILURE, NOTCOMPLIANTRFC, NONE } },
 	{ SECURITYERROR, { AUTHFAILURE, NONE } },
 	{ NETWORKERROR, { NOTACCEPT, NONE } },
@@ -745,6 +751,11 @@ decide(struct ctx *c, const struct bounce_recipient *r)
 		for (i = 0; probes[i].fn != NULL; i++)
 			if ((reason = probes[i].fn(c, probes[i].reason)) != NONE)
 				return reason;
+	/* A directory lookup names the address whatever the diagnostic's
+	 * type (Domino's "X-Notes;"). */
+	if (!c->smtp_type && c->mta == NONE &&
+	    (ph = br_any(c->text, br_userunknown_anywhere)) != NULL)
+		return why_text(c, USERUNKNOWN, ph);
 	if (c->mta != NONE && c->mta != UNDEFINED && c->mta != ONHOLD)
 		return by_mta(c);
 	if ((reason = by_status(c)) != NONE)

@@ -102,6 +102,8 @@ struct br_provider_rule {
 	const char *reason;
 	const char *status;	/* exact "5.7.26", class prefix "5.7.", or NULL */
 	struct br_phrase phrase;
+	const char *command;	/* the SMTP command refused ("RCPT"), or
+				   NULL: any */
 };
 struct br_provider {
 	const char *name;

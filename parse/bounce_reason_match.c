@@ -9,12 +9,15 @@
  * All fragments go into one Aho-Corasick automaton turned into a complete
  * transition table over byte classes (only bytes that occur in some
  * fragment get a class of their own, every other byte is class 0 and leads
- * back to the root), so scanning is one table load per byte.  A fragment
- * found sets its bit, and marks as candidates the phrases it begins.
- * Asking for a list is then looking at its few candidates in id order: a
- * phrase of one fragment is a candidate only if found, one of several is
- * confirmed in order with memmem.  Tables are built once, then only read.
+ * back to the root), so scanning is one table load per byte; the table's
+ * rows are filled as scans first reach their states.  A fragment found
+ * sets its bit, and marks as candidates the phrases it begins.  Asking for
+ * a list is then looking at its few candidates in id order: a phrase of
+ * one fragment is a candidate only if found, one of several is confirmed
+ * in order with memmem.  Tables are built once; after that only rows of
+ * the transition table are added.
  */
+#include <stdatomic.h>
 #include <string.h>	/* memmem: the Makefile defines _GNU_SOURCE */
 
 #include "bounce_reason_internal.h"
@@ -32,20 +35,48 @@ static GHashTable *frag_ids;	/* fragment text -> id + 1, while building */
 static GPtrArray *frags;	/* fragment texts, indexed by id; owns them */
 static guint16 *frag_len;	/* their lengths */
 
-/* States are numbered breadth first, so the shallow ones every text
- * walks through are close together in memory; 16 bits keep the table
- * small enough for the caches (25,000 states x 76 classes today).  The
- * top bit of a transition says the target state ends a fragment or has
- * a suffix that does, so most bytes never look at out[] or dict[]. */
+/*
+ * The automaton is built at start-up, and a page of fresh memory costs a
+ * short `ingest -` dearly, so it is kept small in two ways.
+ *
+ * Fragments go into the trie only up to the byte that sets them apart
+ * from every other fragment (4,000 states instead of 25,000): reaching
+ * such a cut state says "maybe this fragment", and the rest of it is
+ * compared with the text there.  The text is prepared in full before the
+ * automaton reads it, so the rest is always at hand.
+ *
+ * The complete transition table is not computed up front either.  The
+ * trie is kept sparse (each state's children), and a state's row is
+ * filled the first time a scan stands in it, from its children and its
+ * failure state's row; the states real diagnostics reach are filled once
+ * per process.  An entry is the target state + 1 (0: not filled yet), its
+ * top bit set when the target ends a (cut) fragment or has a suffix that
+ * does, so most bytes never look at out[] or dict[].  Entries are relaxed
+ * atomics written once, whole rows under a lock: a reader that sees 0
+ * asks for the row, and any other value is complete in itself.  States
+ * are numbered breadth first, so the shallow ones every text walks
+ * through are close together in memory.
+ */
 typedef guint16 state_t;
-#define MAX_STATES	0x7fff
+#define MAX_STATES	0x7ffe
 #define EMITS		0x8000
+
+struct kid {
+	state_t to;		/* child state */
+	guint8 cls;		/* on this byte class */
+};
 
 static guint8 byte_class[256];
 static guint nclass;
-static state_t *delta;		/* nstates * nclass */
-static gint32 *out;		/* fragment ending in a state, or -1 */
-static gint32 *dict;		/* nearest suffix state with an output, or -1 */
+static guint32 nstates;
+static _Atomic state_t *delta;	/* nstates * nclass, filled lazily */
+static GMutex fill_lock;
+static state_t *fail;		/* longest proper suffix that is a state */
+static state_t *kid_at;		/* per state: its slice of kids */
+static struct kid *kids;	/* children, grouped by parent */
+static gint16 *out;		/* fragment cut at a state, or -1 */
+static gint16 *dict;		/* nearest suffix state with an output, or -1 */
+static guint16 *frag_cut;	/* bytes of each fragment in the trie */
 static guint32 *first_at;	/* per fragment: its slice of first_ids */
 static guint16 *first_ids;	/* phrases, grouped by their first fragment */
 
@@ -121,30 +152,6 @@ br_compile_list(struct br_phrase *list)
 		compile(list, owner);
 }
 
-/* The trie, as a growing table of child states per class (0 = none). */
-static guint32
-child(GArray *trie, guint32 s, guint c)
-{
-	return g_array_index(trie, guint32, s * nclass + c);
-}
-
-static void
-build_classes(void)
-{
-	guint i;
-
-	nclass = 1;	/* class 0 is every byte no fragment uses */
-	for (i = 0; i < frags->len; i++) {
-		const guint8 *f = g_ptr_array_index(frags, i);
-
-		for (; *f; f++)
-			if (byte_class[*f] == 0)
-				byte_class[*f] = (guint8)nclass++;
-	}
-	if (nclass > 255)
-		g_error("bounce_reason: too many byte classes");
-}
-
 /* Phrases grouped by their first fragment, in id order. */
 static void
 build_first(void)
@@ -166,102 +173,228 @@ build_first(void)
 	g_free(fill);
 }
 
-/* The trie of all fragments, states numbered as created; out[s] is the
- * fragment ending at s. */
-static guint32
-build_trie(GArray *trie, GArray *outs)
+static int
+by_text(gconstpointer a, gconstpointer b)
 {
-	guint32 nstates = 1, s;
-	gint32 none = -1;
-	guint i;
+	return strcmp(g_ptr_array_index(frags, *(const guint16 *)a),
+	    g_ptr_array_index(frags, *(const guint16 *)b));
+}
 
-	g_array_set_size(trie, nclass);
-	g_array_append_val(outs, none);
+static guint
+common(guint a, guint b)
+{
+	const char *x = g_ptr_array_index(frags, a);
+	const char *y = g_ptr_array_index(frags, b);
+	guint n = 0;
+
+	while (x[n] != '\0' && x[n] == y[n])
+		n++;
+	return n;
+}
+
+/* How much of each fragment goes into the trie: one byte more than it
+ * shares with any other (its neighbours in sorted order), or all of it;
+ * then the byte classes of those bytes. */
+static void
+build_cuts(void)
+{
+	guint i, n = frags->len, c;
+	guint16 *order = g_new(guint16, n);
+
+	frag_len = g_new(guint16, n);
+	frag_cut = g_new(guint16, n);
+	for (i = 0; i < n; i++) {
+		order[i] = (guint16)i;
+		frag_len[i] = (guint16)strlen(g_ptr_array_index(frags, i));
+	}
+	qsort(order, n, sizeof *order, by_text);
+	for (i = 0; i < n; i++) {
+		c = 0;
+		if (i > 0)
+			c = common(order[i], order[i - 1]);
+		if (i + 1 < n)
+			c = MAX(c, common(order[i], order[i + 1]));
+		frag_cut[order[i]] = (guint16)MIN(c + 1u, frag_len[order[i]]);
+	}
+	g_free(order);
+	nclass = 1;	/* class 0 is every byte no cut fragment uses */
+	for (i = 0; i < n; i++) {
+		const guint8 *f = g_ptr_array_index(frags, i);
+
+		for (c = 0; c < frag_cut[i]; c++)
+			if (byte_class[f[c]] == 0)
+				byte_class[f[c]] = (guint8)nclass++;
+	}
+	if (nclass > 255)
+		g_error("bounce_reason: too many byte classes");
+}
+
+/* The trie while it is built: states in creation order, each with its
+ * first child and next sibling (0: none; the root is nobody's child). */
+struct tnode {
+	state_t child, sibling;
+	gint16 out;
+	guint8 cls;
+};
+
+static state_t
+trie_child(GArray *trie, state_t s, guint8 c)
+{
+	state_t k;
+
+	for (k = g_array_index(trie, struct tnode, s).child; k != 0;
+	    k = g_array_index(trie, struct tnode, k).sibling)
+		if (g_array_index(trie, struct tnode, k).cls == c)
+			return k;
+	return 0;
+}
+
+static void
+build_trie(GArray *trie)
+{
+	struct tnode root = { 0, 0, -1, 0 };
+	state_t s, next;
+	guint i, k;
+
+	g_array_append_val(trie, root);
 	for (i = 0; i < frags->len; i++) {
 		const guint8 *f = g_ptr_array_index(frags, i);
 
-		for (s = 0; *f; f++) {
-			guint32 next = child(trie, s, byte_class[*f]);
+		for (s = 0, k = 0; k < frag_cut[i]; k++, s = next) {
+			struct tnode n = { 0, 0, -1, byte_class[f[k]] };
 
-			if (next == 0) {
-				next = nstates++;
-				g_array_index(trie, guint32,
-				    s * nclass + byte_class[*f]) = next;
-				g_array_set_size(trie, nstates * nclass);
-				g_array_append_val(outs, none);
-			}
-			s = next;
+			if ((next = trie_child(trie, s, n.cls)) != 0)
+				continue;
+			if (trie->len >= MAX_STATES)
+				g_error("bounce_reason: too many states");
+			next = (state_t)trie->len;
+			n.sibling = g_array_index(trie, struct tnode, s).child;
+			g_array_append_val(trie, n);
+			g_array_index(trie, struct tnode, s).child = next;
 		}
-		g_array_index(outs, gint32, s) = (gint32)i;
+		g_array_index(trie, struct tnode, s).out = (gint16)i;
 	}
-	if (nstates > MAX_STATES)
-		g_error("bounce_reason: %u automaton states", nstates);
-	return nstates;
+	nstates = trie->len;
 }
 
+/* The child of s on class c in the final numbering, or -1. */
+static gint32
+kid(state_t s, guint c)
+{
+	guint32 k;
+
+	for (k = kid_at[s]; k < kid_at[s + 1]; k++)
+		if (kids[k].cls == c)
+			return kids[k].to;
+	return -1;
+}
+
+/* Number the states breadth first, list their children, then the
+ * failure and dictionary links, breadth first too (a state's failure is
+ * shallower than itself). */
 void
 br_build(void)
 {
-	GArray *trie = g_array_new(FALSE, TRUE, sizeof(guint32));
-	GArray *outs = g_array_new(FALSE, FALSE, sizeof(gint32));
-	guint32 *fail, *queue, *bfs, head = 0, tail = 0, nstates, s;
+	GArray *trie = g_array_sized_new(FALSE, FALSE, sizeof(struct tnode),
+	    frags->len * 4);
+	state_t *queue, s, f, t;
+	guint32 head, tail = 0, k;
+	gint32 g;
 	guint c;
 
-	build_classes();
-	nstates = build_trie(trie, outs);
-
-	/* Breadth-first numbers: bfs[trie state] = new state. */
-	queue = g_new(guint32, nstates);
-	bfs = g_new0(guint32, nstates);
+	build_cuts();
+	build_trie(trie);
+	queue = g_new(state_t, nstates);	/* new number -> trie state */
+	kid_at = g_new(state_t, nstates + 1);
+	kids = g_new(struct kid, nstates);
+	out = g_new(gint16, nstates);
 	queue[tail++] = 0;
-	while (head < tail) {
-		s = queue[head++];
-		bfs[s] = head - 1;
-		for (c = 0; c < nclass; c++)
-			if (child(trie, s, c) != 0)
-				queue[tail++] = child(trie, s, c);
-	}
-
-	/* Failure links, then the complete transitions, breadth first. */
-	delta = g_new0(state_t, (gsize)nstates * nclass);
-	dict = g_new(gint32, nstates);
-	out = g_new(gint32, nstates);
-	fail = g_new0(guint32, nstates);
-	for (s = 0; s < nstates; s++)
-		out[bfs[s]] = g_array_index(outs, gint32, s);
-	dict[0] = -1;
 	for (head = 0; head < nstates; head++) {
-		guint32 ts = queue[head], ns = bfs[ts];
+		const struct tnode *n = &g_array_index(trie, struct tnode,
+		    queue[head]);
 
-		for (c = 0; c < nclass; c++) {
-			guint32 tt = child(trie, ts, c), nt;
-
-			if (tt == 0) {
-				delta[ns * nclass + c] = ns == 0 ? 0 :
-				    delta[fail[ns] * nclass + c];
-				continue;
-			}
-			nt = bfs[tt];
-			delta[ns * nclass + c] = (state_t)nt;
-			fail[nt] = ns == 0 ? 0 : delta[fail[ns] * nclass + c];
-			dict[nt] = out[fail[nt]] >= 0 ? (gint32)fail[nt] :
-			    dict[fail[nt]];
+		out[head] = n->out;
+		kid_at[head] = (state_t)(tail - 1);
+		for (k = n->child; k != 0;
+		    k = g_array_index(trie, struct tnode, k).sibling) {
+			kids[tail - 1].to = (state_t)tail;
+			kids[tail - 1].cls = g_array_index(trie, struct tnode,
+			    k).cls;
+			queue[tail++] = (state_t)k;
 		}
 	}
-	for (s = 0; s < (guint32)nstates * nclass; s++)
-		if (out[delta[s]] >= 0 || dict[delta[s]] >= 0)
-			delta[s] |= EMITS;
-	frag_len = g_new(guint16, frags->len);
-	for (c = 0; c < frags->len; c++)
-		frag_len[c] = (guint16)strlen(g_ptr_array_index(frags, c));
-	g_free(fail);
+	kid_at[nstates] = (state_t)(tail - 1);
+	fail = g_new0(state_t, nstates);
+	dict = g_new(gint16, nstates);
+	dict[0] = -1;
+	for (s = 0; s < nstates; s++)
+		for (k = kid_at[s]; k < kid_at[s + 1]; k++) {
+			t = kids[k].to;
+			c = kids[k].cls;
+			g = -1;
+			for (f = fail[s]; s != 0; f = fail[f])
+				if ((g = kid(f, c)) >= 0 || f == 0)
+					break;
+			fail[t] = g >= 0 ? (state_t)g : 0;
+			dict[t] = out[fail[t]] >= 0 ? (gint16)fail[t] :
+			    dict[fail[t]];
+		}
+	delta = g_new0(_Atomic state_t, (gsize)nstates * nclass);
 	g_free(queue);
-	g_free(bfs);
-	g_array_free(outs, TRUE);
 	g_array_free(trie, TRUE);
 	g_hash_table_destroy(frag_ids);	/* frags keeps the texts */
 	frag_ids = NULL;
 	build_first();
+}
+
+static state_t
+entry(state_t t)
+{
+	return (state_t)((t + 1) | (out[t] >= 0 || dict[t] >= 0 ? EMITS : 0));
+}
+
+/* Fill s's row, its failure state's first; fill_lock held.  Each entry
+ * is stored once, with its final value.  The recursion goes no deeper
+ * than the longest fragment (tables, not input). */
+static void
+fill_row(state_t s)
+{
+	_Atomic state_t *row = delta + (gsize)s * nclass;
+	state_t tmp[256];
+	guint32 k;
+	guint c;
+
+	if (atomic_load_explicit(&row[0], memory_order_relaxed) != 0)
+		return;
+	if (s == 0) {
+		for (c = 0; c < nclass; c++)
+			tmp[c] = entry(0);
+	} else {
+		_Atomic state_t *from = delta + (gsize)fail[s] * nclass;
+
+		fill_row(fail[s]);
+		for (c = 0; c < nclass; c++)
+			tmp[c] = atomic_load_explicit(&from[c],
+			    memory_order_relaxed);
+	}
+	for (k = kid_at[s]; k < kid_at[s + 1]; k++)
+		tmp[kids[k].cls] = entry(kids[k].to);
+	for (c = 0; c < nclass; c++)
+		atomic_store_explicit(&row[c], tmp[c], memory_order_relaxed);
+}
+
+/* The entry of s on class c, filling s's row first. */
+static state_t
+fill(state_t s, guint c)
+{
+	state_t e;
+
+	g_mutex_lock(&fill_lock);
+	fill_row(s);
+	e = atomic_load_explicit(&delta[(gsize)s * nclass + c],
+	    memory_order_relaxed);
+	g_mutex_unlock(&fill_lock);
+	return e;
 }
 
 static gboolean
@@ -270,21 +403,39 @@ hit(const struct br_text *t, guint f)
 	return (t->hits[f / 64] >> (f % 64)) & 1;
 }
 
-static inline guint
-step(struct br_text *t, state_t *state, guint8 ch, guint16 *found,
-    guint nfound)
+/* Walk the prepared text t->low through the automaton: every fragment
+ * found sets its bit and is listed in found[] once; a fragment cut in
+ * the trie is found only when its rest follows in the text. */
+static guint
+walk(struct br_text *t, guint16 *found)
 {
+	const guint8 *low = (const guint8 *)t->low;
+	guint nfound = 0;
+	state_t st = 0, e;
 	gint32 u;
-	state_t st = delta[*state * nclass + byte_class[ch]];
+	size_t i;
 
-	*state = st & ~EMITS;
-	if (!(st & EMITS))
-		return nfound;
-	st &= ~EMITS;
-	for (u = out[st] >= 0 ? (gint32)st : dict[st]; u >= 0; u = dict[u]) {
-		guint f = (guint)out[u];
+	for (i = 0; i < t->len; i++) {
+		guint c = byte_class[low[i]];
 
-		if (!hit(t, f)) {
+		e = atomic_load_explicit(&delta[(gsize)st * nclass + c],
+		    memory_order_relaxed);
+		if (e == 0)
+			e = fill(st, c);
+		st = (state_t)((e & ~EMITS) - 1);
+		if (!(e & EMITS))
+			continue;
+		for (u = out[st] >= 0 ? st : dict[st]; u >= 0; u = dict[u]) {
+			guint f = (guint)out[u];
+			size_t at = i + 1 - frag_cut[f];
+
+			if (hit(t, f))
+				continue;
+			if (frag_cut[f] < frag_len[f] &&
+			    (at + frag_len[f] > t->len ||
+			    memcmp(t->low + at, g_ptr_array_index(frags, f),
+			    frag_len[f]) != 0))
+				continue;
 			t->hits[f / 64] |= UINT64_C(1) << (f % 64);
 			found[nfound++] = (guint16)f;
 		}
@@ -325,16 +476,15 @@ continuation(const char *s, int *code)
 	return n;
 }
 
-/* Lower-case, collapse white space, drop repeated reply codes, and walk
- * the automaton, in one pass.  The text is read as " text " so that a
- * phrase may begin or end at a word's edge ("transaction failed ") even
- * at either end. */
+/* Lower-case, collapse white space and drop repeated reply codes, then
+ * walk the automaton.  The text is read as " text " so that a phrase may
+ * begin or end at a word's edge ("transaction failed ") even at either
+ * end. */
 void
 br_scan(struct br_text *t, const char *s)
 {
 	guint16 found[BR_MAX_FRAGS];
-	guint nfound = 0, i, j;
-	state_t state = 0;
+	guint nfound, i, j;
 	size_t k, len = 1;
 	gboolean space = TRUE;
 	int code = 0;
@@ -342,7 +492,6 @@ br_scan(struct br_text *t, const char *s)
 	memset(t->hits, 0, sizeof(t->hits));
 	memset(t->cand, 0, sizeof(t->cand));
 	t->low[0] = ' ';
-	nfound = step(t, &state, ' ', found, nfound);
 	for (k = 0; s != NULL && k < BR_TEXT_MAX - 2 && s[k] != '\0'; k++) {
 		guint8 ch = (guint8)s[k];
 		size_t skip;
@@ -363,16 +512,14 @@ br_scan(struct br_text *t, const char *s)
 			space = FALSE;
 		}
 		t->low[len++] = (char)ch;
-		nfound = step(t, &state, ch, found, nfound);
 	}
 	if (len == 1)
 		len = 0;	/* nothing but white space: no text */
-	else if (!space) {
+	else if (!space)
 		t->low[len++] = ' ';
-		nfound = step(t, &state, ' ', found, nfound);
-	}
 	t->low[len] = '\0';
 	t->len = len;
+	nfound = walk(t, found);
 	for (i = 0; i < nfound; i++)
 		for (j = first_at[found[i]]; j < first_at[found[i] + 1]; j++)
 			t->cand[first_ids[j] / 64] |=

@@ -1,7 +1,8 @@
 /* bounce_reason_provider.c - mail providers' own vocabulary: the data the
  * classifier applies when a bounce comes from (or for) Gmail, Office 365,
  * Yahoo, iCloud, Cox, Orange / La Poste, GoDaddy, QQ, Mimecast, Facebook,
- * Symantec (MessageLabs), AOL, au (KDDI), NTT docomo or Spectrum.
+ * Symantec (MessageLabs), AOL, au (KDDI), NTT docomo, Spectrum, i.ua,
+ * Cloudflare or Zoho.
  *
  * A provider is named by its hosts (the remote MTA or the recipient's
  * domain ends with one) or by a marker in the text ("gsmtp", an Orange
@@ -15,8 +16,10 @@
 
 #include "bounce_reason_internal.h"
 
-#define R(reason, status, text)	{ reason, status, { text, 0 } }
-#define R_END			{ NULL, NULL, { NULL, 0 } }
+#define R(reason, status, text)	{ reason, status, { text, 0 }, NULL }
+/* The same, only when the refused command was cmd. */
+#define R_CMD(reason, status, cmd, text) { reason, status, { text, 0 }, cmd }
+#define R_END			{ NULL, NULL, { NULL, 0 }, NULL }
 
 static const char *const google_hosts[] = {
 	".google.com", ".googlemail.com", "gmail.com", "googlemail.com", NULL
@@ -43,6 +46,9 @@ static struct br_provider_rule google_rules[] = {
 	R("blocked", NULL, "try again later, closing connection."),
 	R("blocked", NULL, "empty helo/ehlo argument not allowed"),
 	R("blocked", NULL, "helo/ehlo argument is invalid"),
+	/* 421 4.7.28 is a rate limit, 550 5.7.1 with the same words a block */
+	R("ratelimited", "4.", "an unusual rate of unsolicited mail"),
+	R("ratelimited", ".7.28", "an unusual rate of unsolicited mail"),
 	R("blocked", NULL, "an unusual rate of unsolicited mail"),
 	R("ratelimited", NULL, "an unusual rate of mail"),
 	R("emailtoolarge", NULL, "exceeded google's message size limits"),
@@ -533,7 +539,6 @@ static struct br_provider_rule messagelabs_rules[] = {
 	R("blocked", NULL, "your ip address has been "),
 	R("contenterror", NULL, "stray linefeeds in message"),
 	R("failedstarttls", NULL, "tls/sslv3 connection required"),
-	R("norelaying", NULL, " as a relay, "),
 	R("notcompliantrfc", NULL, "550 requested action aborted [4]"),
 	R("notcompliantrfc", NULL, "has detected that this message is not rfc 5322"),
 	R("rejected", NULL, "sender envelope domain not allowed for sender ip address"),
@@ -543,6 +548,8 @@ static struct br_provider_rule messagelabs_rules[] = {
 	R("rejected", NULL, "your email address has been blacklisted"),
 	R("rejected", NULL, "your domain has been blacklisted"),
 	R("securityerror", NULL, "please turn on smtp authentication in your mail client"),
+	/* after the above: the relay refusal that asks for authentication */
+	R("norelaying", NULL, " as a relay, "),
 	R("spamdetected", NULL, "message filtered"),
 	R("spamdetected", NULL, "filtered by outbound scanning"),
 	R("ratelimited", NULL, "too many recipients received this hour"),
@@ -591,7 +598,10 @@ static struct br_provider_rule docomo_rules[] = {
 	R("syntaxerror", NULL, "503 bad sequence of commands"),
 	R("ratelimited", NULL, "552 too many recipients"),
 	R("filtered", "5.2.0", "unknown user"),
-	R("rejected", "5.0.0", "550 unknown user"),
+	/* "550 Unknown user" refusing the address is that; refusing the
+	 * message after DATA is docomo refusing the sender */
+	R_CMD("userunknown", "5.0.0", "RCPT", "550 unknown user"),
+	R_CMD("rejected", "5.0.0", "DATA", "550 unknown user"),
 	R_END
 };
 
@@ -607,6 +617,58 @@ static struct br_provider_rule spectrum_rules[] = {
 	R("networkerror", NULL, "aup#i-1260"),
 	R("rejected", NULL, "aup#o-1500"), R("rejected", NULL, "aup#o-1520"),
 	R("emailtoolarge", NULL, "aup#o-1530"),
+	R_END
+};
+
+/* i.ua: its refusals link to an explanation, http://mail.i.ua/err/N;
+ * 10 before 1, as the phrase is a prefix. */
+static const char *const iua_hosts[] = { ".i.ua", "i.ua", NULL };
+static struct br_phrase iua_markers[] = {
+	{ "i.ua/err/", 0 }, { NULL, 0 }
+};
+static struct br_provider_rule iua_rules[] = {
+	R("filtered", NULL, "i.ua/err/10"),
+	R("norelaying", NULL, "i.ua/err/1"),
+	R("userunknown", NULL, "i.ua/err/2"),
+	R("suspend", NULL, "i.ua/err/3"),
+	R("mailboxfull", NULL, "i.ua/err/4"),
+	R("ratelimited", NULL, "i.ua/err/5"),
+	R("norelaying", NULL, "i.ua/err/6"),
+	R("blocked", NULL, "i.ua/err/7"),
+	R("rejected", NULL, "i.ua/err/8"),
+	R("blocked", NULL, "i.ua/err/9"),
+	R_END
+};
+
+/* Cloudflare Email Routing (its postmaster page). */
+static const char *const cloudflare_hosts[] = { ".mx.cloudflare.net", NULL };
+static struct br_phrase cloudflare_markers[] = {
+	{ "cloudflare", 0 }, { NULL, 0 }
+};
+static struct br_provider_rule cloudflare_rules[] = {
+	R("blocked", NULL, "found on one or more dnsbls"),
+	R("systemerror", NULL, "upstream error"),
+	R_END
+};
+
+/* Zoho Mail as the receiver (its spam-reason and error-code pages). */
+static const char *const zoho_hosts[] = {
+	".zoho.com", ".zohomail.com", ".zoho.eu", ".zoho.in", "zoho.com",
+	"zohomail.com", "zoho.eu", "zoho.in", NULL
+};
+static struct br_phrase zoho_markers[] = {
+	{ "detected by zoho mail", 0 }, { NULL, 0 }
+};
+static struct br_provider_rule zoho_rules[] = {
+	R("authfailure", NULL, "email rejected per dmarc policy"),
+	R("blocked", NULL, "greylisted, try again after some time"),
+	R("rejected", NULL, "email cannot be delivered. reason: email flagged as spam"),
+	R("rejected", NULL, "mail rejected by destination domain"),
+	R("policyviolation", NULL, "email policy violation detected"),
+	R("policyviolation", NULL, "mailbox delivery restricted by policy error"),
+	R("systemerror", NULL, "temporary system error"),
+	R("userunknown", NULL, "user does not exist"),
+	R("virusdetected", NULL, " detected by zoho mail"),
 	R_END
 };
 
@@ -627,6 +689,10 @@ struct br_provider br_providers[] = {
 	{ "kddi", kddi_hosts, kddi_markers, kddi_rules },
 	{ "docomo", docomo_hosts, docomo_markers, docomo_rules },
 	{ "spectrum", spectrum_hosts, spectrum_markers, spectrum_rules },
+	{ "iua", iua_hosts, iua_markers, iua_rules },
+	{ "cloudflare", cloudflare_hosts, cloudflare_markers,
+	    cloudflare_rules },
+	{ "zoho", zoho_hosts, zoho_markers, zoho_rules },
 	{ NULL, NULL, NULL, NULL }
 };
 

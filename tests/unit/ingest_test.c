@@ -318,7 +318,7 @@ test_fixtures(void)
 		TAP_IS(m->source, source, "%s: source", w->file);
 		raw = slurp(path);
 		hex = sha256_of(raw);
-		TAP_IS(m->sha256, hex, "%s: sha256", w->file);
+		TAP_IS(ingest_message_sha256(m), hex, "%s: sha256", w->file);
 		TAP_OK(g_bytes_equal(m->raw, raw), "%s: raw bytes", w->file);
 		g_free(hex);
 		g_bytes_unref(raw);
@@ -348,7 +348,7 @@ test_sha256_known(void)
 	GBytes *raw = slurp(MAIL "google-zip.eml");
 	struct ingest_message *m = ingest_message_new(raw, "requeue:1");
 
-	TAP_IS(m->sha256,
+	TAP_IS(ingest_message_sha256(m),
 	    "ef4ba8bdbcb4033c33bf994433cb827dbfa158266f62fc60e0d90b0d15e84adc",
 	    "sha256 matches sha256sum");
 	TAP_IS(m->source, "requeue:1", "ingest_message_new keeps source");
@@ -880,7 +880,8 @@ test_stdin(void)
 
 	r = stdin_message(big, sizeof big, 1000, &m, &err);
 	TAP_OK(r == -1 && m != NULL && g_bytes_get_size(m->raw) == 0 &&
-	    m->sha256[0] == '\0' && g_strcmp0(m->source, "stdin") == 0 &&
+	    *ingest_message_sha256(m) == '\0' &&
+	    g_strcmp0(m->source, "stdin") == 0 &&
 	    is_limit(err) && strstr(err->message, "max_message") != NULL,
 	    "stdin: over max_message: -1, an empty message to log, LIMIT (%s)",
 	    err ? err->message : "no error");
@@ -912,7 +913,8 @@ test_files_errors(void)
 	g_clear_error(&err);
 	r = ingest_source_next(src, &m, &err);
 	TAP_OK(r == -1 && is_limit(err) && m != NULL &&
-	    g_bytes_get_size(m->raw) == 0 && m->sha256[0] == '\0' &&
+	    g_bytes_get_size(m->raw) == 0 &&
+	    *ingest_message_sha256(m) == '\0' &&
 	    g_strcmp0(m->source, "file:" MAIL "report-a.xml") == 0,
 	    "file over max_message: -1, LIMIT, message with source, no bytes");
 	g_clear_error(&err);
