@@ -357,6 +357,7 @@ set_diag(struct bounce_recipient *r, const char *v)
 	semi = strchr(v, ';');
 	if (semi != NULL && semi - v < 16 && memchr(v, ' ', (gsize)(semi - v))
 	    == NULL) {
+		g_free(r->diagnostic_type);
 		r->diagnostic_type = bounce_field(v, semi - v);
 		v = semi + 1;
 	}

@@ -509,6 +509,9 @@ pv_dsn_block_fill(const struct bounce_input *in, struct bounce_recipient *r)
 		semi = strchr(v, ';');
 		if (semi != NULL && semi - v < 16 && memchr(v, ' ',
 		    (gsize)(semi - v)) == NULL) {
+			/* the DSN reader may have kept a type with an empty
+			 * code: replace, do not leak it */
+			g_free(r->diagnostic_type);
 			r->diagnostic_type = g_strndup(v, (gsize)(semi - v));
 			r->diagnostic_code = bounce_field(semi + 1, -1);
 		} else {
