@@ -31,6 +31,12 @@ int cli_cmd_db(int argc, char **argv);
 int cli_cmd_bounces(int argc, char **argv);
 int cli_cmd_reclassify(int argc, char **argv);
 
+/* Fork n workers (at most 8) running job(user, k, n), copy their stdout
+ * to ours without mixing lines, and return the worst exit status
+ * (jobs.c). */
+int cli_jobs_run(guint n, int (*job)(void *user, guint k, guint n),
+    void *user);
+
 /* Parse the command's options: adds --db to entries.  Returns FALSE after
  * printing the error (the caller exits EX_USAGE). */
 gboolean cli_options(int *argc, char ***argv, const char *params,

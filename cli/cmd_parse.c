@@ -2,6 +2,7 @@
  *
  *	mailsift parse [--format json] FILE...	   ("-" reads stdin)
  *	mailsift parse --maildir DIR		   every file in new/ and cur/
+ *	mailsift parse --jobs N ...		   N processes (cli_jobs_run)
  *
  * One JSON object per line, each with "kind" and "file":
  *   "dmarc_report"  one per report found (fields as in the report XML);
@@ -16,8 +17,16 @@
  * No database is touched.  Reports stream: a report's object is built while
  * it is parsed and written out in pieces once it grows large, so a
  * million-record report does not sit in memory.
+ *
+ * Output is gathered in one buffer and written with write(2) at message
+ * ends, in pieces of about OUT_FLUSH bytes.  --jobs N (default: one per
+ * CPU for a Maildir, at most 8; one for files, which keeps their order)
+ * shares the messages among N processes, each taking every N-th one;
+ * jobs.c merges their lines.
  */
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "../ingest/ingest.h"
@@ -25,6 +34,7 @@
 #include "../parse/bounce.h"
 
 #define PARSE_FLUSH_BYTES	(1 << 20)
+#define OUT_FLUSH		(32 * 1024)
 
 struct parse_state {
 	const char *file;
@@ -38,6 +48,7 @@ struct parse_state {
 };
 
 static char *opt_format, *opt_maildir;
+static gint opt_jobs;
 
 static const GOptionEntry parse_entries[] = {
 	{ "format", 0, 0, G_OPTION_ARG_STRING, &opt_format,
@@ -45,22 +56,82 @@ static const GOptionEntry parse_entries[] = {
 	{ "maildir", 0, 0, G_OPTION_ARG_FILENAME, &opt_maildir,
 	    "read every message in DIR's new/ and cur/ (nothing is moved)",
 	    "DIR" },
+	{ "jobs", 'j', 0, G_OPTION_ARG_INT, &opt_jobs,
+	    "processes sharing the messages (default: one per CPU for "
+	    "--maildir, at most 8; one for files)", "N" },
 	G_OPTION_ENTRY_NULL
 };
+
+static GString *outbuf;		/* what is not yet written */
+static gboolean out_failed;	/* stdout refused a write */
+
+/* Write out what is gathered, at least min bytes of it (0: all). */
+static void
+out_flush(gsize min)
+{
+	gsize done = 0;
+	ssize_t w;
+
+	if (outbuf == NULL || outbuf->len == 0 || outbuf->len < min)
+		return;
+	while (done < outbuf->len && !out_failed) {
+		w = write(STDOUT_FILENO, outbuf->str + done, outbuf->len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			out_failed = TRUE;
+		else
+			done += (gsize)w;
+	}
+	g_string_truncate(outbuf, 0);
+}
+
+/* The output buffer, for lines built in place. */
+static GString *
+out_buf(void)
+{
+	if (outbuf == NULL)
+		outbuf = g_string_sized_new(OUT_FLUSH * 2);
+	return outbuf;
+}
+
+static void
+out_add(const GString *s)
+{
+	g_string_append_len(out_buf(), s->str, (gssize)s->len);
+}
+
+/* A buffer kept from message to message (a fresh one of a few KiB per
+ * message makes malloc sweep its free lists each time), emptied. */
+static GString *
+scratch(GString **keep)
+{
+	if (*keep == NULL)
+		*keep = g_string_sized_new(4096);
+	g_string_truncate(*keep, 0);
+	return *keep;
+}
+
+/* ,"key": -- keys are our own ASCII constants: nothing to escape. */
+static void
+json_key(GString *o, const char *key)
+{
+	g_string_append_len(o, ",\"", 2);
+	g_string_append(o, key);
+	g_string_append_len(o, "\":", 2);
+}
 
 static void
 json_field(GString *o, const char *key, const char *value)
 {
-	g_string_append_c(o, ',');
-	cli_json_key(o, key);
+	json_key(o, key);
 	cli_json_str(o, value);
 }
 
 static void
 json_strings(GString *o, const char *key, const GPtrArray *a)
 {
-	g_string_append_c(o, ',');
-	cli_json_key(o, key);
+	json_key(o, key);
 	g_string_append_c(o, '[');
 	for (guint i = 0; a && i < a->len; i++) {
 		if (i)
@@ -178,7 +249,8 @@ on_record(void *user, const struct dmarc_report *r,
 		g_string_append_c(ps->out, ',');
 	json_record(ps->out, rec);
 	if (ps->out->len > PARSE_FLUSH_BYTES) {
-		fwrite(ps->out->str, 1, ps->out->len, stdout);
+		out_add(ps->out);
+		out_flush(0);
 		g_string_truncate(ps->out, 0);
 		ps->flushed = TRUE;
 	}
@@ -199,7 +271,7 @@ on_end(void *user, const struct dmarc_report *r)
 		json_field(o, "extensions", r->extensions->str);
 	json_strings(o, "fixups", r->fixups);
 	g_string_append(o, "}\n");
-	fwrite(o->str, 1, o->len, stdout);
+	out_add(o);
 	g_string_truncate(o, 0);
 	ps->reports++;
 	return 0;
@@ -217,7 +289,7 @@ print_error(const char *file, const char *what, const char *message)
 		json_field(o, "part", what);
 	json_field(o, "error", message);
 	g_string_append(o, "}\n");
-	fputs(o->str, stdout);
+	out_add(o);
 	g_string_free(o, TRUE);
 }
 
@@ -236,7 +308,7 @@ on_payload(void *user, struct ingest_payload *p)
 	if (ps->flushed) {
 		/* Close the half-written object so every line stays JSON. */
 		g_string_append(ps->out, "],\"truncated\":true}\n");
-		fwrite(ps->out->str, 1, ps->out->len, stdout);
+		out_add(ps->out);
 	}
 	g_string_truncate(ps->out, 0);
 	if (err->domain == DMARC_ERROR && err->code == DMARC_ERROR_NOT_REPORT) {
@@ -254,8 +326,7 @@ on_payload(void *user, struct ingest_payload *p)
 static void
 json_int_or_null(GString *o, const char *key, int64_t v)
 {
-	g_string_append_c(o, ',');
-	cli_json_key(o, key);
+	json_key(o, key);
 	if (v != 0)
 		g_string_append_printf(o, "%" G_GINT64_FORMAT, v);
 	else
@@ -338,11 +409,11 @@ print_bounce(struct ingest_message *msg, const char *file)
 		bounce_report_free(b);
 		return FALSE;
 	}
-	o = g_string_sized_new(2048);
+	o = out_buf();		/* whole lines: built where they go */
 	n = b->recipients->len;
 	for (i = 0; i < n || (i == 0 && b->kind == BOUNCE_KIND_AUTOREPLY);
 	    i++) {
-		g_string_assign(o, "{\"kind\":");
+		g_string_append(o, "{\"kind\":");
 		cli_json_str(o, kind_names[b->kind]);
 		json_field(o, "file", file);
 		g_string_append_printf(o, ",\"rcpt_index\":%u", i + 1);
@@ -358,9 +429,7 @@ print_bounce(struct ingest_message *msg, const char *file)
 			    b->recipients_dropped);
 		json_original(o, &b->orig);
 		g_string_append(o, "}\n");
-		fwrite(o->str, 1, o->len, stdout);
 	}
-	g_string_free(o, TRUE);
 	bounce_report_free(b);
 	return TRUE;
 }
@@ -369,12 +438,13 @@ static int
 parse_message(struct ingest_message *msg, const char *file,
     const struct ingest_limits *lim)
 {
+	static GString *out, *notes;
 	struct parse_state ps = { .file = file };
 	GError *err = NULL;
 	int rc;
 
-	ps.out = g_string_sized_new(4096);
-	ps.notes = g_string_new(NULL);
+	ps.out = scratch(&out);
+	ps.notes = scratch(&notes);
 	rc = ingest_walk(msg, lim, on_payload, &ps, &err);
 	if (rc < 0) {
 		print_error(file, NULL, err ? err->message : "walk failed");
@@ -387,12 +457,11 @@ parse_message(struct ingest_message *msg, const char *file,
 		json_field(o, "reason", ps.notes->len ? ps.notes->str :
 		    "no report found in the message");
 		g_string_append(o, "}\n");
-		fputs(o->str, stdout);
+		out_add(o);
 		g_string_free(o, TRUE);
 	}
+	out_flush(OUT_FLUSH);
 	g_clear_error(&err);
-	g_string_free(ps.out, TRUE);
-	g_string_free(ps.notes, TRUE);
 	return ps.errors;
 }
 
@@ -423,13 +492,60 @@ parse_source(struct ingest_source *src, const char *file,
 	return failed;
 }
 
-int
-cli_cmd_parse(int argc, char **argv)
-{
+/* What every job needs: the command line, and the Maildir listed once
+ * before the fork. */
+struct parse_args {
+	int argc;
+	char **argv;
 	struct ingest_limits lim;
+	struct ingest_source *maildir;
+};
+
+/* One process's share: every nshards-th message of the Maildir, or
+ * every nshards-th file.  An exit status. */
+static int
+parse_job(void *user, guint shard, guint nshards)
+{
+	struct parse_args *a = user;
 	struct ingest_source *src;
 	GError *err = NULL;
 	int failed = 0;
+
+	if (a->maildir != NULL) {
+		if (nshards > 1)
+			ingest_source_shard(a->maildir, shard, nshards);
+		failed += parse_source(a->maildir, NULL, &a->lim);
+	}
+	for (int i = 1; a->maildir == NULL && i < a->argc; i++) {
+		char *one[] = { a->argv[i] };
+
+		if ((guint)(i - 1) % nshards != shard)
+			continue;
+		src = strcmp(a->argv[i], "-") == 0 ?
+		    ingest_source_stdin(&a->lim, &err) :
+		    ingest_source_files(one, 1, &a->lim, &err);
+		if (src == NULL) {
+			print_error(a->argv[i], NULL, err->message);
+			g_clear_error(&err);
+			failed++;
+			continue;
+		}
+		failed += parse_source(src, a->argv[i], &a->lim);
+		ingest_source_free(src);
+	}
+	out_flush(0);
+	if (out_failed)
+		return EX_IOERR;
+	return failed ? EX_DATAERR : 0;
+}
+
+int
+cli_cmd_parse(int argc, char **argv)
+{
+	struct parse_args a = { argc, argv, { 0 }, NULL };
+	GError *err = NULL;
+	guint jobs;
+	int status;
 
 	if (!cli_options(&argc, &argv, "FILE...",
 	    "Print what ingest would store, as JSON lines: DMARC reports\n"
@@ -440,6 +556,8 @@ cli_cmd_parse(int argc, char **argv)
 	    "cur/ and moves nothing.",
 	    parse_entries))
 		return EX_USAGE;
+	a.argc = argc;
+	a.argv = argv;
 	if (opt_format && strcmp(opt_format, "json") != 0) {
 		fprintf(stderr, "mailsift: parse: unknown format %s\n", opt_format);
 		return EX_USAGE;
@@ -448,31 +566,31 @@ cli_cmd_parse(int argc, char **argv)
 		fprintf(stderr, "mailsift: parse: give FILE... or --maildir DIR\n");
 		return EX_USAGE;
 	}
-	ingest_limits_default(&lim);
+	if (opt_jobs < 0) {
+		fprintf(stderr, "mailsift: parse: --jobs must be positive\n");
+		return EX_USAGE;
+	}
+	ingest_limits_default(&a.lim);
 	if (opt_maildir != NULL) {
-		src = ingest_source_maildir(opt_maildir, &lim, &err);
-		if (src == NULL) {
+		a.maildir = ingest_source_maildir(opt_maildir, &a.lim, &err);
+		if (a.maildir == NULL) {
 			print_error(opt_maildir, NULL, err->message);
 			g_clear_error(&err);
+			out_flush(0);
 			return EX_DATAERR;
 		}
-		failed += parse_source(src, NULL, &lim);
-		ingest_source_free(src);
 	}
-	for (int i = 1; opt_maildir == NULL && i < argc; i++) {
-		char *one[] = { argv[i] };
-
-		src = strcmp(argv[i], "-") == 0 ? ingest_source_stdin(&lim, &err) :
-		    ingest_source_files(one, 1, &lim, &err);
-		if (src == NULL) {
-			print_error(argv[i], NULL, err->message);
-			g_clear_error(&err);
-			failed++;
-			continue;
-		}
-		failed += parse_source(src, argv[i], &lim);
-		ingest_source_free(src);
-	}
-	fflush(stdout);
-	return failed ? EX_DATAERR : 0;
+	jobs = opt_jobs > 0 ? (guint)opt_jobs : opt_maildir != NULL ?
+	    g_get_num_processors() : 1;
+	/* stdin cannot be shared. */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-") == 0)
+			jobs = 1;
+	jobs = CLAMP(jobs, 1, 8);
+	if (jobs > 1)
+		status = cli_jobs_run(jobs, parse_job, &a);
+	else
+		status = parse_job(&a, 0, 1);
+	ingest_source_free(a.maildir);
+	return status;
 }

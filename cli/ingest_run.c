@@ -222,7 +222,8 @@ try_bounce(struct ingest_run *run, struct ingest_message *m,
 		bounce_report_free(b);
 		return 0;
 	}
-	rc = store_bounce(run->st, b, m->sha256, &ms->bounce_rcpts, err);
+	rc = store_bounce(run->st, b, ingest_message_sha256(m),
+	    &ms->bounce_rcpts, err);
 	bounce_report_free(b);
 	if (rc < 0) {
 		if (db_error_is_fatal(*err))
@@ -290,7 +291,7 @@ log_message(struct ingest_run *run, struct queued_message *q,
 	struct store_ingest_log log = {
 		.source = source,
 		.message_id = message_id,
-		.sha256 = m->sha256,
+		.sha256 = ingest_message_sha256(m),
 		.outcome = outcome,
 		.reason = why,
 		.reports_stored = ms ? ms->reports_stored : 0,
@@ -337,7 +338,8 @@ process_message(struct ingest_run *run, struct queued_message *q, GError **err)
 	 * catches a second delivery as a duplicate. */
 	if (q->reason == NULL && q->msg->raw != NULL &&
 	    !q->msg->in_maildir_new) {
-		known = store_message_known(run->st, q->msg->sha256, err);
+		known = store_message_known(run->st,
+		    ingest_message_sha256(q->msg), err);
 		if (known < 0)
 			return -1;
 	} else

@@ -58,7 +58,8 @@ struct ingest_message {
 	char *source;		/* "stdin", "maildir:PATH", "mbox:PATH#N", "file:PATH" */
 	char *path;		/* file path when the message is a file, else NULL */
 	char *message_id;	/* set by ingest_walk when the header exists */
-	char sha256[65];	/* hex digest of raw */
+	char digest[65];	/* private: see ingest_message_sha256 */
+	gboolean no_digest;	/* private: oversize, never digested */
 	gboolean in_maildir_new;	/* lives in a Maildir's new/ */
 	struct _GMimeMessage *mime;	/* private: see ingest_message_mime */
 	void *mime_view;	/* private: the byte view mime reads */
@@ -82,7 +83,7 @@ struct ingest_message *ingest_message_new(GBytes *raw, const char *source);
  * *msg may be NULL, e.g. unreadable file, or set when the message exists but
  * exceeds max_message), the caller may continue with the next.
  * An oversized message, from any source, comes with an empty raw and an
- * empty sha256 (source, path, in_maildir_new set: log it, mark it seen);
+ * empty digest (source, path, in_maildir_new set: log it, mark it seen);
  * stdin is read to its end first, so the sender sees our exit status. */
 int ingest_source_next(struct ingest_source *src, struct ingest_message **msg,
     GError **err);
@@ -93,6 +94,9 @@ void ingest_source_free(struct ingest_source *src);
 gboolean ingest_source_shard(struct ingest_source *src, guint shard,
     guint nshards);
 void ingest_message_free(struct ingest_message *msg);
+/* The hex SHA-256 of raw, computed on first use (parsing never needs
+ * it); "" for an oversized message.  Owned by msg. */
+const char *ingest_message_sha256(struct ingest_message *msg);
 
 /* Maildir: move the message from new/ to cur/ with the S flag.  Call only
  * after the message's transaction committed.  No-op for other messages. */

@@ -42,6 +42,9 @@ enum ingest_read {
 };
 enum ingest_read ingest_read_fd(int fd, gsize max, const char *name,
     GBytes **out, GError **err);
+enum ingest_read ingest_read_file_at(int dirfd, const char *name,
+    const char *path, gsize max, gboolean maildir, GBytes **out,
+    GError **err);
 enum ingest_read ingest_read_file(const char *path, gsize max,
     gboolean maildir, GBytes **out, GError **err);
 
@@ -50,6 +53,7 @@ gboolean ingest_sniff_gzip(const guchar *p, gsize n);
 gboolean ingest_sniff_zip(const guchar *p, gsize n);
 gboolean ingest_sniff_xml(const guchar *p, gsize n);
 gboolean ingest_sniff_payload(const guchar *p, gsize n);
+gboolean ingest_sniff_never(const guchar *p, gsize n);
 
 /* stream.c: a stack of byte sources, the top one read by the caller.
  * Errors met while reading are sticky and reported by every later read. */

@@ -9,12 +9,15 @@
  * and handed out sorted by name (Maildir names start with the delivery
  * time, so this is roughly arrival order and always the same order).
  * tmp/ holds deliveries in progress and dotfiles are not messages; both are
- * ignored.  A file that vanished since the listing (another reader moved
+ * ignored.  Files are opened relative to new/ and cur/, held open, which
+ * spares the kernel a walk of the whole path per message.  A file that vanished since the listing (another reader moved
  * it) or is not a regular file is skipped without error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -28,6 +31,7 @@ struct maildir_source {
 	struct ingest_source base;
 	GPtrArray *entries;	/* struct maildir_entry * */
 	guint next;
+	int dirfd[2];		/* cur/ and new/, or AT_FDCWD */
 };
 
 static void
@@ -98,8 +102,10 @@ maildir_next(struct ingest_source *src, struct ingest_message **msg,
 
 		if (!ingest_in_shard(src, index))
 			continue;
-		switch (ingest_read_file(me->path, src->lim.max_message, TRUE,
-		    &raw, &e)) {
+		switch (s->dirfd[me->is_new] == AT_FDCWD ?
+		    ingest_read_file(me->path, src->lim.max_message, TRUE,
+		    &raw, &e) : ingest_read_file_at(s->dirfd[me->is_new],
+		    me->name, me->path, src->lim.max_message, TRUE, &raw, &e)) {
 		case INGEST_READ_SKIP:
 			continue;
 		case INGEST_READ_OK:
@@ -129,6 +135,9 @@ maildir_free(struct ingest_source *src)
 {
 	struct maildir_source *s = (struct maildir_source *)src;
 
+	for (int i = 0; i < 2; i++)
+		if (s->dirfd[i] != AT_FDCWD)
+			close(s->dirfd[i]);
 	g_ptr_array_unref(s->entries);
 	g_free(s);
 }
@@ -152,6 +161,14 @@ ingest_source_maildir(const char *dir, const struct ingest_limits *lim,
 	s->base.shardable = TRUE;
 	s->base.lim = *lim;
 	s->entries = entries;
+	for (int i = 0; i < 2; i++) {
+		char *sub = g_build_filename(dir, i ? "new" : "cur", NULL);
+
+		s->dirfd[i] = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (s->dirfd[i] < 0)
+			s->dirfd[i] = AT_FDCWD;	/* then by path */
+		g_free(sub);
+	}
 	return &s->base;
 }
 

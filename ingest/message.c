@@ -22,15 +22,22 @@
 
 #define READ_CHUNK	65536
 
-static void
-message_digest(struct ingest_message *m)
+/* The digest costs as much as parsing a bounce: only the database
+ * needs it, so it is computed when first asked for. */
+const char *
+ingest_message_sha256(struct ingest_message *m)
 {
 	gsize len;
-	const guchar *data = g_bytes_get_data(m->raw, &len);
-	char *hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
+	const guchar *data;
+	char *hex;
 
-	g_strlcpy(m->sha256, hex, sizeof m->sha256);
+	if (m->digest[0] != '\0' || m->no_digest)
+		return m->digest;
+	data = g_bytes_get_data(m->raw, &len);
+	hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
+	g_strlcpy(m->digest, hex, sizeof m->digest);
 	g_free(hex);
+	return m->digest;
 }
 
 /* Takes ownership of all three. */
@@ -42,7 +49,6 @@ ingest_message_take(GBytes *raw, char *source, char *path)
 	m->raw = raw;
 	m->source = source;
 	m->path = path;
-	message_digest(m);
 	return m;
 }
 
@@ -65,6 +71,7 @@ ingest_message_oversize(const char *source, const char *path)
 	m->raw = g_bytes_new(NULL, 0);
 	m->source = g_strdup(source);
 	m->path = g_strdup(path);
+	m->no_digest = TRUE;
 	return m;
 }
 
@@ -112,27 +119,37 @@ set_limit_error(GError **err, const char *name, gsize max)
 	    name, max);
 }
 
-enum ingest_read
-ingest_read_fd(int fd, gsize max, const char *name, GBytes **out,
+/* Read to the end into one array, sized for hint bytes (a regular
+ * file's size) and one more, so that a file is read in place, without
+ * copies.  A regular file that gives less than asked for is at its end:
+ * no second read to see it (a file that grew fills the array, and the
+ * reading goes on). */
+static enum ingest_read
+read_fd(int fd, gsize max, const char *name, gsize hint, GBytes **out,
     GError **err)
 {
-	GByteArray *a = g_byte_array_new();
-	guchar buf[READ_CHUNK];
+	GByteArray *a = g_byte_array_sized_new((guint)MIN(hint, max) + 1);
+	gsize have, want;
 	ssize_t n;
 
 	*out = NULL;
 	for (;;) {
-		n = read(fd, buf, sizeof buf);
+		have = a->len;
+		want = have < hint ? hint - have + 1 : READ_CHUNK;
+		g_byte_array_set_size(a, (guint)(have + want));
+		n = read(fd, a->data + have, want);
+		g_byte_array_set_size(a, (guint)(have + (n > 0 ? (gsize)n : 0)));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		if ((gsize)n > max - a->len) {
+		if (a->len > max) {
 			g_byte_array_unref(a);
 			set_limit_error(err, name, max);
 			return INGEST_READ_FAIL;
 		}
-		g_byte_array_append(a, buf, (guint)n);
+		if (hint > 0 && (gsize)n < want)
+			break;
 	}
 	if (n < 0) {
 		int e = errno;
@@ -146,12 +163,19 @@ ingest_read_fd(int fd, gsize max, const char *name, GBytes **out,
 	return INGEST_READ_OK;
 }
 
+enum ingest_read
+ingest_read_fd(int fd, gsize max, const char *name, GBytes **out,
+    GError **err)
+{
+	return read_fd(fd, max, name, 0, out, err);
+}
+
 /* Maildir: only regular files count, opened without following symlinks and
  * without blocking on a FIFO; a file gone since the listing was taken by
  * another reader.  Plain files may be FIFOs (a shell's <(...)). */
 static int
-open_message(const char *path, gsize max, gboolean maildir,
-    enum ingest_read *skip, GError **err)
+open_message(int dirfd, const char *name, const char *path, gsize max,
+    gboolean maildir, gsize *size, enum ingest_read *skip, GError **err)
 {
 	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
 	struct stat st;
@@ -159,7 +183,7 @@ open_message(const char *path, gsize max, gboolean maildir,
 
 	if (maildir)
 		flags |= O_NOFOLLOW | O_NONBLOCK;
-	while ((fd = open(path, flags)) < 0 && errno == EINTR)
+	while ((fd = openat(dirfd, name, flags)) < 0 && errno == EINTR)
 		;
 	if (fd < 0) {
 		e = errno;
@@ -194,21 +218,33 @@ open_message(const char *path, gsize max, gboolean maildir,
 		set_limit_error(err, path, max);
 		return -1;
 	}
+	*size = S_ISREG(st.st_mode) ? (gsize)st.st_size : 0;
 	return fd;
+}
+
+/* name is opened in the directory dirfd (AT_FDCWD: name is a path);
+ * path names it in errors. */
+enum ingest_read
+ingest_read_file_at(int dirfd, const char *name, const char *path,
+    gsize max, gboolean maildir, GBytes **out, GError **err)
+{
+	enum ingest_read r = INGEST_READ_FAIL;
+	gsize size = 0;
+	int fd;
+
+	*out = NULL;
+	fd = open_message(dirfd, name, path, max, maildir, &size, &r, err);
+	if (fd < 0)
+		return r;
+	r = read_fd(fd, max, path, size, out, err);
+	close(fd);
+	return r;
 }
 
 enum ingest_read
 ingest_read_file(const char *path, gsize max, gboolean maildir,
     GBytes **out, GError **err)
 {
-	enum ingest_read r = INGEST_READ_FAIL;
-	int fd;
-
-	*out = NULL;
-	fd = open_message(path, max, maildir, &r, err);
-	if (fd < 0)
-		return r;
-	r = ingest_read_fd(fd, max, path, out, err);
-	close(fd);
-	return r;
+	return ingest_read_file_at(AT_FDCWD, path, path, max, maildir, out,
+	    err);
 }

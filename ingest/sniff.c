@@ -132,6 +132,25 @@ ingest_sniff_xml(const guchar *p, gsize n)
 	return i < n && p[i] == '<' && markup(p + i + 1, n - i - 1);
 }
 
+/* TRUE when no byte string that begins with p[0..n) passes
+ * ingest_sniff_payload: the first four bytes are no magic, and the first
+ * byte after a byte order mark and white space is there and is not '<'.
+ * Lets a caller stop decoding a text part after its first bytes. */
+gboolean
+ingest_sniff_never(const guchar *p, gsize n)
+{
+	gsize i = 0;
+
+	if (n < 4 || ingest_sniff_gzip(p, n) || ingest_sniff_zip(p, n) ||
+	    (p[0] == 0xff && p[1] == 0xfe) || (p[0] == 0xfe && p[1] == 0xff))
+		return FALSE;
+	if (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+		i = 3;
+	while (i < n && is_space(p[i]))
+		i++;
+	return i < n && p[i] != '<';
+}
+
 gboolean
 ingest_sniff_payload(const guchar *p, gsize n)
 {

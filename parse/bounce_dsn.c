@@ -3,6 +3,7 @@
  *
  * Usage:
  *	n = bounce_read_dsn(in->dsn, in->dsn_len, b);	   recipients added
+ *	n = bounce_read_input_dsn(in, b);	   the same, read once a message
  *	bounce_fill_from_dsn(in, b);	   after a text recognizer won
  *	cmd = bounce_command(in, r);	   "RCPT", "DATA", ... or NULL
  *
@@ -36,6 +37,32 @@ bounce_recipient_free(gpointer p)
 	g_free(r->auth.dkim);
 	g_free(r->auth.dmarc);
 	g_free(r);
+}
+
+/* A deep copy: every field bounce_recipient_free frees, and the rest. */
+static struct bounce_recipient *
+recipient_copy(const struct bounce_recipient *r)
+{
+	struct bounce_recipient *c = g_new(struct bounce_recipient, 1);
+
+	*c = *r;
+	c->recipient = g_strdup(r->recipient);
+	c->original_recipient = g_strdup(r->original_recipient);
+	c->action = g_strdup(r->action);
+	c->status = g_strdup(r->status);
+	c->remote_mta = g_strdup(r->remote_mta);
+	c->diagnostic_type = g_strdup(r->diagnostic_type);
+	c->diagnostic_code = g_strdup(r->diagnostic_code);
+	c->smtp_command = g_strdup(r->smtp_command);
+	c->feedback_type = g_strdup(r->feedback_type);
+	c->mta_reason = g_strdup(r->mta_reason);
+	c->rule = g_strdup(r->rule);
+	c->auth.sending_ip = g_strdup(r->auth.sending_ip);
+	c->auth.domain = g_strdup(r->auth.domain);
+	c->auth.spf = g_strdup(r->auth.spf);
+	c->auth.dkim = g_strdup(r->auth.dkim);
+	c->auth.dmarc = g_strdup(r->auth.dmarc);
+	return c;
 }
 
 
@@ -359,6 +386,46 @@ bounce_read_dsn(const char *dsn, gsize len, struct bounce_report *b)
 	return st.added;
 }
 
+/* in->dsn read into a report of its own, once per message: recognizers
+ * one after the other, then bounce_fill_from_dsn, all read it. */
+static const struct bounce_report *
+dsn_once(const struct bounce_input *in)
+{
+	struct bounce_report *d;
+
+	if (in->memo->dsn != NULL)
+		return in->memo->dsn;
+	d = g_new0(struct bounce_report, 1);
+	d->recipients = g_ptr_array_new_with_free_func(bounce_recipient_free);
+	bounce_read_dsn(in->dsn, in->dsn_len, d);
+	return in->memo->dsn = d;
+}
+
+/* What bounce_read_dsn would do to a b that is still empty is a copy of
+ * what it did to the empty report of dsn_once. */
+int
+bounce_read_input_dsn(const struct bounce_input *in, struct bounce_report *b)
+{
+	const struct bounce_report *d;
+	guint i;
+
+	if (in->dsn == NULL)
+		return 0;
+	if (in->memo == NULL || b->recipients->len > 0 ||
+	    b->recipients_dropped > 0 || b->reporting_mta != NULL ||
+	    b->queue_id != NULL || b->arrival_date != 0)
+		return bounce_read_dsn(in->dsn, in->dsn_len, b);
+	d = dsn_once(in);
+	b->reporting_mta = g_strdup(d->reporting_mta);
+	b->queue_id = g_strdup(d->queue_id);
+	b->arrival_date = d->arrival_date;
+	b->recipients_dropped = d->recipients_dropped;
+	for (i = 0; i < d->recipients->len; i++)
+		g_ptr_array_add(b->recipients,
+		    recipient_copy(g_ptr_array_index(d->recipients, i)));
+	return (int)d->recipients->len;
+}
+
 static const struct {
 	const char *said;
 	const char *command;
@@ -484,18 +551,25 @@ dsn_match(GPtrArray *dsn, guint i, guint count,
 void
 bounce_fill_from_dsn(const struct bounce_input *in, struct bounce_report *b)
 {
-	struct bounce_report d = { 0 };
+	struct bounce_report own = { 0 };
+	const struct bounce_report *d = &own;
 	guint i, count = b->recipients->len;
 
-	d.recipients = g_ptr_array_new_with_free_func(bounce_recipient_free);
-	bounce_read_dsn(in->dsn, in->dsn_len, &d);
-	fill_str(&b->reporting_mta, d.reporting_mta);
-	fill_str(&b->queue_id, d.queue_id);
+	if (in->memo != NULL) {
+		d = dsn_once(in);
+	} else {
+		own.recipients = g_ptr_array_new_with_free_func(
+		    bounce_recipient_free);
+		bounce_read_dsn(in->dsn, in->dsn_len, &own);
+	}
+	fill_str(&b->reporting_mta, d->reporting_mta);
+	fill_str(&b->queue_id, d->queue_id);
 	if (b->arrival_date == 0)
-		b->arrival_date = d.arrival_date;
+		b->arrival_date = d->arrival_date;
 	for (i = 0; i < count; i++) {
 		struct bounce_recipient *r = g_ptr_array_index(b->recipients, i);
-		struct bounce_recipient *x = dsn_match(d.recipients, i, count, r);
+		struct bounce_recipient *x = dsn_match(d->recipients, i, count,
+		    r);
 
 		if (x == NULL)
 			continue;
@@ -513,9 +587,11 @@ bounce_fill_from_dsn(const struct bounce_input *in, struct bounce_report *b)
 		if (r->last_attempt == 0)
 			r->last_attempt = x->last_attempt;
 	}
-	g_free(d.reporting_mta);
-	g_free(d.queue_id);
-	g_ptr_array_free(d.recipients, TRUE);
+	if (d == &own) {
+		g_free(own.reporting_mta);
+		g_free(own.queue_id);
+		g_ptr_array_free(own.recipients, TRUE);
+	}
 }
 
 const char *

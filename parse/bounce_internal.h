@@ -42,9 +42,11 @@ struct bounce_input {
 };
 
 /* Answers that many recognizers ask for, computed once per message (the
- * input is const to them); -1 until first asked. */
+ * input is const to them). */
 struct bounce_memo {
-	gint8 provider_bounce;	/* sw_provider_bounce */
+	gint8 provider_bounce;	/* sw_provider_bounce; -1 until asked */
+	struct bounce_report *dsn;	/* the delivery-status part read on
+				   its own; NULL until asked */
 };
 
 /* A header of the bounce itself, decoded, or NULL. */
@@ -93,6 +95,10 @@ int64_t bounce_date(const char *text);
 /* Read RFC 3464 fields from a delivery-status body into b (per-message
  * fields) and new recipients; returns recipients added. */
 int bounce_read_dsn(const char *dsn, gsize len, struct bounce_report *b);
+/* The same for in->dsn, read once per message and copied into b when b
+ * is still empty (as every recognizer's is when it starts). */
+int bounce_read_input_dsn(const struct bounce_input *in,
+    struct bounce_report *b);
 
 /* In the bounce_mta*.c files: one static match/scan pair per MTA, listed
  * in that file's table. */

@@ -227,7 +227,7 @@ is_challenge(const struct bounce_input *in)
 static int
 dsn_scan(const struct bounce_input *in, struct bounce_report *b)
 {
-	return is_challenge(in) ? 0 : bounce_read_dsn(in->dsn, in->dsn_len, b);
+	return is_challenge(in) ? 0 : bounce_read_input_dsn(in, b);
 }
 
 /* --- Plain-text fallback ----------------------------------------------- */

@@ -546,7 +546,7 @@ pv_acc_init_dsn(struct pv_acc *a, const struct bounce_input *in,
 
 	pv_acc_init(a, b);
 	if (in->dsn != NULL && in->dsn_len > 0)
-		bounce_read_dsn(in->dsn, in->dsn_len, b);
+		bounce_read_input_dsn(in, b);
 	i = pv_acc_count(a);
 	pv_acc_adopt(a);
 	for (; i < pv_acc_count(a); i++)
@@ -642,7 +642,7 @@ pv_read_dsn(const struct bounce_input *in, struct bounce_report *b)
 {
 	if (in->dsn == NULL || in->dsn_len == 0)
 		return 0;
-	return bounce_read_dsn(in->dsn, in->dsn_len, b);
+	return bounce_read_input_dsn(in, b);
 }
 
 /* The address in a header of the original message. */

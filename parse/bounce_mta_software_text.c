@@ -690,7 +690,7 @@ sw_read_dsn(const struct bounce_input *in, struct bounce_report *b)
 	struct line l;
 
 	if (in->dsn != NULL && in->dsn_len > 0)
-		return bounce_read_dsn(in->dsn, in->dsn_len, b);
+		return bounce_read_input_dsn(in, b);
 	if (!sw_body(in, &pos, &end))
 		return 0;
 	while (sw_next_line(&pos, end, &l)) {

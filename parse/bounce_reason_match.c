@@ -31,27 +31,31 @@ struct cphrase {
 static GArray *phrases;		/* struct cphrase, indexed by br_phrase.id */
 static guint32 owners;		/* lists compiled so far */
 static GArray *owner_last;	/* guint32 per owner: its last phrase id */
-static GHashTable *frag_ids;	/* fragment text -> id + 1, while building */
-static GPtrArray *frags;	/* fragment texts, indexed by id; owns them */
-static guint16 *frag_len;	/* their lengths */
+static GPtrArray *frags;	/* fragment texts, indexed by id: pointers
+				   into the tables' phrases, not NUL-ended */
+static GArray *frag_len;	/* guint16 per fragment: its length */
 
 /*
  * The automaton is built at start-up, and a page of fresh memory costs a
  * short `ingest -` dearly, so it is kept small in two ways.
  *
  * Fragments go into the trie only up to the byte that sets them apart
- * from every other fragment (4,000 states instead of 25,000): reaching
- * such a cut state says "maybe this fragment", and the rest of it is
- * compared with the text there.  The text is prepared in full before the
- * automaton reads it, so the rest is always at hand.
+ * from every other fragment, and at least MIN_CUT bytes (6,000 states
+ * instead of 25,000): reaching such a cut state says "maybe this
+ * fragment", and the rest of it is compared with the text there (the
+ * least of MIN_CUT bytes keeps those compares rare).  The text is prepared in full before the
+ * automaton reads it, so the rest is always at hand.  The trie is grown
+ * while the tables are compiled, which also finds equal fragments: a
+ * fragment sits cut in the node where it parted from the others, and
+ * moves one node down whenever a later one follows it that far.
  *
  * The complete transition table is not computed up front either.  The
  * trie is kept sparse (each state's children), and a state's row is
  * filled the first time a scan stands in it, from its children and its
  * failure state's row; the states real diagnostics reach are filled once
  * per process.  An entry is the target state + 1 (0: not filled yet), its
- * top bit set when the target ends a (cut) fragment or has a suffix that
- * does, so most bytes never look at out[] or dict[].  Entries are relaxed
+ * top bit set when the target holds a fragment or has a suffix that does,
+ * so most bytes never look at out[] or dict[].  Entries are relaxed
  * atomics written once, whole rows under a lock: a reader that sees 0
  * asks for the row, and any other value is complete in itself.  States
  * are numbered breadth first, so the shallow ones every text walks
@@ -60,6 +64,16 @@ static guint16 *frag_len;	/* their lengths */
 typedef guint16 state_t;
 #define MAX_STATES	0x7ffe
 #define EMITS		0x8000
+#define MIN_CUT		8	/* bytes of a fragment always in the trie */
+
+/* The trie while the tables are compiled, states in creation order. */
+struct tnode {
+	state_t child, sibling;	/* first child, next sibling; 0: none */
+	gint16 frag;		/* the fragment held here, or -1 */
+	guint8 byte;		/* on the edge from the parent */
+	guint8 depth;		/* bytes from the root */
+};
+static GArray *trie;		/* struct tnode; freed by br_build */
 
 struct kid {
 	state_t to;		/* child state */
@@ -74,34 +88,107 @@ static GMutex fill_lock;
 static state_t *fail;		/* longest proper suffix that is a state */
 static state_t *kid_at;		/* per state: its slice of kids */
 static struct kid *kids;	/* children, grouped by parent */
-static gint16 *out;		/* fragment cut at a state, or -1 */
+static gint16 *out;		/* fragment held by a state, or -1 */
 static gint16 *dict;		/* nearest suffix state with an output, or -1 */
 static guint16 *frag_cut;	/* bytes of each fragment in the trie */
 static guint32 *first_at;	/* per fragment: its slice of first_ids */
 static guint16 *first_ids;	/* phrases, grouped by their first fragment */
 
+#define NODE(s)		(&g_array_index(trie, struct tnode, (s)))
+#define FRAG_LEN(f)	(g_array_index(frag_len, guint16, (f)))
+#define FRAG_TEXT(f)	((const char *)g_ptr_array_index(frags, (f)))
+
+static state_t
+new_node(state_t parent, guint8 byte, gint16 frag)
+{
+	struct tnode n = { 0, 0, frag, byte, 0 };
+	state_t k;
+
+	if (trie->len >= MAX_STATES)
+		g_error("bounce_reason: too many automaton states");
+	k = (state_t)trie->len;
+	n.depth = (guint8)(NODE(parent)->depth + 1);
+	n.sibling = NODE(parent)->child;
+	g_array_append_val(trie, n);
+	NODE(parent)->child = k;
+	return k;
+}
+
+static state_t
+trie_child(state_t s, guint8 c)
+{
+	state_t k;
+
+	for (k = NODE(s)->child; k != 0; k = NODE(k)->sibling)
+		if (NODE(k)->byte == c)
+			return k;
+	return 0;
+}
+
+/* A fragment held cut at s (nothing else reaches s) goes one node down,
+ * because another fragment now reaches s too. */
+static void
+push_down(state_t s)
+{
+	gint16 f = NODE(s)->frag;
+
+	NODE(s)->frag = -1;
+	new_node(s, (guint8)FRAG_TEXT(f)[NODE(s)->depth], f);
+}
+
+static int
+new_frag(const char *s, size_t n)
+{
+	guint16 len = (guint16)n;
+
+	if (frags->len >= BR_MAX_FRAGS)
+		g_error("bounce_reason: more than %d phrase fragments",
+		    BR_MAX_FRAGS);
+	g_ptr_array_add(frags, (gpointer)s);
+	g_array_append_val(frag_len, len);
+	return (int)frags->len - 1;
+}
+
+/* The id of fragment s[0..n), lower-case table text (static: it is kept
+ * by pointer), a new one unless the same text came before. */
 static int
 frag_id(const char *s, size_t n)
 {
-	char *key = g_strndup(s, n);
-	gpointer v;
-	int id;
+	state_t t = 0, k;
+	size_t d;
+	gint16 f;
 
-	if (frag_ids == NULL) {
-		frag_ids = g_hash_table_new(g_str_hash, g_str_equal);
-		frags = g_ptr_array_new();
+	if (trie == NULL) {
+		struct tnode root = { 0, 0, -1, 0, 0 };
+
+		trie = g_array_sized_new(FALSE, FALSE, sizeof(struct tnode),
+		    8192);
+		g_array_append_val(trie, root);
+		frags = g_ptr_array_sized_new(2048);
+		frag_len = g_array_sized_new(FALSE, FALSE, sizeof(guint16),
+		    2048);
 	}
-	if ((v = g_hash_table_lookup(frag_ids, key)) != NULL) {
-		g_free(key);
-		return GPOINTER_TO_INT(v) - 1;
+	if (n > 200)
+		g_error("bounce_reason: phrase fragment too long");
+	for (d = 0;; d++, t = k) {
+		f = NODE(t)->frag;
+		if (f >= 0 && FRAG_LEN(f) == n &&
+		    memcmp(FRAG_TEXT(f) + d, s + d, n - d) == 0)
+			return f;
+		if (f >= 0 && FRAG_LEN(f) > d)
+			push_down(t);	/* cut here, and s reaches here */
+		if (d == n)
+			return NODE(t)->frag = (gint16)new_frag(s, n);
+		if ((k = trie_child(t, (guint8)s[d])) == 0) {
+			/* A chain down to the cut, which holds s. */
+			f = (gint16)new_frag(s, n);
+			do
+				t = new_node(t, (guint8)s[d], -1);
+			while (++d < MIN(n, MIN_CUT));
+			NODE(t)->frag = f;
+			return f;
+		}
 	}
-	id = (int)frags->len;
-	if (id >= BR_MAX_FRAGS)
-		g_error("bounce_reason: more than %d phrase fragments",
-		    BR_MAX_FRAGS);
-	g_ptr_array_add(frags, key);
-	g_hash_table_insert(frag_ids, key, GINT_TO_POINTER(id + 1));
-	return id;
 }
 
 /* A programming error in a table (empty fragment, too many parts) stops
@@ -173,110 +260,6 @@ build_first(void)
 	g_free(fill);
 }
 
-static int
-by_text(gconstpointer a, gconstpointer b)
-{
-	return strcmp(g_ptr_array_index(frags, *(const guint16 *)a),
-	    g_ptr_array_index(frags, *(const guint16 *)b));
-}
-
-static guint
-common(guint a, guint b)
-{
-	const char *x = g_ptr_array_index(frags, a);
-	const char *y = g_ptr_array_index(frags, b);
-	guint n = 0;
-
-	while (x[n] != '\0' && x[n] == y[n])
-		n++;
-	return n;
-}
-
-/* How much of each fragment goes into the trie: one byte more than it
- * shares with any other (its neighbours in sorted order), or all of it;
- * then the byte classes of those bytes. */
-static void
-build_cuts(void)
-{
-	guint i, n = frags->len, c;
-	guint16 *order = g_new(guint16, n);
-
-	frag_len = g_new(guint16, n);
-	frag_cut = g_new(guint16, n);
-	for (i = 0; i < n; i++) {
-		order[i] = (guint16)i;
-		frag_len[i] = (guint16)strlen(g_ptr_array_index(frags, i));
-	}
-	qsort(order, n, sizeof *order, by_text);
-	for (i = 0; i < n; i++) {
-		c = 0;
-		if (i > 0)
-			c = common(order[i], order[i - 1]);
-		if (i + 1 < n)
-			c = MAX(c, common(order[i], order[i + 1]));
-		frag_cut[order[i]] = (guint16)MIN(c + 1u, frag_len[order[i]]);
-	}
-	g_free(order);
-	nclass = 1;	/* class 0 is every byte no cut fragment uses */
-	for (i = 0; i < n; i++) {
-		const guint8 *f = g_ptr_array_index(frags, i);
-
-		for (c = 0; c < frag_cut[i]; c++)
-			if (byte_class[f[c]] == 0)
-				byte_class[f[c]] = (guint8)nclass++;
-	}
-	if (nclass > 255)
-		g_error("bounce_reason: too many byte classes");
-}
-
-/* The trie while it is built: states in creation order, each with its
- * first child and next sibling (0: none; the root is nobody's child). */
-struct tnode {
-	state_t child, sibling;
-	gint16 out;
-	guint8 cls;
-};
-
-static state_t
-trie_child(GArray *trie, state_t s, guint8 c)
-{
-	state_t k;
-
-	for (k = g_array_index(trie, struct tnode, s).child; k != 0;
-	    k = g_array_index(trie, struct tnode, k).sibling)
-		if (g_array_index(trie, struct tnode, k).cls == c)
-			return k;
-	return 0;
-}
-
-static void
-build_trie(GArray *trie)
-{
-	struct tnode root = { 0, 0, -1, 0 };
-	state_t s, next;
-	guint i, k;
-
-	g_array_append_val(trie, root);
-	for (i = 0; i < frags->len; i++) {
-		const guint8 *f = g_ptr_array_index(frags, i);
-
-		for (s = 0, k = 0; k < frag_cut[i]; k++, s = next) {
-			struct tnode n = { 0, 0, -1, byte_class[f[k]] };
-
-			if ((next = trie_child(trie, s, n.cls)) != 0)
-				continue;
-			if (trie->len >= MAX_STATES)
-				g_error("bounce_reason: too many states");
-			next = (state_t)trie->len;
-			n.sibling = g_array_index(trie, struct tnode, s).child;
-			g_array_append_val(trie, n);
-			g_array_index(trie, struct tnode, s).child = next;
-		}
-		g_array_index(trie, struct tnode, s).out = (gint16)i;
-	}
-	nstates = trie->len;
-}
-
 /* The child of s on class c in the final numbering, or -1. */
 static gint32
 kid(state_t s, guint c)
@@ -289,41 +272,45 @@ kid(state_t s, guint c)
 	return -1;
 }
 
-/* Number the states breadth first, list their children, then the
- * failure and dictionary links, breadth first too (a state's failure is
- * shallower than itself). */
+/* Number the states breadth first, give the bytes on their edges
+ * classes, list their children, then the failure and dictionary links,
+ * breadth first too (a state's failure is shallower than itself). */
 void
 br_build(void)
 {
-	GArray *trie = g_array_sized_new(FALSE, FALSE, sizeof(struct tnode),
-	    frags->len * 4);
 	state_t *queue, s, f, t;
 	guint32 head, tail = 0, k;
 	gint32 g;
 	guint c;
 
-	build_cuts();
-	build_trie(trie);
+	nstates = trie->len;
 	queue = g_new(state_t, nstates);	/* new number -> trie state */
 	kid_at = g_new(state_t, nstates + 1);
 	kids = g_new(struct kid, nstates);
 	out = g_new(gint16, nstates);
+	frag_cut = g_new(guint16, frags->len);
+	nclass = 1;	/* class 0 is every byte no edge carries */
 	queue[tail++] = 0;
 	for (head = 0; head < nstates; head++) {
-		const struct tnode *n = &g_array_index(trie, struct tnode,
-		    queue[head]);
+		const struct tnode *n = NODE(queue[head]);
 
-		out[head] = n->out;
+		out[head] = n->frag;
+		if (n->frag >= 0)
+			frag_cut[n->frag] = n->depth;
 		kid_at[head] = (state_t)(tail - 1);
-		for (k = n->child; k != 0;
-		    k = g_array_index(trie, struct tnode, k).sibling) {
+		for (k = n->child; k != 0; k = NODE(k)->sibling) {
+			guint8 b = NODE(k)->byte;
+
+			if (byte_class[b] == 0)
+				byte_class[b] = (guint8)nclass++;
 			kids[tail - 1].to = (state_t)tail;
-			kids[tail - 1].cls = g_array_index(trie, struct tnode,
-			    k).cls;
+			kids[tail - 1].cls = byte_class[b];
 			queue[tail++] = (state_t)k;
 		}
 	}
 	kid_at[nstates] = (state_t)(tail - 1);
+	if (nclass > 255)
+		g_error("bounce_reason: too many byte classes");
 	fail = g_new0(state_t, nstates);
 	dict = g_new(gint16, nstates);
 	dict[0] = -1;
@@ -342,8 +329,7 @@ br_build(void)
 	delta = g_new0(_Atomic state_t, (gsize)nstates * nclass);
 	g_free(queue);
 	g_array_free(trie, TRUE);
-	g_hash_table_destroy(frag_ids);	/* frags keeps the texts */
-	frag_ids = NULL;
+	trie = NULL;
 	build_first();
 }
 
@@ -409,6 +395,11 @@ hit(const struct br_text *t, guint f)
 static guint
 walk(struct br_text *t, guint16 *found)
 {
+	/* The tables in locals: they never change, and the compiler then
+	 * keeps them in registers across the calls below. */
+	_Atomic state_t *const tab = delta;
+	const gint16 *const o = out, *const dl = dict;
+	const gsize nc = nclass;
 	const guint8 *low = (const guint8 *)t->low;
 	guint nfound = 0;
 	state_t st = 0, e;
@@ -418,23 +409,22 @@ walk(struct br_text *t, guint16 *found)
 	for (i = 0; i < t->len; i++) {
 		guint c = byte_class[low[i]];
 
-		e = atomic_load_explicit(&delta[(gsize)st * nclass + c],
+		e = atomic_load_explicit(&tab[st * nc + c],
 		    memory_order_relaxed);
 		if (e == 0)
 			e = fill(st, c);
 		st = (state_t)((e & ~EMITS) - 1);
 		if (!(e & EMITS))
 			continue;
-		for (u = out[st] >= 0 ? st : dict[st]; u >= 0; u = dict[u]) {
-			guint f = (guint)out[u];
+		for (u = o[st] >= 0 ? st : dl[st]; u >= 0; u = dl[u]) {
+			guint f = (guint)o[u];
 			size_t at = i + 1 - frag_cut[f];
 
 			if (hit(t, f))
 				continue;
-			if (frag_cut[f] < frag_len[f] &&
-			    (at + frag_len[f] > t->len ||
-			    memcmp(t->low + at, g_ptr_array_index(frags, f),
-			    frag_len[f]) != 0))
+			if (frag_cut[f] < FRAG_LEN(f) &&
+			    (at + FRAG_LEN(f) > t->len ||
+			    memcmp(t->low + at, FRAG_TEXT(f), FRAG_LEN(f)) != 0))
 				continue;
 			t->hits[f / 64] |= UINT64_C(1) << (f % 64);
 			found[nfound++] = (guint16)f;
@@ -569,8 +559,8 @@ br_has(const struct br_text *t, const struct br_phrase *p)
 	if (c->nfrag == 1)
 		return TRUE;
 	for (i = 0; i < c->nfrag; i++) {
-		const char *f = g_ptr_array_index(frags, c->frag[i]);
-		size_t n = frag_len[c->frag[i]];
+		const char *f = FRAG_TEXT(c->frag[i]);
+		size_t n = FRAG_LEN(c->frag[i]);
 
 		at = memmem(at, (size_t)(end - at), f, n);
 		if (at == NULL)

@@ -79,6 +79,47 @@ open64(const char *path, int flags, ...)
 	return fd;
 }
 
+/* Maildir messages are opened relative to their directory. */
+static int
+opener_at(const char *name, int dirfd, const char *path, int flags,
+    va_list ap)
+{
+	int (*real)(int, const char *, int, ...) =
+	    (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, name);
+	mode_t mode = 0;
+	int fd;
+
+	if (flags & (O_CREAT | O_TMPFILE))
+		mode = (mode_t)va_arg(ap, int);
+	fd = real(dirfd, path, flags, mode);
+	track(fd, path);
+	return fd;
+}
+
+int
+openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	int fd;
+
+	va_start(ap, flags);
+	fd = opener_at("openat", dirfd, path, flags, ap);
+	va_end(ap);
+	return fd;
+}
+
+int
+openat64(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	int fd;
+
+	va_start(ap, flags);
+	fd = opener_at("openat64", dirfd, path, flags, ap);
+	va_end(ap);
+	return fd;
+}
+
 ssize_t
 read(int fd, void *buf, size_t n)
 {

@@ -331,6 +331,18 @@ test_helpers(void)
 	TAP_OK(bounce_date("Tue, 14 May 2024 09:12:40 +0000") == 1715677960,
 	    "bounce_date: RFC 5322");
 	TAP_OK(bounce_date("yesterday") == 0, "bounce_date: unreadable is 0");
+	/* The common form is read without GMime; the others by GMime:
+	 * both must give the same instant. */
+	TAP_OK(bounce_date("14 May 2024 11:12 +0200 (CEST)") == 1715677920,
+	    "bounce_date: no day name, no seconds, a comment");
+	TAP_OK(bounce_date("Wed, 28 Feb 2024 23:59:59 -0830") == 1709195399,
+	    "bounce_date: a negative zone across midnight");
+	TAP_OK(bounce_date("Thu, 29 Feb 2024 00:00:00 +0000") == 1709164800,
+	    "bounce_date: a leap day");
+	TAP_OK(bounce_date("Tue, 14 May 2024 09:12:40 GMT") == 1715677960,
+	    "bounce_date: a named zone (GMime)");
+	TAP_OK(bounce_date("Tue, 14 May 24 09:12:40 +0000") == 1715677960,
+	    "bounce_date: a two-digit year (GMime)");
 }
 
 /* A DSN with more recipients than the bound: the first are kept, the
