@@ -201,7 +201,7 @@ store_open(const char *conninfo, GError **err)
 	st->conn = PQconnectdbParams(keys, vals, 1);
 	if (st->conn == NULL || PQstatus(st->conn) != CONNECTION_OK) {
 		char *msg = g_strdup(st->conn ? PQerrorMessage(st->conn) :
-		    "out of memory");
+		    store_pq_error() ? store_pq_error() : "out of memory");
 
 		/* libpq's hint lines: one line reads better in a log. */
 		g_strchomp(msg);

@@ -15,9 +15,8 @@
  * connection syncs first.
  *
  * A pipelined batch (st->fast, see txn.c) goes further: no savepoints, and
- * a report's and a message's last statements are sent (q_flush) but their
- * results read by whichever round trip comes next, usually the next
- * report's duplicate check.  Any refusal there cannot be pinned on one
+ * a report's and a message's last statements wait (q_defer) for whichever
+ * round trip comes next, usually the next report's duplicate check.  Any refusal there cannot be pinned on one
  * message any more: it fails the batch as TRANSIENT and the retry runs
  * safely (conn.c).
  */
@@ -71,6 +70,9 @@ struct store {
 	/* Pipelined batches (store_set_pipelined): wanted, this batch is one,
 	 * and after a refusal in one, the next batch may not be. */
 	gboolean pipelined, fast, safe_next;
+	/* Until the first duplicate, a fast batch's reports are taken for
+	 * new without asking (report.c). */
+	gboolean dup_seen;
 
 	GArray *pending;	/* struct q_pending: queued, not yet sent */
 	GArray *items;		/* struct q_item: sent, awaiting q_sync */
@@ -101,6 +103,9 @@ void store_set_retry_error(struct store *st, GError **err, const char *fmt,
     ...) G_GNUC_PRINTF(3, 4);
 int store_check_usable(struct store *st, GError **err);
 
+/* pq.c: why libpq could not be loaded, or NULL */
+const char *store_pq_error(void);
+
 /* pipe.c */
 void q_init(struct store *st);
 void q_free(struct store *st);
@@ -112,7 +117,8 @@ int q_send(struct store *st, const struct q_stmt *s, int n,
     const char *const *values, const int *lengths, const int *formats,
     int result_format, GError **err);
 void q_expect_row(struct store *st, int idx);
-int q_flush(struct store *st, GError **err);
+gboolean q_expecting(struct store *st);
+int q_defer(struct store *st, GError **err);
 int q_sync(struct store *st, GError **err);
 PGresult *q_result(struct store *st, int idx);
 void q_reset(struct store *st);

@@ -172,8 +172,8 @@ store_message_end(struct store *st, const struct store_ingest_log *log,
 	if (savepoint)
 		q_fixed(st, "RELEASE SAVEPOINT m", EFF_REL_M);
 	if (st->fast) {
-		/* Sent; the results come with the next round trip. */
-		if (q_flush(st, err) < 0)
+		/* Its results come with the next round trip. */
+		if (q_defer(st, err) < 0)
 			return -1;
 		st->in_message = st->msg_undone = FALSE;
 		return 0;

@@ -18,11 +18,15 @@
  * begin, or at its deferred end) is rolled back here, so the transaction
  * stays usable for the rest of the message.
  *
- * q_flush sends what is queued without a sync: the server starts on it
- * while the caller reads its next message, and the results wait in the
- * socket for the next q_sync.  A statement marked with q_expect_row must
- * return a row; when it returns none (a report found new was stored by
- * another ingester meanwhile), the batch is retried (conn.c).
+ * q_defer marks a point where the caller wants no result: what is queued
+ * waits for the next round trip (a fast batch's report and message ends
+ * ride with the next report's duplicate check), unless too much is in
+ * flight.  Sending it at once instead would let the server start earlier,
+ * but costs both processes a wake-up per statement, and on two cores with
+ * a job per core there is nothing to overlap with.  A statement marked
+ * with q_expect_row must return a row; when it returns none (a report
+ * taken for new was stored already: earlier in the batch, or by another
+ * ingester meanwhile), the batch is retried (conn.c).
  */
 #include <string.h>
 
@@ -213,18 +217,31 @@ q_expect_row(struct store *st, int idx)
 		g_array_index(st->items, struct q_item, idx).expect_row = TRUE;
 }
 
-/* Send everything queued; do not wait.  PQflush blocks until libpq's
- * buffer is out, so the server has all of it. */
-int
-q_flush(struct store *st, GError **err)
+/* Is a q_expect_row statement in flight?  Its check is ours, not the
+ * server's: a COMMIT sent behind it would commit regardless. */
+gboolean
+q_expecting(struct store *st)
 {
-	if (st->pending->len == 0 && st->items->len == 0)
+	guint i;
+
+	for (i = 0; i < st->items->len; i++)
+		if (g_array_index(st->items, struct q_item, i).expect_row)
+			return TRUE;
+	return FALSE;
+}
+
+/* Statements whose results are not read yet.  Bounded: the server writes
+ * every result as it goes, and once its socket buffer is full it stops
+ * reading ours, so unread results must stay well below that (a result is
+ * about 50 bytes; a socket buffer holds over 100 kB). */
+#define Q_MAX_INFLIGHT 256
+
+int
+q_defer(struct store *st, GError **err)
+{
+	if (st->items->len + st->pending->len < Q_MAX_INFLIGHT)
 		return 0;
-	if (q_enter(st, err) < 0)
-		return -1;
-	if (PQflush(st->conn) != 0)
-		return q_failed_send(st, "flush", err);
-	return 0;
+	return q_sync(st, err);
 }
 
 static void
@@ -319,9 +336,11 @@ q_sync(struct store *st, GError **err)
 		g_ptr_array_index(st->results, i) = res;
 		it = &g_array_index(st->items, struct q_item, i);
 		if (rs == PGRES_TUPLES_OK && it->expect_row &&
-		    PQntuples(res) == 0)
-			store_set_retry_error(st, &first, "%s: stored meanwhile "
-			    "by another ingester", it->what);
+		    PQntuples(res) == 0) {
+			st->dup_seen = TRUE;
+			store_set_retry_error(st, &first, "%s: a report taken "
+			    "for new was stored already", it->what);
+		}
 		if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK) {
 			q_apply(st, it->eff);
 			continue;

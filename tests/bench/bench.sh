@@ -11,7 +11,10 @@
 #			it is slow, so its rate is measured on this subset
 #   BENCH_SEED		generator seed (1)
 #   BENCH_DIR		scratch directory (build/bench, wiped first)
-#   BENCH_SKIP		words: mailsift dmarcts big (parts to leave out)
+#   BENCH_BOUNCES	bounce e-mails in the bounce Maildir (10000)
+#   BENCH_PIPE_RUNS	piped messages timed one by one (30)
+#   BENCH_SKIP		words: mailsift dmarcts big bounces sisimai (parts
+#			to leave out)
 #   MAILSIFT_BUILD	build directory (build)
 #
 # What it measures:
@@ -27,6 +30,18 @@
 #   4. dmarcts-report-parser (Debian package) with -e over the first
 #      BENCH_DMARCTS_MESSAGES messages of the same Maildir, into database
 #      mailsift_dmarcts_bench; its messages/s against mailsift's.
+#   5. Bounces: mailsift-gen bounces writes a Maildir of BENCH_BOUNCES
+#      bounce e-mails; mailsift parse --maildir over it (no database),
+#      bounces/s against the 20,000/s target; Debian's sisimai
+#      (libsisimai-perl, Sisimai->make) over the same files, and the
+#      ratio.  Then the postfix pipe case: BENCH_PIPE_RUNS bounces piped
+#      one per process into `ingest -` (database mailsift_bench_pipe), the
+#      fastest start to exit, next to `db version` (loading libpq,
+#      connecting, one query: the database's share) and `parse -` of the
+#      same messages (no database at all); target: ingest - minus the
+#      database's share under 5 ms.  /bin/true shows what any exec costs
+#      on this machine.  Skipped, saying so, when this build's mailsift
+#      or mailsift-gen cannot do it yet.
 # Prints a table at the end.  Exits non-zero when a measured step failed.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -272,6 +287,99 @@ EOF
 		say "bench: dmarcts-report-parser failed:"
 		tail -n 20 "$dir/dmarcts.out"
 	fi
+fi
+
+# 5. Bounces
+# fastest N LIST CMD...: the fastest of N runs of CMD, each with the next
+# file of LIST on stdin, in ms (bash: $EPOCHREALTIME, no process to time
+# the process); "-" when a run failed.
+fastest() {
+	LC_ALL=C bash -c '
+		n=$1; list=$2; shift 2; best=
+		while read -r f; do
+			s=$EPOCHREALTIME
+			"$@" <"$f" >/dev/null 2>&1 || { echo -; exit; }
+			e=$EPOCHREALTIME
+			t=$(( ${e/./} - ${s/./} ))
+			if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
+		done < <(head -n "$n" "$list")
+		awk -v t="$best" "BEGIN { printf \"%.1f\", t / 1000 }"' _ "$@"
+}
+
+BM=${BENCH_BOUNCES:-10000}
+PR=${BENCH_PIPE_RUNS:-30}
+if skip bounces; then
+	:
+elif ! "$gen" --help 2>&1 | grep -q 'bounces DIR'; then
+	say "bench: bounces skipped: this mailsift-gen cannot write bounces"
+elif ! "$mailsift" parse --help 2>&1 | grep -q -- '--maildir'; then
+	say "bench: bounces skipped: this mailsift has no parse --maildir"
+elif ! "$gen" bounces "$dir/bounces" --messages "$BM" --seed "$SEED" \
+    >"$dir/gen-bounces.out" 2>&1; then
+	failed=1
+	say "bench: mailsift-gen bounces failed:"; tail -n 5 "$dir/gen-bounces.out"
+else
+	rcpts=$(field bounce_recipients "$dir/gen-bounces.out")
+	say "bench: bounce Maildir $(du -sh "$dir/bounces" | cut -f1)," \
+	    "$BM messages, $rcpts recipients"
+	bp_rate=
+	if timed "$dir/bparse.out" "$mailsift" parse --maildir "$dir/bounces"
+	then
+		got=$(grep -c '"kind":"bounce"' "$dir/bparse.out")
+		bp_rate=$(div "$BM" "$secs" "%.0f")
+		row "mailsift parse --maildir (bounces)" "${secs}s" \
+		    "$bp_rate bnc/s" "$got rcpt" "$((kb / 1024)) MB"
+		row "  target 20,000 bounces/s" "$(div "$bp_rate" 20000 \
+		    "%.2fx")" "" "" ""
+	else
+		failed=1
+		say "bench: mailsift parse --maildir failed:"
+		tail -n 5 "$dir/bparse.out"
+	fi
+	if skip sisimai; then
+		:
+	elif ! need libsisimai-perl; then
+		say "bench: sisimai skipped: libsisimai-perl is not installed"
+	elif timed "$dir/sisimai.out" perl -MSisimai -e '
+	    my $v = Sisimai->make($ARGV[0]) // [];
+	    printf "results=%d\n", scalar @$v' "$dir/bounces/new"; then
+		sm_rate=$(div "$BM" "$secs" "%.0f")
+		sv=$(perl -MSisimai -e 'print $Sisimai::VERSION')
+		row "sisimai $sv Sisimai->make, same Maildir" "${secs}s" \
+		    "$sm_rate bnc/s" \
+		    "$(field results "$dir/sisimai.out") rcpt" \
+		    "$((kb / 1024)) MB"
+		[ -n "$bp_rate" ] && row "  mailsift speed-up over sisimai" \
+		    "$(div "$bp_rate" "$sm_rate" "%.1fx")" "" "" ""
+	else
+		failed=1
+		say "bench: sisimai failed:"; tail -n 5 "$dir/sisimai.out"
+	fi
+
+	# The postfix pipe: one process per message.
+	ls "$dir/bounces/new" | LC_ALL=C sort | head -n "$PR" |
+	    sed "s|^|$dir/bounces/new/|" >"$dir/pipe.list"
+	freshdb mailsift_bench_pipe || exit 1
+	pdb="dbname=mailsift_bench_pipe"
+	"$mailsift" --db "$pdb" db migrate >/dev/null 2>&1 || failed=1
+	t_true=$(fastest "$PR" "$dir/pipe.list" /bin/true)
+	t_parse=$(fastest "$PR" "$dir/pipe.list" "$mailsift" parse -)
+	t_db=$(fastest "$PR" "$dir/pipe.list" "$mailsift" --db "$pdb" db version)
+	t_ingest=$(fastest "$PR" "$dir/pipe.list" "$mailsift" --db "$pdb" ingest -)
+	stored=$(psql -X -qAt -d mailsift_bench_pipe -c \
+	    "SELECT count(*) FROM ingest_log WHERE outcome = 'stored'" 2>&1)
+	case "$t_parse$t_db$t_ingest" in *-*)
+		failed=1; say "bench: a piped run failed" ;;
+	esac
+	say "bench: ingest - stored $stored of $PR piped bounces"
+	row "exec of /bin/true (any process, fastest)" "${t_true}ms" "" "" ""
+	row "parse - of one bounce (no database)" "${t_parse}ms" "" "" ""
+	row "db version (libpq, connect, one query)" "${t_db}ms" "" "" ""
+	row "ingest - of one bounce, start to exit" "${t_ingest}ms" "" "" ""
+	row "  minus the database's share (< 5 ms)" "$(awk -v a="$t_ingest" \
+	    -v b="$t_db" 'BEGIN { if (a == "-" || b == "-") print "-";
+	    else printf "%.1fms", a - b }')" "" "" ""
+	dropdb --if-exists mailsift_bench_pipe
 fi
 
 say ""

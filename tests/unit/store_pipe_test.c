@@ -155,47 +155,77 @@ out:
 	return got;
 }
 
+/* The four messages of test_batch: a, a again, b (no org), b again. */
+static int
+four(struct store *st, struct dmarc_report *a, struct dmarc_report *b,
+    int *got, GError **err)
+{
+	got[0] = message(st, a, 3, -1, err);
+	got[1] = message(st, a, 3, -1, err);
+	got[2] = message(st, b, 1, -1, err);
+	got[3] = message(st, b, 1, -1, err);
+	return store_batch_commit(st, err);
+}
+
 static void
 test_batch(struct store *st)
 {
 	struct dmarc_report *a = report_new("pipe", "a", 0, 86400);
 	struct dmarc_report *b = report_new(NULL, "b", 0, 86400);
+	struct dmarc_report *c = report_new("pipe", "c", 0, 86400);
 	struct store_ingest_log log = { .source = "pipe",
 	    .outcome = STORE_OUTCOME_NOT_REPORT };
 	GError *err = NULL;
-	int got[4];
+	int got[4], rc;
 
+	/* Until a duplicate shows, reports are taken for new unasked: the
+	 * second copy of a in the same batch makes the batch fail. */
 	TAP_OK(store_batch_begin(st, &err) == 0, "pipelined batch begins");
-	got[0] = message(st, a, 3, -1, &err);
-	got[1] = message(st, a, 3, -1, &err);
-	got[2] = message(st, b, 1, -1, &err);
-	got[3] = message(st, b, 1, -1, &err);
-	TAP_OK(got[0] == 1 && got[1] == 0 && got[2] == 1 && got[3] == 0,
-	    "new, duplicate within the batch, NULL org new, duplicate "
-	    "(%d %d %d %d)", got[0], got[1], got[2], got[3]);
-	TAP_OK(store_message_begin(st, &err) == 0 &&
-	    store_message_end(st, &log, &err) == 0,
-	    "message end returns 0, not the id");
-	TAP_OK(store_batch_commit(st, &err) == 0, "commit (%s)",
-	    err ? err->message : "");
+	rc = four(st, a, b, got, &err);
+	TAP_OK(rc < 0 && err && err->code == STORE_ERROR_TRANSIENT &&
+	    got[0] == 1 && got[1] == 1, "a duplicate taken for new: "
+	    "TRANSIENT at commit (%s)", err ? err->message : "");
+	g_clear_error(&err);
+	store_batch_rollback(st);
+	TAP_OK(N("SELECT count(*) FROM dmarc_report") == 0 &&
+	    N("SELECT count(*) FROM ingest_log") == 0, "nothing of it stored");
+
+	/* The retry, safe. */
+	TAP_OK(store_batch_begin(st, &err) == 0 && four(st, a, b, got,
+	    &err) == 0, "the retry commits (%s)", err ? err->message : "");
 	clear_err(&err);
+	TAP_OK(got[0] == 1 && got[1] == 0 && got[2] == 1 && got[3] == 0,
+	    "retry: new, duplicate within the batch, NULL org new, duplicate "
+	    "(%d %d %d %d)", got[0], got[1], got[2], got[3]);
 	TAP_OK(N("SELECT count(*) FROM dmarc_report WHERE org_name = 'pipe'"
 	    " OR report_id = 'b'") == 2 &&
 	    N("SELECT sum(record_count) FROM dmarc_report") == 4 &&
 	    N("SELECT sum(message_count) FROM dmarc_report") == 8 &&
 	    N("SELECT count(*) FROM dmarc_record") == 4,
 	    "two reports, their counts, four records");
-	TAP_OK(N("SELECT count(*) FROM ingest_log") == 5 &&
+	TAP_OK(N("SELECT count(*) FROM ingest_log") == 4 &&
 	    N("SELECT count(*) FROM ingest_log l JOIN dmarc_report r"
 	    " ON r.ingest_id = l.id WHERE l.outcome = 'stored'") == 2,
-	    "five log rows, the stored ones own their reports");
+	    "four log rows, the stored ones own their reports");
+
+	/* Pipelined again, and now duplicates are looked up at begin, also
+	 * the ones earlier in the same batch. */
 	TAP_OK(store_batch_begin(st, &err) == 0 &&
 	    message(st, a, 3, -1, &err) == 0 &&
-	    store_batch_commit(st, &err) == 0,
-	    "committed report: duplicate in the next batch");
+	    message(st, c, 2, -1, &err) == 1 &&
+	    message(st, c, 2, -1, &err) == 0 &&
+	    store_message_begin(st, &err) == 0 &&
+	    store_message_end(st, &log, &err) == 0 &&
+	    store_batch_commit(st, &err) == 0, "then pipelined with lookups: "
+	    "committed duplicate, new, duplicate in the batch; message end "
+	    "returns 0, not the id (%s)", err ? err->message : "");
 	clear_err(&err);
+	TAP_OK(N("SELECT count(*) FROM dmarc_report") == 3 &&
+	    N("SELECT count(*) FROM ingest_log") == 8, "three reports, eight "
+	    "log rows");
 	report_free(a);
 	report_free(b);
+	report_free(c);
 }
 
 static void
