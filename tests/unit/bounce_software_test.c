@@ -20,6 +20,7 @@
 #include "tests/unit/tap.h"
 
 #define DATA	"tests/data/bounces/software/"
+#include "tests/unit/bounce_fixture.h"
 
 /* NULL: not checked; "": must be NULL. */
 struct want_rcpt {
@@ -102,59 +103,6 @@ static const char *const software_rows[] = {
 	"exchange2003", "exchange2007", NULL
 };
 
-static int
-no_payload(void *user, struct ingest_payload *p)
-{
-	(void)user;
-	(void)p;
-	return 0;
-}
-
-static struct bounce_report *
-parse_bytes(GBytes *raw, const char *name)
-{
-	struct ingest_limits lim;
-	struct ingest_message *m = ingest_message_new(raw, name);
-	struct bounce_report *b = NULL;
-	GError *err = NULL;
-
-	ingest_limits_default(&lim);
-	if (ingest_walk(m, &lim, no_payload, NULL, &err) < 0) {
-		TAP_OK(0, "%s: walk: %s", name, err ? err->message : "?");
-		g_clear_error(&err);
-	} else if (ingest_message_mime(m) == NULL) {
-		TAP_OK(0, "%s: not parsed as MIME", name);
-	} else {
-		b = bounce_parse((GMimeMessage *)ingest_message_mime(m), &err);
-		TAP_OK(b != NULL, "%s: bounce_parse %s", name,
-		    err ? err->message : "");
-		g_clear_error(&err);
-	}
-	ingest_message_free(m);
-	return b;
-}
-
-static struct bounce_report *
-parse_file(const char *file)
-{
-	char *path = g_strconcat(DATA, file, NULL), *data = NULL;
-	struct bounce_report *b = NULL;
-	GError *err = NULL;
-	gsize len;
-
-	if (!g_file_get_contents(path, &data, &len, &err)) {
-		TAP_OK(0, "read %s: %s", path, err->message);
-		g_clear_error(&err);
-	} else {
-		GBytes *raw = g_bytes_new_take(data, len);
-
-		b = parse_bytes(raw, file);
-		g_bytes_unref(raw);
-	}
-	g_free(path);
-	return b;
-}
-
 static gboolean
 software_row(const char *format)
 {
@@ -166,13 +114,6 @@ software_row(const char *format)
 	return FALSE;
 }
 
-static void
-check_str(const char *file, guint i, const char *what, const char *got,
-    const char *want)
-{
-	if (want != NULL)
-		TAP_IS(got, *want ? want : NULL, "%s #%u %s", file, i + 1, what);
-}
 
 static void
 check_rcpt(const char *file, guint i, const struct bounce_recipient *r,
