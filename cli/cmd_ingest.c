@@ -50,24 +50,25 @@ static const GOptionEntry ingest_entries[] = {
 };
 
 static void
-apply_limits(struct ingest_run *run)
+apply_limits(struct ingest_limits *lim)
 {
 	if (opt_max_message > 0)
-		run->lim.max_message = (gsize)opt_max_message;
+		lim->max_message = (gsize)opt_max_message;
 	if (opt_max_inflated > 0)
-		run->lim.max_inflated = (gsize)opt_max_inflated;
+		lim->max_inflated = (gsize)opt_max_inflated;
 	if (opt_max_ratio > 0)
-		run->lim.max_ratio = (guint)opt_max_ratio;
+		lim->max_ratio = (guint)opt_max_ratio;
 	if (opt_max_zip_entries > 0)
-		run->lim.max_zip_entries = (guint)opt_max_zip_entries;
-	if (opt_batch > 0)
-		run->batch_max = (guint)opt_batch;
+		lim->max_zip_entries = (guint)opt_max_zip_entries;
 }
 
 static struct ingest_source *
-open_source(int argc, char **argv, const struct ingest_limits *lim,
-    GError **err)
+open_source(int argc, char **argv, GError **err)
 {
+	struct ingest_limits limits, *lim = &limits;
+
+	ingest_limits_default(lim);
+	apply_limits(lim);
 	if (opt_maildir)
 		return ingest_source_maildir(opt_maildir, lim, err);
 	if (opt_mbox)
@@ -114,13 +115,13 @@ struct job_result {
 	guint64 bounces, bounce_rcpts;
 };
 
-/* One ingest process over its shard of the input. */
+/* One ingest process over its shard of src, or over the whole input
+ * when src is NULL (then opened here, after the database). */
 static void
-run_job(int argc, char **argv, guint shard, guint nshards,
-    struct job_result *res)
+run_job(int argc, char **argv, struct ingest_source *src, guint shard,
+    guint nshards, struct job_result *res)
 {
 	struct ingest_run run;
-	struct ingest_source *src;
 	struct store *st;
 	GError *err = NULL;
 
@@ -128,8 +129,11 @@ run_job(int argc, char **argv, guint shard, guint nshards,
 	if ((st = cli_store_open(&res->status)) == NULL)
 		return;
 	ingest_run_init(&run, st);
-	apply_limits(&run);
-	if ((src = open_source(argc, argv, &run.lim, &err)) == NULL) {
+	apply_limits(&run.lim);
+	if (opt_batch > 0)
+		run.batch_max = (guint)opt_batch;
+	if (src == NULL &&
+	    (src = open_source(argc, argv, &err)) == NULL) {
 		fprintf(stderr, "mailsift: %s\n", err->message);
 		g_error_free(err);
 		ingest_run_finish(&run);
@@ -179,18 +183,29 @@ add_result(struct job_result *sum, const struct job_result *r)
 
 /* Fork nshards processes, each with its own database connection, over
  * disjoint shards of the Maildir or file list: the parsing of one overlaps
- * the database work of another.  Results come back through a pipe. */
+ * the database work of another.  The input is listed once, here, before
+ * the fork: were each job to list it, a message moved from new/ to cur/
+ * by one job would shift the others' numbering, and a message could fall
+ * between the shards.  Results come back through a pipe. */
 static void
 run_jobs(int argc, char **argv, guint nshards, struct job_result *sum)
 {
+	struct ingest_source *src;
+	GError *err = NULL;
 	int fds[2];
 	guint started = 0;
 	struct job_result r;
 	int wstatus;
 
 	memset(sum, 0, sizeof(*sum));
+	if ((src = open_source(argc, argv, &err)) == NULL) {
+		fprintf(stderr, "mailsift: %s\n", err->message);
+		g_error_free(err);
+		sum->status = EX_NOINPUT;
+		return;
+	}
 	if (pipe(fds) < 0) {
-		run_job(argc, argv, 0, 1, sum);
+		run_job(argc, argv, src, 0, 1, sum);
 		return;
 	}
 	fflush(NULL);
@@ -199,17 +214,20 @@ run_jobs(int argc, char **argv, guint nshards, struct job_result *sum)
 
 		if (pid == 0) {
 			close(fds[0]);
-			run_job(argc, argv, k, nshards, &r);
+			run_job(argc, argv, src, k, nshards, &r);
 			if (write(fds[1], &r, sizeof(r)) != (ssize_t)sizeof(r))
 				_exit(EX_OSERR);
 			_exit(0);
 		}
 		if (pid < 0) {
-			sum->status = worse_status(sum->status, EX_OSERR);
+			/* The shards of the jobs not started would be
+			 * lost: the caller must retry them. */
+			sum->status = worse_status(sum->status, EX_TEMPFAIL);
 			break;
 		}
 		started++;
 	}
+	ingest_source_free(src);
 	close(fds[1]);
 	for (guint k = 0; k < started; k++) {
 		if (read(fds[0], &r, sizeof(r)) == (ssize_t)sizeof(r))
@@ -257,7 +275,7 @@ cli_cmd_ingest(int argc, char **argv)
 	if (jobs > 1)
 		run_jobs(argc, argv, jobs, &res);
 	else
-		run_job(argc, argv, 0, 1, &res);
+		run_job(argc, argv, NULL, 0, 1, &res);
 	if (cli_global.verbose || res.n[0] + res.n[1] + res.n[2] + res.n[3] > 1)
 		fprintf(stderr, "mailsift: %u stored (%" G_GUINT64_FORMAT
 		    " reports, %" G_GUINT64_FORMAT " records, %" G_GUINT64_FORMAT

@@ -167,3 +167,31 @@ is "$(ls "$T_TMP/down/new" | wc -l)" 30 "and every message stays in new/"
 ok $? "the retry once the database is back exits 0"
 is "$(q "SELECT count(*) FROM ingest_log_v WHERE outcome='stored'")/$(q "SELECT count(*) FROM dmarc_report_v")/$(ls "$T_TMP/down/new" | wc -l)" \
     "30/30/0" "every message stored exactly once, new/ empty"
+
+# --- jobs share one listing ---------------------------------------------------
+# With one message per transaction, the first jobs move messages from new/
+# to cur/ while later jobs are still starting.  Were each job to list the
+# Maildir itself, the renamed files would shift its numbering and some
+# messages would fall between the shards; every round must leave new/ empty
+# and store all 160.
+fresh_db mailsift_t_ingest_jobs
+left=0
+for round in 1 2 3; do
+	rm -rf "$T_TMP/jobs"
+	"$MAILSIFT_GEN" maildir "$T_TMP/jobs" --messages 160 --seed $((40 + round)) \
+	    >/dev/null
+	# Names in pairs "N" and "N.1": once "N" becomes "N:2,S" it sorts
+	# after "N.1", so a listing taken after the move is numbered
+	# differently from one taken before.
+	i=1000
+	for f in "$T_TMP/jobs/new"/*; do
+		mv "$f" "$T_TMP/jobs/new/$((i / 2))$([ $((i % 2)) = 1 ] && echo .1)"
+		i=$((i + 1))
+	done
+	"$MAILSIFT" ingest --maildir "$T_TMP/jobs" --jobs 8 --batch 1 2>/dev/null ||
+	    left=$((left + 1000))
+	left=$((left + $(ls "$T_TMP/jobs/new" | wc -l)))
+done
+stored=$(q "SELECT count(*) FROM ingest_log_v WHERE outcome = 'stored'")
+is "$left/$stored" 0/480 \
+    "--jobs 8 --batch 1, three rounds of 160: every message stored and out of new/, exit 0"
