@@ -7,8 +7,9 @@
  * The bulk path for big reports: COPY is the cheapest way into PostgreSQL
  * per row, but cannot be pipelined and costs a round trip of its own (the
  * server must answer the COPY before data may follow), so small reports go
- * by INSERT ... unnest in the pipeline instead (report.c).  Rows are encoded into 256 KiB pieces as
- * they are sent, so the COPY text never exists whole.  The report's key
+ * by INSERT ... unnest in the pipeline instead (report.c).  Rows are
+ * encoded into 256 KiB pieces as they are sent, so the COPY text never
+ * exists whole.  The report's key
  * leads every row.
  *
  * store_copy_rows returns once the rows and the end of the COPY are sent:

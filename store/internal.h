@@ -15,10 +15,10 @@
  * connection syncs first.
  *
  * A pipelined batch (st->fast, see txn.c) goes further: no savepoints, and
- * a report's and a message's last statements wait (q_defer) for whichever
- * round trip comes next, usually the next report's duplicate check.  Any refusal there cannot be pinned on one
- * message any more: it fails the batch as TRANSIENT and the retry runs
- * safely (conn.c).
+ * a report's and a message's statements wait (q_defer) for whichever round
+ * trip comes next, often many messages later.  A refusal there cannot be
+ * pinned on one message any more: it fails the batch as TRANSIENT and the
+ * retry runs safely (conn.c).
  */
 #ifndef MAILSIFT_STORE_INTERNAL_H
 #define MAILSIFT_STORE_INTERNAL_H

@@ -42,9 +42,10 @@
  * for one chunk has its row inserted before the first chunk, as a safe
  * batch does at begin, under a savepoint, so that its abort can undo the
  * chunks.  Round trips: none per report until a duplicate, then 1 at
- * begin; a big report 1 for its row and 1 per full chunk.  A report of fewer than 5,000 records goes by unnest() whole even
- * from 50 records on: COPY's cheaper rows did not show against the two
- * round trips it would cost here.
+ * begin; a big report 1 for its row and 1 per full chunk.  A report of
+ * fewer than 5,000 records goes by unnest() whole, also from 50 records
+ * on: COPY's cheaper rows did not show against the two round trips it
+ * would cost here.
  */
 #include <inttypes.h>
 #include <string.h>

@@ -69,13 +69,20 @@ rowbuf_add(struct rowbuf *rb, const char *value)
 	rb->nvals++;
 }
 
+/* Two per record: printf's format parsing cost more than the digits. */
 void
 rowbuf_add_int(struct rowbuf *rb, int64_t value)
 {
-	char buf[32];
+	char buf[24], *p = buf + sizeof(buf);
+	guint64 u = value < 0 ? -(guint64)value : (guint64)value;
 
-	snprintf(buf, sizeof(buf), "%" PRId64, value);
-	rowbuf_add(rb, buf);
+	*--p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (value < 0)
+		*--p = '-';
+	rowbuf_add(rb, p);
 }
 
 guint
@@ -178,29 +185,45 @@ pg_array_elem(GString *out, const char *s)
 void
 pg_composite_elem(GString *out, const char *const *fields, guint n)
 {
+	gsize start = out->len, need = 4 + n;
 	guint i;
+	char *p;
 
-	g_string_append(out, "\"(");
+	/* Written in place, room made first for the worst case (every byte
+	 * a quote, four bytes out): one per record and list, and appending
+	 * piece by piece cost a call per piece. */
+	for (i = 0; i < n; i++)
+		if (fields[i] != NULL)
+			need += 4 + 4 * strlen(fields[i]);
+	g_string_set_size(out, start + need);
+	p = out->str + start;
+	*p++ = '"';
+	*p++ = '(';
 	for (i = 0; i < n; i++) {
-		const char *s = fields[i], *run;
+		const char *s = fields[i];
 
 		if (i > 0)
-			g_string_append_c(out, ',');
+			*p++ = ',';
 		if (s == NULL)
 			continue;
-		g_string_append(out, "\\\"");
-		for (run = s; *s; s++) {
-			if (*s != '"' && *s != '\\')
-				continue;
-			g_string_append_len(out, run, s - run);
-			g_string_append(out, *s == '"' ? "\\\\\\\"" :
-			    "\\\\\\\\");
-			run = s + 1;
+		*p++ = '\\';
+		*p++ = '"';
+		for (; *s; s++) {
+			if (*s == '"' || *s == '\\') {
+				/* \\\" or \\\\: escaped for the composite,
+				 * then again for the array element. */
+				*p++ = '\\';
+				*p++ = '\\';
+				*p++ = '\\';
+			}
+			*p++ = *s;
 		}
-		g_string_append_len(out, run, s - run);
-		g_string_append(out, "\\\"");
+		*p++ = '\\';
+		*p++ = '"';
 	}
-	g_string_append(out, ")\"");
+	*p++ = ')';
+	*p++ = '"';
+	g_string_truncate(out, p - out->str);
 }
 
 /* One array literal per column, for INSERT ... SELECT FROM unnest(...).
