@@ -17,34 +17,10 @@
 #include "store/store.h"
 #include "parse/bounce.h"
 #include "tap.h"
+#include "store_fixture.h"
 
-static char dbname[64], conninfo[128];
 static GPtrArray *garbage;	/* strings handed out by V() */
 
-static int
-admin(const char *db, const char *sql)
-{
-	char ci[160];
-	PGconn *c;
-	PGresult *res;
-	int ok;
-
-	snprintf(ci, sizeof(ci), "dbname=%s", db ? db : "postgres");
-	c = PQconnectdb(db ? ci : "");
-	if (PQstatus(c) != CONNECTION_OK) {
-		printf("# admin connect: %s", PQerrorMessage(c));
-		PQfinish(c);
-		return -1;
-	}
-	res = PQexec(c, sql);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
-	    PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!ok)
-		printf("# admin %s: %s", sql, PQerrorMessage(c));
-	PQclear(res);
-	PQfinish(c);
-	return ok ? 0 : -1;
-}
 
 /* The first row's values joined by |, "<no row>" or "<error: ...>"; NULL
  * shows as "-".  Freed at the end. */
@@ -374,7 +350,7 @@ static gpointer
 ingester_b(gpointer p)
 {
 	struct race *rc = p;
-	struct store *b = store_open(conninfo, NULL);
+	struct store *b = store_open(fixture_conninfo, NULL);
 	int got = -1;
 
 	if (b) {
@@ -419,11 +395,11 @@ test_race(struct store *st, gboolean same_bytes, gboolean commit_first)
 	rc.b = b;
 	rc.sha = sha_b;
 	th = g_thread_new("ingester-b", ingester_b, &rc);
-	c = store_open(conninfo, NULL);
+	c = store_open(fixture_conninfo, NULL);
 	for (i = 0; i < 200 && !waiting; i++) {
 		waiting = atoi(V(c, "SELECT count(*) FROM pg_stat_activity"
 		    " WHERE datname = '%s' AND wait_event_type = 'Lock'",
-		    dbname)) > 0;
+		    fixture_dbname)) > 0;
 		if (!waiting)
 			g_usleep(50000);
 	}
@@ -666,8 +642,8 @@ test_reclassify(struct store *st)
 	TAP_OK(changed == 0 && seen == 0, "nothing older than the rules: "
 	    "nothing seen (%" PRId64 "/%" PRId64 ")", changed, seen);
 	/* Rules version bump: what is stored now was classified by v-1. */
-	TAP_OK(admin(dbname, "UPDATE bounce_recipient SET rules_version ="
-	    " rules_version - 1 WHERE bounce_id = (SELECT id FROM bounce_message"
+	TAP_OK(fixture_admin(fixture_dbname, "UPDATE bounce_recipient"
+	    " SET rules_version = rules_version - 1 WHERE bounce_id = (SELECT id FROM bounce_message"
 	    " WHERE queue_id = 'RC1')") == 0, "simulate older rules");
 	classify_calls = 0;
 	changed = store_bounce_reclassify(st, BOUNCE_RULES_VERSION, FALSE,
@@ -759,20 +735,11 @@ main(void)
 {
 	struct store *st;
 	GError *err = NULL;
-	char *sql;
 
 	garbage = g_ptr_array_new_with_free_func(g_free);
-	snprintf(dbname, sizeof(dbname), "store_bounce_test_%ld",
-	    (long)getpid());
-	snprintf(conninfo, sizeof(conninfo), "dbname=%s", dbname);
-	sql = g_strdup_printf("CREATE DATABASE %s", dbname);
-	if (admin(NULL, sql) < 0) {
-		printf("not ok - create test database (is PostgreSQL running? "
-		    "tests/pg.sh start && eval \"$(tests/pg.sh env)\")\n");
+	if (fixture_db_create("store_bounce_test") < 0)
 		return 1;
-	}
-	g_free(sql);
-	st = store_open(conninfo, &err);
+	st = store_open(fixture_conninfo, &err);
 	TAP_OK(st != NULL, "open (%s)", err ? err->message : "");
 	if (st == NULL)
 		return tap_done();
@@ -791,9 +758,7 @@ main(void)
 	test_views(st);
 
 	store_close(st);
-	sql = g_strdup_printf("DROP DATABASE %s WITH (FORCE)", dbname);
-	TAP_OK(admin(NULL, sql) == 0, "drop test database");
-	g_free(sql);
+	TAP_OK(fixture_db_drop() == 0, "drop test database");
 	g_ptr_array_free(garbage, TRUE);
 	return tap_done();
 }

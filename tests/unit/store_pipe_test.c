@@ -20,37 +20,16 @@
 
 #include "store/store.h"
 #include "tap.h"
+#include "store_fixture.h"
 
-static char dbname[64], conninfo[128];
 
-static int
-admin(const char *sql)
-{
-	PGconn *c = PQconnectdb("");
-	PGresult *res;
-	int ok;
-
-	if (PQstatus(c) != CONNECTION_OK) {
-		printf("# admin connect: %s", PQerrorMessage(c));
-		PQfinish(c);
-		return -1;
-	}
-	res = PQexec(c, sql);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
-	    PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!ok)
-		printf("# admin %s: %s", sql, PQerrorMessage(c));
-	PQclear(res);
-	PQfinish(c);
-	return ok ? 0 : -1;
-}
 
 /* First value of a query on a connection of its own, as a number (-1 on
  * error or no row). */
 static int64_t
 N(const char *sql)
 {
-	PGconn *c = PQconnectdb(conninfo);
+	PGconn *c = PQconnectdb(fixture_conninfo);
 	PGresult *res = PQexec(c, sql);
 	int64_t v = -1;
 
@@ -346,7 +325,7 @@ static gpointer
 racer_b(gpointer p)
 {
 	struct racer *x = p;
-	struct store *b = store_open(conninfo, NULL);
+	struct store *b = store_open(fixture_conninfo, NULL);
 	GError *err = NULL;
 
 	store_set_pipelined(b, TRUE);
@@ -368,7 +347,7 @@ static void
 test_race(struct store *st)
 {
 	struct racer x = { report_new("pipe", "race", 0, 86400), -1, -1, -1 };
-	struct store *a = store_open(conninfo, NULL);
+	struct store *a = store_open(fixture_conninfo, NULL);
 	GError *err = NULL;
 	GThread *th;
 	int i, waiting = 0;
@@ -474,18 +453,10 @@ main(void)
 {
 	struct store *st;
 	GError *err = NULL;
-	char *sql;
 
-	snprintf(dbname, sizeof(dbname), "store_pipe_test_%ld", (long)getpid());
-	snprintf(conninfo, sizeof(conninfo), "dbname=%s", dbname);
-	sql = g_strdup_printf("CREATE DATABASE %s", dbname);
-	if (admin(sql) < 0) {
-		printf("not ok - create test database (is PostgreSQL running? "
-		    "tests/pg.sh start && eval \"$(tests/pg.sh env)\")\n");
+	if (fixture_db_create("store_pipe_test") < 0)
 		return 1;
-	}
-	g_free(sql);
-	st = store_open(conninfo, &err);
+	st = store_open(fixture_conninfo, &err);
 	TAP_OK(st != NULL && store_migrate(st, &err) > 0, "open and migrate "
 	    "(%s)", err ? err->message : "");
 	if (st == NULL)
@@ -500,8 +471,6 @@ main(void)
 	test_many(st);
 
 	store_close(st);
-	sql = g_strdup_printf("DROP DATABASE %s WITH (FORCE)", dbname);
-	TAP_OK(admin(sql) == 0, "drop test database");
-	g_free(sql);
+	TAP_OK(fixture_db_drop() == 0, "drop test database");
 	return tap_done();
 }

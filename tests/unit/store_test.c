@@ -14,33 +14,12 @@
 
 #include "store/internal.h"	/* pg_composite_elem */
 #include "tap.h"
+#include "store_fixture.h"
 
-static char dbname[64], conninfo[128];
 static GPtrArray *garbage;	/* strings handed out by V() */
 
 /* ---- helpers: admin connection, one-value queries ---- */
 
-static int
-admin(const char *sql)
-{
-	PGconn *c = PQconnectdb("");
-	PGresult *res;
-	int ok;
-
-	if (PQstatus(c) != CONNECTION_OK) {
-		printf("# admin connect: %s", PQerrorMessage(c));
-		PQfinish(c);
-		return -1;
-	}
-	res = PQexec(c, sql);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
-	    PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!ok)
-		printf("# admin %s: %s", sql, PQerrorMessage(c));
-	PQclear(res);
-	PQfinish(c);
-	return ok ? 0 : -1;
-}
 
 /* First value of the first row, "<no row>" or "<error: ...>"; NULL for
  * SQL NULL.  Freed at the end. */
@@ -387,10 +366,10 @@ test_migrate_concurrent(void)
 	struct store *st;
 	char *sql;
 
-	snprintf(db, sizeof(db), "%s_m", dbname);
+	snprintf(db, sizeof(db), "%s_m", fixture_dbname);
 	snprintf(ci, sizeof(ci), "dbname=%s", db);
 	sql = g_strdup_printf("CREATE DATABASE %s", db);
-	admin(sql);
+	fixture_admin(NULL, sql);
 	g_free(sql);
 	for (i = 0; i < 4; i++)
 		th[i] = g_thread_new("migrator", migrator, ci);
@@ -408,7 +387,7 @@ test_migrate_concurrent(void)
 	    "4 concurrent migrators: no error, %d applied in all", total);
 	store_close(st);
 	sql = g_strdup_printf("DROP DATABASE %s WITH (FORCE)", db);
-	admin(sql);
+	fixture_admin(NULL, sql);
 	g_free(sql);
 }
 
@@ -1134,7 +1113,7 @@ test_queries(struct store *st)
 static gpointer
 ingester_b(gpointer r)
 {
-	struct store *b = store_open(conninfo, NULL);
+	struct store *b = store_open(fixture_conninfo, NULL);
 	int got = -1;
 
 	if (b && store_batch_begin(b, NULL) == 0 &&
@@ -1159,11 +1138,11 @@ test_race(struct store *st, gboolean commit_first)
 	store_message_begin(st, &err);
 	TAP_OK(store_report_begin(st, r, &err) == 1, "A inserts %s uncommitted", rid);
 	th = g_thread_new("ingester-b", ingester_b, r);
-	c = store_open(conninfo, NULL);
+	c = store_open(fixture_conninfo, NULL);
 	for (i = 0; i < 200 && !waiting; i++) {
 		waiting = N(c, "SELECT count(*) FROM pg_stat_activity"
 		    " WHERE datname = '%s' AND wait_event_type = 'Lock'",
-		    dbname) > 0;
+		    fixture_dbname) > 0;
 		if (!waiting)
 			g_usleep(50000);
 	}
@@ -1240,7 +1219,7 @@ diff_row(const char *what, int row, const char *const *got,
 static void
 test_quoting_literal(void)
 {
-	PGconn *c = PQconnectdb(conninfo);
+	PGconn *c = PQconnectdb(fixture_conninfo);
 	GString *lit = g_string_new(NULL);
 	const char *v[1];
 	PGresult *res;
@@ -1458,7 +1437,7 @@ test_quoting(struct store *st)
 static void
 test_cascade(struct store *st)
 {
-	PGconn *c = PQconnectdb(conninfo);
+	PGconn *c = PQconnectdb(fixture_conninfo);
 	PGresult *res = PQexec(c, "DELETE FROM dmarc_report"
 	    " WHERE org_name = 'quote' AND report_id = 'big'");
 
@@ -1558,7 +1537,7 @@ test_connection_lost(struct store *st)
 	store_batch_begin(st, &err);
 	store_message_begin(st, &err);
 	sql = g_strdup_printf("SELECT pg_terminate_backend(%s)", pid);
-	admin(sql);
+	fixture_admin(NULL, sql);
 	g_free(sql);
 	g_usleep(100000);
 	TAP_OK(store_report_begin(st, r, &err) < 0 && err &&
@@ -1577,28 +1556,20 @@ main(void)
 {
 	struct store *st;
 	GError *err = NULL;
-	char *sql;
 
 	garbage = g_ptr_array_new_with_free_func(g_free);
-	snprintf(dbname, sizeof(dbname), "store_test_%ld", (long)getpid());
-	snprintf(conninfo, sizeof(conninfo), "dbname=%s", dbname);
-	sql = g_strdup_printf("CREATE DATABASE %s", dbname);
-	if (admin(sql) < 0) {
-		printf("not ok - create test database (is PostgreSQL running? "
-		    "tests/pg.sh start && eval \"$(tests/pg.sh env)\")\n");
+	if (fixture_db_create("store_test") < 0)
 		return 1;
-	}
-	g_free(sql);
 
 	test_connect_errors();
 
-	g_setenv("MAILSIFT_DB", conninfo, TRUE);
+	g_setenv("MAILSIFT_DB", fixture_conninfo, TRUE);
 	st = store_open(NULL, &err);
 	g_unsetenv("MAILSIFT_DB");
 	TAP_OK(st != NULL, "open via MAILSIFT_DB (%s)", err ? err->message : "");
 	if (st == NULL)
 		return tap_done();
-	TAP_IS(V(st, "SELECT current_database()"), dbname, "connected to the test database");
+	TAP_IS(V(st, "SELECT current_database()"), fixture_dbname, "connected to the test database");
 
 	test_unmigrated(st);
 	test_migrate(st);
@@ -1620,9 +1591,7 @@ main(void)
 	test_connection_lost(st);
 
 	store_close(st);
-	sql = g_strdup_printf("DROP DATABASE %s WITH (FORCE)", dbname);
-	TAP_OK(admin(sql) == 0, "drop test database");
-	g_free(sql);
+	TAP_OK(fixture_db_drop() == 0, "drop test database");
 	g_ptr_array_free(garbage, TRUE);
 	return tap_done();
 }
