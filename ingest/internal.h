@@ -84,4 +84,8 @@ struct ingest_walker {
 int ingest_unpack(struct ingest_walker *w, GBytes *raw,
     const char *part_name, const char *content_type, GError **err);
 
+/* zip_dl.c: libzip is loaded on first use; NULL when it is there, else
+ * why not. */
+const char *ingest_zip_error(void);
+
 #endif

@@ -19,6 +19,9 @@
  * claims is checked before libzip reads its central directory, which costs
  * libzip a few hundred bytes per entry: a 64 MiB zip of empty entries would
  * otherwise take half a gigabyte before any limit is looked at.
+ *
+ * libzip is loaded on the first zip (zip_dl.c); without it a zip is an
+ * error that names the missing library, like a corrupt one.
  */
 #include <string.h>
 #include <zip.h>
@@ -229,6 +232,11 @@ unpack_zip(struct chain *c, GBytes *zip, const char *container,
 	claimed = zip_claimed_entries(data, len);
 	if (claimed > c->w->lim.max_zip_entries - c->w->zip_entries)
 		return zip_entries_error(c, claimed, err);
+	if (ingest_zip_error() != NULL) {
+		g_set_error(err, INGEST_ERROR, INGEST_ERROR_FORMAT,
+		    "cannot open zip: %s", ingest_zip_error());
+		return -1;
+	}
 	zip_error_init(&ze);
 	src = zip_source_buffer_create(data, len, 0, &ze);
 	if (src != NULL && (za = zip_open_from_source(src, ZIP_RDONLY,

@@ -32,6 +32,7 @@
 #include <libxml/xmlreader.h>
 
 #include "dmarc.h"
+#include "xml_dl.h"
 
 #define MAX_DEPTH	64		/* element nesting */
 #define MAX_LEAF	(64 * 1024)	/* text of one value */
@@ -1527,6 +1528,12 @@ dmarc_parse(dmarc_read_fn read, void *read_ctx, const char *name,
 	void *old_ctx;
 	int rc = -1;
 
+	/* libxml2 is loaded here, on the first report (xml_dl.c). */
+	if (dmarc_xml_error() != NULL) {
+		g_set_error(err, DMARC_ERROR, DMARC_ERROR_XML,
+		    "cannot parse XML: %s", dmarc_xml_error());
+		return -1;
+	}
 	memset(&p, 0, sizeof(p));
 	p.read = read;
 	p.read_ctx = read_ctx;

@@ -16,10 +16,10 @@
  * reached).  libpq.so.5 has been the soname since PostgreSQL 8.0; the
  * pipeline functions need version 14.
  */
-#include <dlfcn.h>
-#include <string.h>
+#include <stddef.h>
 
 #include "internal.h"
+#include "../parse/lazylib.h"
 
 #define LIBPQ "libpq.so.5"
 
@@ -116,40 +116,21 @@ struct pq_api {
 static struct pq_api api;
 static char *load_error;
 
-/* dlsym returns an object pointer; POSIX guarantees it converts. */
-static gboolean
-resolve(void *lib, const char *name, void *slot)
-{
-	void *f = dlsym(lib, name);
-
-	if (f == NULL) {
-		load_error = g_strdup_printf("%s lacks %s (libpq 14 or newer "
-		    "is needed)", LIBPQ, name);
-		return FALSE;
-	}
-	memcpy(slot, &f, sizeof(f));
-	return TRUE;
-}
+/* Each slot of api, by the name the library exports. */
+static const struct lazylib_sym syms[] = {
+#define PQ_SYM(r, n, p, a, fail) { #n, offsetof(struct pq_api, n) },
+#define PQ_VSYM(n, p, a) { #n, offsetof(struct pq_api, n) },
+	PQ_FUNCS(PQ_SYM, PQ_VSYM)
+#undef PQ_SYM
+#undef PQ_VSYM
+};
 
 static gpointer
 load(gpointer unused)
 {
-	void *lib;
-	gboolean ok = TRUE;
-
 	(void)unused;
-	if ((lib = dlopen(LIBPQ, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		load_error = g_strdup_printf("cannot load %s: %s", LIBPQ,
-		    dlerror());
-		return NULL;
-	}
-#define PQ_RESOLVE(r, n, p, a, fail) ok = ok && resolve(lib, #n, &api.n);
-#define PQ_VRESOLVE(n, p, a) ok = ok && resolve(lib, #n, &api.n);
-	PQ_FUNCS(PQ_RESOLVE, PQ_VRESOLVE)
-#undef PQ_RESOLVE
-#undef PQ_VRESOLVE
-	if (!ok)
-		memset(&api, 0, sizeof(api));
+	load_error = lazylib_load(LIBPQ, "libpq 14 or newer", syms,
+	    G_N_ELEMENTS(syms), &api);
 	return NULL;
 }
 

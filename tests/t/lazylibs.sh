@@ -1,0 +1,60 @@
+# lazylibs.sh - libpq, libzip and libxml2 are loaded on first use, not at
+# exec (store/pq.c, ingest/zip_dl.c, parse/xml_dl.c): the binary does not
+# need them; a message that needs a library that cannot be loaded is an
+# error naming it (quarantined, never a crash); other messages are not
+# affected; requeue stores it once the library is back.
+. "$TOP/tests/t/lib.sh"
+
+zipmail=$TOP/tests/data/mail/google-zip.eml
+gzmail=$TOP/tests/data/mail/yahoo-gzip.eml
+bounce=$TOP/tests/data/bounces/variants/gmail-legacy-dns-error.eml
+
+# Under valgrind $MAILSIFT is a wrapper script: no ELF to look at.
+if [ "${MAILSIFT_VALGRIND:-0}" != 1 ]; then
+	needed=$(readelf -d "$MAILSIFT" | grep NEEDED)
+	[ -n "$needed" ]
+	ok $? "readelf lists the libraries the binary needs"
+	echo "$needed" | grep -qE 'lib(pq|zip|xml2)\.so'
+	ok $((! $?)) "libpq, libzip and libxml2 are not among them"
+fi
+
+# A file by the library's name that is not a library: dlopen finds it
+# first on LD_LIBRARY_PATH and fails, as on a machine without it.
+mkdir -p "$T_TMP/nozip" "$T_TMP/noxml"
+echo "not a library" >"$T_TMP/nozip/libzip.so.4"
+echo "not a library" >"$T_TMP/noxml/libxml2.so.2"
+
+out=$(LD_LIBRARY_PATH=$T_TMP/nozip "$MAILSIFT" parse - <"$zipmail")
+rc=$?
+is "$rc" 65 "no libzip: a zip report exits 65 (EX_DATAERR), no crash"
+echo "$out" | grep -q '"kind":"error".*libzip\.so\.4'
+ok $? "no libzip: the error names libzip.so.4"
+LD_LIBRARY_PATH=$T_TMP/nozip "$MAILSIFT" parse - <"$gzmail" |
+    grep -q '"kind":"dmarc_report"'
+ok $? "no libzip: a gzipped report still parses"
+
+out=$(LD_LIBRARY_PATH=$T_TMP/noxml "$MAILSIFT" parse - <"$gzmail")
+rc=$?
+is "$rc" 65 "no libxml2: a report exits 65 (EX_DATAERR), no crash"
+echo "$out" | grep -q '"kind":"error".*cannot load libxml2\.so\.2'
+ok $? "no libxml2: the error names libxml2.so.2"
+LD_LIBRARY_PATH=$T_TMP/noxml "$MAILSIFT" parse - <"$bounce" |
+    grep -q '"kind":"bounce"'
+ok $? "no libxml2: a bounce still parses"
+
+"$MAILSIFT" parse - <"$zipmail" | grep -q '"container":"zip"'
+ok $? "with the libraries: the zip report parses"
+
+# Ingest: quarantined with the reason, stored by requeue afterwards.
+fresh_db mailsift_t_lazylibs || exit 1
+LD_LIBRARY_PATH=$T_TMP/nozip "$MAILSIFT" ingest - <"$zipmail" 2>/dev/null
+ok $? "no libzip: ingest exits 0 (quarantined)"
+is "$(q "SELECT outcome FROM ingest_log_v ORDER BY id DESC LIMIT 1")" \
+    quarantined "no libzip: the zip report is quarantined"
+q "SELECT reason FROM ingest_log_v ORDER BY id DESC LIMIT 1" |
+    grep -q 'libzip\.so\.4'
+ok $? "no libzip: the reason names libzip.so.4"
+"$MAILSIFT" requeue 2>/dev/null
+ok $? "requeue with libzip exits 0"
+is "$(q "SELECT outcome FROM ingest_log WHERE requeued_from IS NOT NULL")" \
+    stored "requeue with libzip: the report is stored"
