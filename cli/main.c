@@ -49,7 +49,11 @@ main(int argc, char **argv)
 {
 	int i;
 
-	setlocale(LC_ALL, "C.UTF-8");
+	/* UTF-8 characters whatever the caller's locale, for GLib's and
+	 * GMime's conversions; the other categories stay "C" (numbers and
+	 * times in JSON and SQL never take a locale's form).  LC_ALL would
+	 * open two dozen files at every exec for nothing. */
+	setlocale(LC_CTYPE, "C.UTF-8");
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 
