@@ -176,6 +176,12 @@ store_open(const char *conninfo, GError **err)
 	char *perr = NULL;
 	PGresult *res;
 
+	/* libpq is loaded here, on the first connection (pq.c). */
+	if (store_pq_error() != NULL) {
+		store_set_error(err, STORE_ERROR_CONFIG, "%s",
+		    store_pq_error());
+		return NULL;
+	}
 	if (conninfo == NULL || *conninfo == '\0')
 		conninfo = g_getenv("MAILSIFT_DB");
 	if (conninfo == NULL)
@@ -201,7 +207,7 @@ store_open(const char *conninfo, GError **err)
 	st->conn = PQconnectdbParams(keys, vals, 1);
 	if (st->conn == NULL || PQstatus(st->conn) != CONNECTION_OK) {
 		char *msg = g_strdup(st->conn ? PQerrorMessage(st->conn) :
-		    store_pq_error() ? store_pq_error() : "out of memory");
+		    "out of memory");
 
 		/* libpq's hint lines: one line reads better in a log. */
 		g_strchomp(msg);

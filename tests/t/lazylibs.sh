@@ -58,3 +58,14 @@ ok $? "no libzip: the reason names libzip.so.4"
 ok $? "requeue with libzip exits 0"
 is "$(q "SELECT outcome FROM ingest_log WHERE requeued_from IS NOT NULL")" \
     stored "requeue with libzip: the report is stored"
+
+# Without libpq nothing can be stored: a configuration error (78, which
+# postfix defers) that names the library, the message left to the retry.
+mkdir -p "$T_TMP/nopq"
+echo "not a library" >"$T_TMP/nopq/libpq.so.5"
+before=$(q "SELECT count(*) FROM ingest_log")
+LD_LIBRARY_PATH=$T_TMP/nopq "$MAILSIFT" ingest - <"$gzmail" 2>"$T_TMP/err"
+is "$?" 78 "no libpq: ingest exits 78 (EX_CONFIG)"
+grep -q 'cannot load libpq\.so\.5' "$T_TMP/err"
+ok $? "no libpq: the error names libpq.so.5"
+is "$(q "SELECT count(*) FROM ingest_log")" "$before" "no libpq: nothing written"
