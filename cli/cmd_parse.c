@@ -34,7 +34,9 @@
 #include "../parse/bounce.h"
 
 #define PARSE_FLUSH_BYTES	(1 << 20)
-#define OUT_FLUSH		(32 * 1024)
+/* Bigger pieces are fewer writes, and with --jobs fewer wake-ups of the
+ * process that merges them (jobs.c sizes its pipes for them). */
+#define OUT_FLUSH		(128 * 1024)
 
 struct parse_state {
 	const char *file;

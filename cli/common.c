@@ -99,31 +99,79 @@ cli_parse_since(const char *text, int64_t *since)
 	return TRUE;
 }
 
+/* What a byte becomes inside a JSON string: 0 itself, else the letter of
+ * its two-character escape, or 'u' for \u00XX (control characters but
+ * the three common ones, as before).  Bytes of 0x80 and up are UTF-8,
+ * validated before, and go out as they are. */
+static const char json_escape[256] = {
+	[0x00] = 'u', [0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u',
+	[0x05] = 'u', [0x06] = 'u', [0x07] = 'u', [0x08] = 'u', [0x0b] = 'u',
+	[0x0c] = 'u', [0x0e] = 'u', [0x0f] = 'u', [0x10] = 'u', [0x11] = 'u',
+	[0x12] = 'u', [0x13] = 'u', [0x14] = 'u', [0x15] = 'u', [0x16] = 'u',
+	[0x17] = 'u', [0x18] = 'u', [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u',
+	[0x1c] = 'u', [0x1d] = 'u', [0x1e] = 'u', [0x1f] = 'u',
+	['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r', ['"'] = '"', ['\\'] = '\\',
+};
+
+/* g_utf8_validate_len(s, n), eight bytes at a time while they are
+ * ASCII (no NUL can occur: n is s's strlen). */
+static gboolean
+utf8_valid(const char *s, gsize n)
+{
+	const guint64 high = UINT64_C(0x8080808080808080);
+	guint64 w;
+	gsize i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		if ((w & high) != 0)
+			break;
+	}
+	return g_utf8_validate_len(s + i, n - i, NULL);
+}
+
+/* s as a JSON string.  Runs of bytes that need no escape are appended
+ * at once: a field is mostly one run, and parse output is made of them. */
 void
 cli_json_str(GString *out, const char *s)
 {
-	char *valid;
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p, *run, *end;
+	char *valid = NULL, esc[6] = { '\\', 'u', '0', '0' };
+	gsize n;
 
 	if (s == NULL) {
-		g_string_append(out, "null");
+		g_string_append_len(out, "null", 4);
 		return;
 	}
-	/* Strings come from the network; never emit invalid UTF-8. */
-	valid = g_utf8_make_valid(s, -1);
+	/* Strings come from the network; never emit invalid UTF-8.  Most
+	 * are valid: validating costs no copy. */
+	n = strlen(s);
+	if (!utf8_valid(s, n)) {
+		valid = g_utf8_make_valid(s, (gssize)n);
+		s = valid;
+		n = strlen(s);
+	}
 	g_string_append_c(out, '"');
-	for (const unsigned char *p = (const unsigned char *)valid; *p; p++) {
-		switch (*p) {
-		case '"': g_string_append(out, "\\\""); break;
-		case '\\': g_string_append(out, "\\\\"); break;
-		case '\n': g_string_append(out, "\\n"); break;
-		case '\r': g_string_append(out, "\\r"); break;
-		case '\t': g_string_append(out, "\\t"); break;
-		default:
-			if (*p < 0x20)
-				g_string_append_printf(out, "\\u%04x", *p);
-			else
-				g_string_append_c(out, (char)*p);
+	p = (const unsigned char *)s;
+	end = p + n;
+	while (p < end) {
+		for (run = p; p < end && json_escape[*p] == 0; p++)
+			;
+		if (p > run)
+			g_string_append_len(out, (const char *)run,
+			    (gssize)(p - run));
+		if (p == end)
+			break;
+		esc[1] = json_escape[*p];
+		if (esc[1] == 'u') {
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 0xf];
+			g_string_append_len(out, esc, 6);
+		} else {
+			g_string_append_len(out, esc, 2);
 		}
+		p++;
 	}
 	g_string_append_c(out, '"');
 	g_free(valid);

@@ -7,7 +7,9 @@
  * file) is one payload.  Anything else is parsed with GMime, in place: the
  * parser reads the message's own bytes, and parts are substreams of them.
  * Every entity is visited depth first (multipart children, message/rfc822
- * and message/global bodies, also when wrongly base64-encoded); each leaf
+ * and message/global bodies, also when wrongly base64-encoded: GMime keeps
+ * an attached message a leaf, and it is parsed only when some line of it
+ * could begin a payload or it names a transfer encoding); each leaf
  * is decoded through GMime's decoding filter and handed to unpack.c, which
  * keeps it only if its content is gzip, zip or XML.  Labels never decide.
  *
@@ -49,6 +51,15 @@ gmime_setup(void)
 
 	if (g_once_init_enter(&once)) {
 		g_mime_init();
+		/* An attached message stays a leaf: GMime would build a
+		 * second message, a third of the objects of a bounce,
+		 * whether or not anyone reads it.  walk_leaf parses it when
+		 * it may hold a payload; the bounce reader reads its header
+		 * as text. */
+		g_mime_object_register_type("message", "rfc822",
+		    GMIME_TYPE_PART);
+		g_mime_object_register_type("message", "global",
+		    GMIME_TYPE_PART);
 		g_once_init_leave(&once, 1);
 	}
 }
@@ -258,6 +269,54 @@ decode(struct ingest_walker *w, GMimePart *part, gboolean sniff,
 	return -1;
 }
 
+/* Case-insensitive: is needle (lower case) in p[0..n)? */
+static gboolean
+has_word(const guchar *p, gsize n, const char *needle)
+{
+	gsize k = strlen(needle), i;
+
+	for (i = 0; i + k <= n; i++)
+		if ((p[i] | 0x20) == (guchar)needle[0] &&
+		    g_ascii_strncasecmp((const char *)p + i, needle, k) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/*
+ * Must the message in p[0..n) be parsed, or can it hold nothing a walk
+ * looks for?  A part's content begins at a line start, and it is the raw
+ * bytes unless a transfer encoding is named.  So it need not be when no
+ * encoding word appears and no line start passes ingest_sniff_payload
+ * (which skips white space, blank lines included).  A message naming a
+ * multipart or message type is parsed all the same, so that nesting and
+ * part counts meet their limits as before.  Most returned originals are
+ * a plain text part and need no parse.
+ */
+static gboolean
+may_hold_payload(const guchar *p, gsize n)
+{
+	static const char *const words[] = { "base64", "quoted-printable",
+	    "uue", "multipart/", "message/" };
+	const guchar *q = p, *end, *nl;
+	gsize i;
+
+	/* An empty part may come with no buffer at all: NULL + 0 is UB. */
+	if (p == NULL || n == 0)
+		return FALSE;
+	end = p + n;
+	for (i = 0; i < G_N_ELEMENTS(words); i++)
+		if (has_word(p, n, words[i]))
+			return TRUE;
+	for (;;) {
+		if (ingest_sniff_payload(q, (gsize)(end - q)))
+			return TRUE;
+		nl = memchr(q, '\n', (gsize)(end - q));
+		if (nl == NULL)
+			return FALSE;
+		q = nl + 1;
+	}
+}
+
 static gboolean
 is_message_type(GMimeObject *obj)
 {
@@ -281,10 +340,13 @@ walk_leaf(struct ingest_walker *w, GMimePart *part, guint depth,
 	/* A message is walked whatever its first bytes. */
 	if ((r = decode(w, part, !message, &body, err)) <= 0)
 		return r;
-	/* GMime parses message/rfc822 only when not transfer-encoded. */
+	/* An attached message is a leaf (gmime_setup): parsed here, when
+	 * it may hold a payload at all. */
 	if (message && !ingest_sniff_payload(g_bytes_get_data(body, NULL),
 	    g_bytes_get_size(body))) {
-		r = walk_bytes(w, body, depth + 1, NULL, err);
+		r = may_hold_payload(g_bytes_get_data(body, NULL),
+		    g_bytes_get_size(body)) ?
+		    walk_bytes(w, body, depth + 1, NULL, err) : 0;
 		g_bytes_unref(body);
 		return r;
 	}

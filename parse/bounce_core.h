@@ -28,6 +28,8 @@ char *bounce_part_text(GMimePart *part, gsize max, gsize *len);
 
 /* bounce_field.c */
 void bounce_cut_utf8(char *s, gsize *n, gsize max);
+/* g_utf8_validate(s, n, NULL), quicker on ASCII. */
+gboolean bounce_utf8_valid(const char *s, gsize n);
 gsize bounce_digits(const char *s, gsize max);
 
 /* bounce_dsn.c */

@@ -189,6 +189,7 @@ part_text(GMimePart *part, gsize max, gsize *len, guint *more)
 	GMimeStream *content;
 	struct reader rd;
 	const char *cs;
+	gint64 size;
 	GString *s;
 	char buf[READ_CHUNK];
 	gssize n;
@@ -201,8 +202,14 @@ part_text(GMimePart *part, gsize max, gsize *len, guint *more)
 		return g_strdup("");
 	cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part),
 	    "charset");
+	/* Sized by the raw content (decoding does not grow it, but for a
+	 * charset), not by a round 4 KiB: most parts are a few hundred
+	 * bytes, and a large request after the frees of the last message
+	 * makes malloc sweep them all. */
+	size = g_mime_stream_length(content);
 	reader_open(&rd, content, g_mime_data_wrapper_get_encoding(dw), cs);
-	s = g_string_sized_new(4096);
+	s = g_string_sized_new(size > 0 ? (gsize)MIN(size, (gint64)max) + 8 :
+	    4096);
 	/* Read a little past max so that the cut lands on a character. */
 	while (s->len <= max + 4 &&
 	    (n = reader_read(&rd, buf, sizeof buf)) > 0)
@@ -223,7 +230,7 @@ part_text(GMimePart *part, gsize max, gsize *len, guint *more)
 	if (s->len > max && !g_utf8_validate(s->str, (gssize)s->len, &bad) &&
 	    bad >= s->str + s->len - 4 && bad > s->str + max)
 		g_string_truncate(s, (gsize)(bad - s->str));
-	if (!g_utf8_validate(s->str, (gssize)s->len, NULL)) {
+	if (!bounce_utf8_valid(s->str, s->len)) {
 		char *conv = NULL;
 
 		if (cs == NULL || is_utf8_charset(cs))

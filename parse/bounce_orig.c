@@ -230,14 +230,65 @@ decode_text(const char *raw)
 	return f;
 }
 
+/* Is s[0..n) a plain address, "local@domain" in the characters nearly
+ * every one uses (no quoting, comments, encoded words or IDN)? */
+static gboolean
+plain_addr(const char *s, gsize n)
+{
+	const char *at = memchr(s, '@', n);
+	gsize i;
+
+	if (at == NULL || at == s || at == s + n - 1 ||
+	    memchr(at + 1, '@', n - (gsize)(at - s) - 1) != NULL)
+		return FALSE;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!g_ascii_isalnum(c) && c != '.' && c != '-' &&
+		    (s + i > at || (c != '_' && c != '+')) && s + i != at)
+			return FALSE;
+		if (c == '.' && (i == 0 || i == n - 1 || s[i - 1] == '.' ||
+		    s[i - 1] == '@' || s[i + 1] == '@'))
+			return FALSE;
+	}
+	return bounce_strcasestr(at, n - (gsize)(at - s), "xn--") == NULL;
+}
+
+/* The address of a To: that is one plain address, bare or in angle
+ * brackets, as GMime's parser gives it, without the parser's two objects
+ * and address per call; NULL for anything else. */
+static char *
+one_plain_address(const char *raw)
+{
+	const char *p = raw, *e;
+
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	e = p + strlen(p);
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	    e[-1] == '\n'))
+		e--;
+	if (e - p >= 2 && *p == '<' && e[-1] == '>') {
+		p++;
+		e--;
+	}
+	return plain_addr(p, (gsize)(e - p)) ? bounce_field(p, e - p) : NULL;
+}
+
 /* "a@b, Name <c@d>" -> "a@b, c@d"; the header text when no address. */
 static char *
 address_list(const char *raw)
 {
-	InternetAddressList *l = internet_address_list_parse(NULL, raw);
-	GString *s = g_string_new(NULL);
-	int i, n = l != NULL ? internet_address_list_length(l) : 0;
+	InternetAddressList *l;
+	GString *s;
+	char *out;
+	int i, n;
 
+	if ((out = one_plain_address(raw)) != NULL)
+		return out;
+	l = internet_address_list_parse(NULL, raw);
+	n = l != NULL ? internet_address_list_length(l) : 0;
+	s = g_string_new(NULL);
 	for (i = 0; i < n && s->len < BOUNCE_MAX_FIELD; i++) {
 		InternetAddress *a = internet_address_list_get_address(l, i);
 
@@ -250,16 +301,10 @@ address_list(const char *raw)
 	}
 	if (l != NULL)
 		g_object_unref(l);
-	if (s->len == 0) {
-		g_string_free(s, TRUE);
-		return decode_text(raw);
-	}
-	{
-		char *out = bounce_field(s->str, (gssize)s->len);
-
-		g_string_free(s, TRUE);
-		return out;
-	}
+	out = s->len > 0 ? bounce_field(s->str, (gssize)s->len) :
+	    decode_text(raw);
+	g_string_free(s, TRUE);
+	return out;
 }
 
 static void
@@ -444,6 +489,8 @@ static void
 each_in_text(const char *t, gsize n, header_fn fn, void *user)
 {
 	const char *end = t + n, *p = t, *nl, *colon, *vend;
+	char name[65];
+	GString *val = g_string_sized_new(256);
 	guint count = 0;
 	gboolean seen = FALSE, go = TRUE;
 
@@ -467,19 +514,18 @@ each_in_text(const char *t, gsize n, header_fn fn, void *user)
 			nl = memchr(vend + 1, '\n', (gsize)(end - vend - 1));
 			vend = nl != NULL ? nl : end;
 		}
-		{
-			char *name = g_strndup(p, (gsize)(colon - p));
-			char *val = g_strndup(colon + 1,
-			    (gsize)(vend - colon - 1));
-
-			go = fn(user, name, val);
-			g_free(name);
-			g_free(val);
-		}
+		/* The name fits (64 bytes at most, above); the value is
+		 * copied into one buffer for all fields. */
+		memcpy(name, p, (gsize)(colon - p));
+		name[colon - p] = '\0';
+		g_string_truncate(val, 0);
+		g_string_append_len(val, colon + 1, vend - colon - 1);
+		go = fn(user, name, val->str);
 		seen = TRUE;
 		count++;
 		p = vend + 1;
 	}
+	g_string_free(val, TRUE);
 }
 
 static void

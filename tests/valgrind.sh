@@ -18,7 +18,8 @@ mkdir -p "$logs"
 wrap=$top/$B/wrap
 mkdir -p "$wrap"
 vg="valgrind -q --error-exitcode=0 --leak-check=full --show-leak-kinds=definite \
- --errors-for-leak-kinds=definite --num-callers=30 --log-file=$logs/%p.log"
+ --errors-for-leak-kinds=definite --num-callers=30 --log-file=$logs/%p.log \
+ --suppressions=$top/tests/valgrind.supp"
 for prog in mailsift $(cd "$top/$B" && ls -d tests/* 2>/dev/null); do
 	[ -f "$top/$B/$prog" ] && [ -x "$top/$B/$prog" ] || continue
 	mkdir -p "$wrap/$(dirname "$prog")"

@@ -791,6 +791,42 @@ test_encoded_rfc822(void)
 	g_bytes_unref(inner);
 }
 
+/* An attached message that is not transfer-encoded stays a leaf; the
+ * walker parses it only when a line of it could begin a payload.  A plain
+ * text original holds none; a forwarded report whose XML body follows
+ * blank lines and indentation is still found. */
+static void
+test_plain_rfc822(void)
+{
+	static const char mail[] =
+	    "From: fwd@example.com\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=\"f\"\n\n--f\n"
+	    "Content-Type: message/rfc822\n\n"
+	    "From: a@example.org\nSubject: hello\n\nJust text.\n<b>\n"
+	    "--f\n"
+	    "Content-Type: message/rfc822\n\n"
+	    "From: r@example.net\nSubject: Report Domain: example.com\n"
+	    "Content-Type: text/plain\n\n\n   "
+	    "<?xml version=\"1.0\"?>\n<feedback><report_metadata>"
+	    "</report_metadata></feedback>\n"
+	    "--f--\n";
+	struct ingest_limits lim;
+	struct collect c;
+	GError *err = NULL;
+	GBytes *b = g_bytes_new_static(mail, sizeof mail - 1);
+	int r;
+
+	ingest_limits_default(&lim);
+	collect_init(&c);
+	r = walk_bytes(b, &lim, &c, &err);
+	TAP_OK(r == 1 && got_at(&c, 0) != NULL,
+	    "7bit message/rfc822: the XML report inside is found, the plain "
+	    "text original holds none");
+	g_clear_error(&err);
+	g_ptr_array_unref(c.got);
+	g_bytes_unref(b);
+}
+
 static void
 test_not_messages(void)
 {
@@ -1198,6 +1234,7 @@ main(void)
 	test_zip_entries();
 	test_mime_limits();
 	test_encoded_rfc822();
+	test_plain_rfc822();
 	test_not_messages();
 	test_stdin();
 	test_files_errors();
