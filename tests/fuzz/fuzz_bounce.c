@@ -5,12 +5,12 @@
  * valid UTF-8 and within BOUNCE_MAX_FIELD, the bound every recognizer
  * promises.  Built and run by `make fuzz`, seeded from tests/data/bounces.
  */
-#include <sanitizer/lsan_interface.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ingest/ingest.h"
+#include "gmime_warmup.h"
 #include "parse/bounce.h"
 
 static int
@@ -61,30 +61,6 @@ check_report(const struct bounce_report *b)
 		if (b->kind != BOUNCE_KIND_NONE && r->reason == NULL)
 			abort();
 	}
-}
-
-/* GMime is set up by the first walk, and its type registry drops the two
- * entries ingest/walk.c replaces (message/rfc822 and message/global stay
- * leaves) without freeing them: 32 bytes, once, not ours.  That first
- * walk runs here with LeakSanitizer off. */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	static const char mail[] = "From: a@example.org\n\nwarm-up\n";
-	struct ingest_limits lim;
-	struct ingest_message *msg;
-	GBytes *raw = g_bytes_new_static(mail, sizeof mail - 1);
-	GError *err = NULL;
-
-	ingest_limits_default(&lim);
-	__lsan_disable();
-	msg = ingest_message_new(raw, "fuzz");
-	ingest_walk(msg, &lim, no_payload, NULL, &err);
-	g_clear_error(&err);
-	ingest_message_free(msg);
-	__lsan_enable();
-	g_bytes_unref(raw);
-	return 0;
 }
 
 int
