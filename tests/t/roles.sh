@@ -44,6 +44,11 @@ as "$in_user" "UPDATE bounce_recipient SET reason = 'x'"
 [ $? != 0 ]; ok $? "the ingest role cannot rewrite bounces"
 as "$in_user" "DELETE FROM bounce_message"
 [ $? != 0 ]; ok $? "the ingest role cannot delete bounces"
+"$MAILSIFT" --db "dbname=$T_DB user=$in_user" reclassify --all 2>"$T_TMP/err"
+[ $? != 0 ] && grep -q 'permission denied' "$T_TMP/err"
+ok $? "reclassify as the ingest role is refused, saying why"
+"$MAILSIFT" reclassify --all >/dev/null
+ok $? "reclassify as the owner works"
 
 "$MAILSIFT" --db "dbname=$T_DB user=$rd_user" trend --since 3650d --format csv >"$T_TMP/trend"
 ok $? "trend works with only the mailsift_reader role"
