@@ -42,8 +42,10 @@
 #      reading them (loading libpq, connecting, one transaction with a
 #      lookup, an insert and a commit), minus `--version` (the same start
 #      and exit, nothing else); target: ingest - minus that share under
-#      5 ms.  /bin/true shows what any exec costs on this machine.  Skipped, saying so, when this build's mailsift
-#      or mailsift-gen cannot do it yet.
+#      5 ms.  /bin/true shows what any exec costs on this machine, an
+#      empty main linked with GMime what any GMime program costs.
+#      Skipped, saying so, when this build's mailsift or mailsift-gen
+#      cannot do it yet.
 # Prints a table at the end.  Exits non-zero when a measured step failed.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -365,6 +367,13 @@ else
 	pdb="dbname=mailsift_bench_pipe"
 	"$mailsift" --db "$pdb" db migrate >/dev/null 2>&1 || failed=1
 	t_true=$(fastest "$PR" "$dir/pipe.list" /bin/true)
+	# The floor for any GMime program: an empty main linked with it.
+	echo 'int main(void) { return 0; }' >"$dir/empty.c"
+	t_gmime=-
+	if ${CC:-cc} -o "$dir/empty-gmime" "$dir/empty.c" -Wl,--no-as-needed \
+	    $(pkg-config --libs gmime-3.0) 2>/dev/null; then
+		t_gmime=$(fastest "$PR" "$dir/pipe.list" "$dir/empty-gmime")
+	fi
 	t_version=$(fastest "$PR" "$dir/pipe.list" "$mailsift" --version)
 	t_parse=$(fastest "$PR" "$dir/pipe.list" "$mailsift" parse -)
 	t_ingest=$(fastest "$PR" "$dir/pipe.list" "$mailsift" --db "$pdb" ingest -)
@@ -380,6 +389,7 @@ else
 	t_share=$(awk -v a="$t_db" -v b="$t_version" 'BEGIN {
 	    if (a == "-" || b == "-") print "-"; else printf "%.1f", a - b }')
 	row "exec of /bin/true (any process, fastest)" "${t_true}ms" "" "" ""
+	row "exec of an empty main linked with GMime" "${t_gmime}ms" "" "" ""
 	row "mailsift --version (start and exit)" "${t_version}ms" "" "" ""
 	row "parse - of one bounce (no database)" "${t_parse}ms" "" "" ""
 	row "ingest - of one bounce, start to exit" "${t_ingest}ms" "" "" ""
