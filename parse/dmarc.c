@@ -1,24 +1,28 @@
 /* dmarc.c - streaming parser for DMARC aggregate reports (see dmarc.h).
  *
- * libxml2's xmlTextReader hands us one node at a time; a table of rules per
- * parent element says what each element means, and a stack of contexts
- * indexed by depth remembers where we are.  Leaf text is collected into one
- * reused GString, so the cost per record is a handful of small strings that
- * are freed after on_record.  Records are buffered only while the report
- * identity (report_metadata and policy_published) is still incomplete, e.g.
- * when a reporter puts the metadata after the records.
+ * libxml2's push parser, fed chunk by chunk from the read callback, calls
+ * our SAX2 handlers for each start tag, text and end tag; no tree is built.
+ * A table of rules per parent element says what each element means, and a
+ * stack of contexts indexed by depth remembers where we are.  Leaf text is
+ * collected into one reused GString, so the cost per record is a handful
+ * of small strings that are freed after on_record.  Records are buffered
+ * only while the report identity (report_metadata and policy_published) is
+ * still incomplete, e.g. when a reporter puts the metadata after the
+ * records.
  *
  * Usage: dmarc_parse() with a read callback, or dmarc_parse_buffer().
  *
  * Hostile input: no network, no DTD loading, no entity substitution (custom
  * entity references are dropped, never expanded; libxml2 refuses entity
- * loops), no XML_PARSE_HUGE.  Element depth, leaf text, <extension> capture,
- * items per record, fixups and buffered records are bounded; exceeding a
- * bound is an error naming it.  libxml2 never prints: its messages go into
- * the GError.
+ * loops, and its check of an entity's text never reaches the report), no
+ * XML_PARSE_HUGE.  Element depth, namespace declarations in scope, leaf
+ * text, <extension> capture, items per record, fixups and buffered records
+ * are bounded; exceeding a bound is an error naming it.  libxml2 never
+ * prints: its messages go into the GError.
  *
  * Leniency: the report may be wrapped in another element (<xs:schema>, ...)
- * and malformed content after </feedback> is ignored; both leave a fixup.
+ * and malformed content after </feedback> is ignored (every event before
+ * libxml2's error has been handled); both leave a fixup.
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -26,10 +30,10 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
-#include <libxml/xmlreader.h>
 
 #include "dmarc.h"
 #include "xml_dl.h"
@@ -49,12 +53,15 @@
 #define RECORD_COST	320		/* ... and of a record, its arrays:
 					 * 100,000 plain records fit */
 #define MAX_EPOCH	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
+#define MAX_NS		4096		/* namespace declarations in scope */
+#define CHUNK		(64 * 1024)	/* bytes pushed into libxml2 at a time:
+					 * fewer calls, and heap reused (16 KiB
+					 * made glibc trim and regrow it) */
 
 /* No NOENT (no substitution), no DTDLOAD/DTDATTR/DTDVALID, no HUGE.
- * NOBLANKS drops white space between elements, a third of all nodes in an
- * indented report; white space inside a leaf is kept by libxml2. */
-#define READER_OPTIONS	(XML_PARSE_NONET | XML_PARSE_NOCDATA | \
-    XML_PARSE_NOBLANKS | XML_PARSE_COMPACT)
+ * CDATA has its own handler, white space is sorted out by the handlers
+ * (XML_PARSE_NOBLANKS needs a tree). */
+#define PARSER_OPTIONS	XML_PARSE_NONET
 
 G_DEFINE_QUARK(dmarc-error-quark, dmarc_error)
 
@@ -250,12 +257,11 @@ struct parser {
 	const char *name;
 	GError *read_err;
 	gboolean saw_content;	/* a byte other than XML white space */
-	xmlTextReaderPtr reader;
+	xmlParserCtxtPtr ctxt;
 
-	/* first libxml2 error worth reporting, and the parser context */
+	/* first libxml2 error worth reporting */
 	char *xml_msg;
 	int xml_line, xml_level;
-	xmlParserCtxtPtr xml_ctxt;
 
 	const struct dmarc_callbacks *cb;
 	void *user;
@@ -276,18 +282,36 @@ struct parser {
 	gboolean noted_entity, noted_feedback, noted_errors;
 	char *root;		/* qualified name of the root element */
 
+	int depth;		/* elements open */
 	enum ctx ctx[MAX_DEPTH + 1];
 	enum field leaf;
 	int leaf_depth;
 	GString *text;
-	int ext_depth;		/* depth of the open <extension>, or -1 */
+	GString *qname;		/* "prefix:name" of an undeclared prefix */
+	int empty_at;		/* depth of an open "<name/>", or -1 */
 
-	/* the last node the reader handed over, to resume after an error */
-	gboolean seen_node, last_start, last_empty;
-	int last_depth;
+	/* namespace declarations in scope: prefix (NULL for the default)
+	 * and URI pairs, ns_at[depth] pairs declared by each open element */
+	GPtrArray *ns;
+	int ns_at[MAX_DEPTH + 1];
+
+	int ext_depth;		/* depth of the open <extension>, or -1 */
+	struct {
+		gboolean kids, text;
+	} ext_st[MAX_DEPTH + 1];	/* children so far, per open element */
+	GString *blank;		/* white space in <extension>, undecided */
+	gboolean preserve[MAX_DEPTH + 1];	/* xml:space="preserve" */
 };
 
-static void on_end(struct parser *, xmlNodePtr, int, gboolean);
+/* A start tag as libxml2's SAX2 hands it over. */
+struct elem {
+	const char *local, *prefix;
+	int nb_ns;
+	const xmlChar **ns;	/* prefix/URI pairs declared here */
+	int nb_attrs;
+	const xmlChar **attrs;	/* local/prefix/URI/value/end, 5 each */
+	gboolean empty;
+};
 
 /* ---- errors and fixups ---- */
 
@@ -311,7 +335,8 @@ fail(struct parser *p, int code, const char *fmt, ...)
 static int
 line_no(struct parser *p)
 {
-	return p->reader ? xmlTextReaderGetParserLineNumber(p->reader) : 0;
+	return p->ctxt != NULL && p->ctxt->input != NULL ?
+	    p->ctxt->input->line : 0;
 }
 
 static void add_fixup(struct parser *, GPtrArray *, const char *, ...)
@@ -399,8 +424,9 @@ xml_message(const char *m)
 	return s;
 }
 
-/* libxml2 reports here instead of stderr, both through the reader and
- * through the thread's global handler (encoding conversion errors). */
+/* libxml2 reports here instead of stderr, both through the parser's
+ * serror and through the thread's global handler (encoding conversion
+ * errors). */
 static void
 on_xml_error(void *arg, xmlErrorPtr e)
 {
@@ -408,10 +434,6 @@ on_xml_error(void *arg, xmlErrorPtr e)
 
 	if (e == NULL || e->level < XML_ERR_ERROR)
 		return;
-	if (e->ctxt != NULL && (e->domain == XML_FROM_PARSER ||
-	    e->domain == XML_FROM_NAMESPACE || e->domain == XML_FROM_IO ||
-	    e->domain == XML_FROM_I18N))
-		p->xml_ctxt = e->ctxt;
 	/* Keep the first fatal error; a namespace error only if nothing
 	 * worse follows. */
 	if (p->xml_msg != NULL && (p->xml_level >= XML_ERR_FATAL ||
@@ -992,23 +1014,22 @@ finish_leaf(struct parser *p)
 }
 
 /* ---- <extension>: copied as raw XML while streaming, so its size is
- * checked as it grows (xmlTextReaderReadOuterXml would first build the
- * whole subtree in memory). ---- */
+ * checked as it grows. ---- */
 
 static void
-ext_qname(GString *x, xmlNsPtr ns, const xmlChar *name)
+ext_qname(GString *x, const char *prefix, const char *name)
 {
-	if (ns != NULL && ns->prefix != NULL) {
-		g_string_append(x, (const char *)ns->prefix);
+	if (prefix != NULL) {
+		g_string_append(x, prefix);
 		g_string_append_c(x, ':');
 	}
-	g_string_append(x, (const char *)name);
+	g_string_append(x, name);
 }
 
 static void
-ext_escaped(GString *x, const char *s)
+ext_escaped(GString *x, const char *s, gssize len)
 {
-	char *e = g_markup_escape_text(s, -1);
+	char *e = g_markup_escape_text(s, len);
 
 	g_string_append(x, e);
 	g_free(e);
@@ -1017,71 +1038,171 @@ ext_escaped(GString *x, const char *s)
 static void
 ext_check(struct parser *p)
 {
-	if (p->rep.extensions->len > MAX_EXTENSIONS)
+	if (p->rep.extensions->len + p->blank->len > MAX_EXTENSIONS)
 		fail(p, DMARC_ERROR_XML, "line %d: <extension> content longer "
 		    "than %d bytes", line_no(p), MAX_EXTENSIONS);
 }
 
 static void
-ext_ns(GString *x, xmlNsPtr ns)
+ext_ns(GString *x, const xmlChar *prefix, const xmlChar *href)
 {
 	g_string_append(x, " xmlns");
-	if (ns->prefix != NULL)
-		g_string_append_printf(x, ":%s", ns->prefix);
+	if (prefix != NULL)
+		g_string_append_printf(x, ":%s", prefix);
 	g_string_append(x, "=\"");
-	ext_escaped(x, ns->href ? (const char *)ns->href : "");
+	ext_escaped(x, href ? (const char *)href : "", -1);
 	g_string_append_c(x, '"');
 }
 
-/* The <extension> element itself declares every namespace in scope, so
- * the copy parses on its own. */
+/* Every namespace in scope, innermost declaration of each prefix first,
+ * as xmlGetNsList lists them: the copy of an <extension> parses on its
+ * own. */
 static void
-ext_start(struct parser *p, xmlNodePtr node, gboolean empty, gboolean root)
+ext_scope(struct parser *p, int depth)
+{
+	guint end = p->ns->len, start, i, j;
+	int d;
+
+	for (d = depth; d >= 0; d--) {
+		start = end - 2 * p->ns_at[d];
+		for (i = start; i < end; i += 2) {
+			/* declared again further in: shadowed */
+			for (j = end; j < p->ns->len; j += 2)
+				if (g_strcmp0(p->ns->pdata[i],
+				    p->ns->pdata[j]) == 0)
+					break;
+			if (j >= p->ns->len)
+				ext_ns(p->rep.extensions, p->ns->pdata[i],
+				    p->ns->pdata[i + 1]);
+		}
+		end = start;
+	}
+}
+
+/* An attribute value as libxml2 hands it over without entity
+ * substitution: '&' only starts "&#38;" (a literal ampersand) or a
+ * reference to a DTD entity, which stays a reference, never expanded. */
+static void
+ext_value(GString *x, const char *v, const char *end)
+{
+	const char *amp, *semi;
+
+	while (v < end) {
+		amp = memchr(v, '&', (size_t)(end - v));
+		if (amp == NULL) {
+			ext_escaped(x, v, end - v);
+			return;
+		}
+		ext_escaped(x, v, amp - v);
+		semi = memchr(amp, ';', (size_t)(end - amp));
+		if (semi == NULL) {
+			ext_escaped(x, amp, end - amp);
+			return;
+		}
+		if (semi - amp == 4 && memcmp(amp, "&#38;", 5) == 0)
+			g_string_append(x, "&amp;");
+		else
+			g_string_append_len(x, amp, semi + 1 - amp);
+		v = semi + 1;
+	}
+}
+
+static void
+ext_start(struct parser *p, const struct elem *e, int depth, gboolean root)
 {
 	GString *x = p->rep.extensions;
-	xmlNsPtr ns, *all;
-	xmlAttrPtr a;
-	xmlNodePtr c;
+	const xmlChar **a;
 	int i;
 
 	g_string_append_c(x, '<');
-	ext_qname(x, node->ns, node->name);
-	if (root) {
-		all = xmlGetNsList(node->doc, node);
-		for (i = 0; all != NULL && all[i] != NULL; i++)
-			ext_ns(x, all[i]);
-		xmlFree(all);
-	} else
-		for (ns = node->nsDef; ns != NULL; ns = ns->next)
-			ext_ns(x, ns);
-	for (a = node->properties; a != NULL; a = a->next) {
+	ext_qname(x, e->prefix, e->local);
+	if (root)
+		ext_scope(p, depth);
+	else
+		for (i = 0; i < e->nb_ns; i++)
+			ext_ns(x, e->ns[2 * i], e->ns[2 * i + 1]);
+	for (i = 0, a = e->attrs; i < e->nb_attrs; i++, a += 5) {
 		g_string_append_c(x, ' ');
-		ext_qname(x, a->ns, a->name);
+		ext_qname(x, (const char *)a[1], (const char *)a[0]);
 		g_string_append(x, "=\"");
-		/* Entity references stay references: never expanded. */
-		for (c = a->children; c != NULL; c = c->next) {
-			if (c->type == XML_TEXT_NODE && c->content != NULL)
-				ext_escaped(x, (const char *)c->content);
-			else if (c->type == XML_ENTITY_REF_NODE)
-				g_string_append_printf(x, "&%s;", c->name);
-		}
+		ext_value(x, (const char *)a[3], (const char *)a[4]);
 		g_string_append_c(x, '"');
 	}
-	g_string_append(x, empty ? "/>" : ">");
+	g_string_append(x, e->empty ? "/>" : ">");
+	memset(&p->ext_st[depth], 0, sizeof(p->ext_st[depth]));
 	ext_check(p);
+}
+
+/* White space between the elements of an <extension> is indentation,
+ * dropped as XML_PARSE_NOBLANKS did with the tree reader: kept when it is
+ * the whole content of its element, when the element has text (mixed
+ * content), when text or a reference follows, and under
+ * xml:space="preserve".  Until that is known it waits in p->blank. */
+static gboolean
+all_blank(const char *s, int len)
+{
+	int i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			return FALSE;
+	return TRUE;
+}
+
+static void
+ext_mark_text(struct parser *p, int parent)
+{
+	p->ext_st[parent].kids = TRUE;
+	p->ext_st[parent].text = TRUE;
+}
+
+static void
+ext_flush(struct parser *p, int parent, gboolean keep)
+{
+	if (p->blank->len == 0)
+		return;
+	if (keep) {
+		g_string_append_len(p->rep.extensions, p->blank->str,
+		    p->blank->len);
+		ext_mark_text(p, parent);
+	}
+	g_string_truncate(p->blank, 0);
+}
+
+static void
+ext_text(struct parser *p, int parent, const char *s, int len,
+    gboolean cdata)
+{
+	if (!cdata && !p->preserve[parent] && !p->ext_st[parent].text &&
+	    all_blank(s, len)) {
+		g_string_append_len(p->blank, s, len);
+		ext_check(p);
+		return;
+	}
+	ext_flush(p, parent, TRUE);
+	ext_escaped(p->rep.extensions, s, len);
+	ext_mark_text(p, parent);
+	ext_check(p);
+}
+
+static void
+ext_child(struct parser *p, int parent)
+{
+	ext_flush(p, parent, p->ext_st[parent].text);
+	p->ext_st[parent].kids = TRUE;
 }
 
 /* ---- events: start, text, end ---- */
 
 static enum ctx
-outside_start(struct parser *p, xmlNodePtr node, int depth)
+outside_start(struct parser *p, const struct elem *e, int depth)
 {
-	const char *local = (const char *)node->name;
+	const char *local = e->local;
 
 	if (depth == 0) {
 		GString *q = g_string_new(NULL);
 
-		ext_qname(q, node->ns, node->name);
+		ext_qname(q, e->prefix, e->local);
 		p->root = g_string_free(q, FALSE);
 	}
 	if (strcmp(local, "feedback") == 0) {
@@ -1110,10 +1231,10 @@ outside_start(struct parser *p, xmlNodePtr node, int depth)
 }
 
 static enum ctx
-child_start(struct parser *p, enum ctx parent, xmlNodePtr node, int depth,
-    gboolean empty)
+child_start(struct parser *p, enum ctx parent, const struct elem *e,
+    int depth)
 {
-	const char *local = (const char *)node->name;
+	const char *local = e->local;
 	const struct rule *r;
 	GPtrArray *arr;
 
@@ -1132,7 +1253,7 @@ child_start(struct parser *p, enum ctx parent, xmlNodePtr node, int depth,
 		else
 			g_string_append_c(p->rep.extensions, '\n');
 		p->ext_depth = depth;
-		ext_start(p, node, empty, TRUE);
+		ext_start(p, e, depth, TRUE);
 		return C_EXT;
 	case C_META:
 		if (p->meta_seen)
@@ -1186,58 +1307,45 @@ duplicate:
 }
 
 static void
-on_start(struct parser *p, xmlNodePtr node, int depth, gboolean empty)
+on_start(struct parser *p, const struct elem *e, int depth)
 {
 	enum ctx parent, c;
 
-	if (p->err != NULL)
-		return;
-	if (depth > MAX_DEPTH) {
-		fail(p, DMARC_ERROR_XML, "line %d: elements nested deeper than "
-		    "%d", line_no(p), MAX_DEPTH);
-		return;
-	}
 	parent = depth == 0 ? C_OUTSIDE : p->ctx[depth - 1];
 	switch (parent) {
 	case C_OUTSIDE:
-		c = outside_start(p, node, depth);
+		c = outside_start(p, e, depth);
 		break;
 	case C_IGNORE:
 	case C_LEAF:
 		c = C_IGNORE;
 		break;
 	case C_EXT:
-		ext_start(p, node, empty, FALSE);
+		ext_child(p, depth - 1);
+		ext_start(p, e, depth, FALSE);
 		c = C_EXT;
 		break;
 	default:
-		c = child_start(p, parent, node, depth, empty);
+		c = child_start(p, parent, e, depth);
 		break;
 	}
 	p->ctx[depth] = c;
-	if (empty)
-		on_end(p, node, depth, TRUE);
 }
 
 static void
-on_text(struct parser *p, int depth, const char *s)
+on_text(struct parser *p, int depth, const char *s, int len, gboolean cdata)
 {
-	gsize len;
-
-	if (p->err != NULL || depth < 1 || depth > MAX_DEPTH + 1 || s == NULL)
+	if (depth < 1 || depth > MAX_DEPTH + 1)
 		return;
 	if (p->leaf != F_NONE && depth == p->leaf_depth + 1) {
-		len = strlen(s);
-		if (len > MAX_LEAF - p->text->len) {
+		if ((gsize)len > MAX_LEAF - p->text->len) {
 			fail(p, DMARC_ERROR_XML, "line %d: text of a value "
 			    "longer than %d bytes", line_no(p), MAX_LEAF);
 			return;
 		}
 		g_string_append_len(p->text, s, len);
-	} else if (p->ext_depth >= 0 && depth > p->ext_depth) {
-		ext_escaped(p->rep.extensions, s);
-		ext_check(p);
-	}
+	} else if (p->ext_depth >= 0 && depth > p->ext_depth)
+		ext_text(p, depth - 1, s, len, cdata);
 }
 
 /* Custom entities are never expanded; inside <extension> the reference
@@ -1245,10 +1353,11 @@ on_text(struct parser *p, int depth, const char *s)
 static void
 on_entity(struct parser *p, int depth, const char *name)
 {
-	if (p->err != NULL)
-		return;
-	if (p->ext_depth >= 0 && depth > p->ext_depth) {
+	if (p->ext_depth >= 0 && depth > p->ext_depth &&
+	    depth <= MAX_DEPTH + 1) {
+		ext_flush(p, depth - 1, TRUE);
 		g_string_append_printf(p->rep.extensions, "&%s;", name);
+		p->ext_st[depth - 1].kids = TRUE;
 		ext_check(p);
 	} else if (p->feedback_seen && !p->feedback_done && !p->noted_entity) {
 		add_fixup(p, p->rep.fixups, "entities: reference &%s; and any "
@@ -1258,18 +1367,19 @@ on_entity(struct parser *p, int depth, const char *name)
 }
 
 static void
-on_end(struct parser *p, xmlNodePtr node, int depth, gboolean empty)
+on_end(struct parser *p, const char *prefix, const char *local, int depth,
+    gboolean empty)
 {
-	if (p->err != NULL || depth > MAX_DEPTH)
-		return;
 	switch (p->ctx[depth]) {
 	case C_LEAF:
 		finish_leaf(p);
 		break;
 	case C_EXT:
 		if (!empty) {
+			ext_flush(p, depth, !p->ext_st[depth].kids ||
+			    p->ext_st[depth].text);
 			g_string_append(p->rep.extensions, "</");
-			ext_qname(p->rep.extensions, node->ns, node->name);
+			ext_qname(p->rep.extensions, prefix, local);
 			g_string_append_c(p->rep.extensions, '>');
 			ext_check(p);
 		}
@@ -1306,19 +1416,235 @@ on_end(struct parser *p, xmlNodePtr node, int depth, gboolean empty)
 	}
 }
 
-/* ---- driving the reader ---- */
+/* ---- libxml2's SAX2 callbacks ---- */
 
-static int
-io_read(void *ctx, char *buf, int len)
+/* libxml2's own SAX2 handlers, which build a tree (xml_init). */
+static xmlSAXHandler tree_sax;
+
+/* The parser of an event, or NULL when the event is not for the report:
+ * after an error, or when libxml2 parses the replacement text of a DTD
+ * entity in a context of its own (to check it; the text is never part of
+ * the report).  That text gets libxml2's tree handlers (*entity), so the
+ * entity keeps its nodes and later references to it are not parsed again,
+ * as with the tree reader: else each reference would cost a parse of the
+ * whole text, quadratic in a hostile document. */
+static struct parser *
+route(void *ctx, gboolean *entity)
 {
-	struct parser *p = ctx;
-	gssize n;
+	xmlParserCtxtPtr c = ctx;
+	struct parser *p = c != NULL ? c->_private : NULL;
+
+	*entity = FALSE;
+	if (p == NULL || p->err != NULL)
+		return NULL;
+	if (c != p->ctxt) {
+		*entity = TRUE;
+		return NULL;
+	}
+	return p;
+}
+
+/* The first error stops libxml2 at once, not at the end of the chunk. */
+static void
+stop_on_error(struct parser *p)
+{
+	if (p->err != NULL)
+		xmlStopParser(p->ctxt);
+}
+
+/* libxml2 calls startElementNs before it consumes the "/>" or ">" that
+ * ends the start tag: "/>" there is an empty element, which an
+ * <extension> copy keeps as written. */
+static gboolean
+start_tag_empty(struct parser *p)
+{
+	const xmlChar *c = p->ctxt->input != NULL ? p->ctxt->input->cur : NULL;
+
+	return c != NULL && c[0] == '/' && c[1] == '>';
+}
+
+/* xml:space="preserve" keeps white space in the element and below. */
+static gboolean
+preserve_space(struct parser *p, const struct elem *e, int depth)
+{
+	const xmlChar **a;
 	int i;
 
-	if (p->read_err != NULL || len < 0)
+	for (i = 0, a = e->attrs; i < e->nb_attrs; i++, a += 5)
+		if (a[1] != NULL && strcmp((const char *)a[1], "xml") == 0 &&
+		    strcmp((const char *)a[0], "space") == 0)
+			return a[4] - a[3] == 8 &&
+			    memcmp(a[3], "preserve", 8) == 0;
+	return depth > 0 && p->preserve[depth - 1];
+}
+
+static void
+sax_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
+    const xmlChar *uri, int nb_ns, const xmlChar **ns, int nb_attrs,
+    int nb_defaulted, const xmlChar **attrs)
+{
+	gboolean entity;
+	struct parser *p = route(ctx, &entity);
+	struct elem e;
+	int depth, i;
+
+	if (entity)
+		tree_sax.startElementNs(ctx, local, prefix, uri, nb_ns, ns,
+		    nb_attrs, nb_defaulted, attrs);
+	if (p == NULL)
+		return;
+	depth = p->depth++;
+	if (depth > MAX_DEPTH) {
+		fail(p, DMARC_ERROR_XML, "line %d: elements nested deeper than "
+		    "%d", line_no(p), MAX_DEPTH);
+		stop_on_error(p);
+		return;
+	}
+	e.local = (const char *)local;
+	e.prefix = (const char *)prefix;
+	/* An undeclared prefix is part of the name, as in libxml2's tree. */
+	if (prefix != NULL && uri == NULL) {
+		g_string_printf(p->qname, "%s:%s", prefix, local);
+		e.local = p->qname->str;
+		e.prefix = NULL;
+	}
+	e.nb_ns = nb_ns;
+	e.ns = ns;
+	/* Attributes defaulted by the DTD are not in the document. */
+	e.nb_attrs = nb_attrs - nb_defaulted;
+	e.attrs = attrs;
+	e.empty = start_tag_empty(p);
+	if (p->ns->len / 2 + (guint)nb_ns > MAX_NS) {
+		fail(p, DMARC_ERROR_XML, "line %d: more than %d namespace "
+		    "declarations in scope", line_no(p), MAX_NS);
+		stop_on_error(p);
+		return;
+	}
+	for (i = 0; i < 2 * nb_ns; i++)
+		g_ptr_array_add(p->ns, g_strdup((const char *)ns[i]));
+	p->ns_at[depth] = nb_ns;
+	p->empty_at = e.empty ? depth : -1;
+	p->preserve[depth] = preserve_space(p, &e, depth);
+	on_start(p, &e, depth);
+	stop_on_error(p);
+}
+
+static void
+sax_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
+    const xmlChar *uri)
+{
+	gboolean entity;
+	struct parser *p = route(ctx, &entity);
+	int depth;
+
+	if (entity)
+		tree_sax.endElementNs(ctx, local, prefix, uri);
+	if (p == NULL)
+		return;
+	depth = --p->depth;
+	if (depth < 0 || depth > MAX_DEPTH)
+		return;
+	if (prefix != NULL && uri == NULL) {
+		g_string_printf(p->qname, "%s:%s", prefix, local);
+		on_end(p, NULL, p->qname->str, depth, p->empty_at == depth);
+	} else
+		on_end(p, (const char *)prefix, (const char *)local, depth,
+		    p->empty_at == depth);
+	p->empty_at = -1;
+	g_ptr_array_set_size(p->ns, p->ns->len - 2 * p->ns_at[depth]);
+	stop_on_error(p);
+}
+
+static void
+sax_text(void *ctx, const xmlChar *s, int len)
+{
+	gboolean entity;
+	struct parser *p = route(ctx, &entity);
+
+	if (entity)
+		tree_sax.characters(ctx, s, len);
+	/* Most text is indentation between containers: return at once. */
+	if (p == NULL || (p->leaf == F_NONE && p->ext_depth < 0))
+		return;
+	p->empty_at = -1;
+	on_text(p, p->depth, (const char *)s, len, FALSE);
+	stop_on_error(p);
+}
+
+static void
+sax_cdata(void *ctx, const xmlChar *s, int len)
+{
+	gboolean entity;
+	struct parser *p = route(ctx, &entity);
+
+	if (entity)
+		tree_sax.characters(ctx, s, len);
+	if (p == NULL || (p->leaf == F_NONE && p->ext_depth < 0))
+		return;
+	p->empty_at = -1;
+	on_text(p, p->depth, (const char *)s, len, TRUE);
+	stop_on_error(p);
+}
+
+static void
+sax_reference(void *ctx, const xmlChar *name)
+{
+	gboolean entity;
+	struct parser *p = route(ctx, &entity);
+
+	if (entity)
+		tree_sax.reference(ctx, name);
+	if (p == NULL)
+		return;
+	p->empty_at = -1;
+	on_entity(p, p->depth, (const char *)name);
+	stop_on_error(p);
+}
+
+/* Comments and processing instructions are no part of a report. */
+static void
+sax_comment(void *ctx, const xmlChar *s)
+{
+	gboolean entity;
+
+	route(ctx, &entity);
+	if (entity)
+		tree_sax.comment(ctx, s);
+}
+
+static void
+sax_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+	gboolean entity;
+
+	route(ctx, &entity);
+	if (entity)
+		tree_sax.processingInstruction(ctx, target, data);
+}
+
+/* Errors of the parser (and of an entity's replacement text, parsed in a
+ * context of its own) come here, with that context. */
+static void
+sax_error(void *ctx, xmlErrorPtr e)
+{
+	xmlParserCtxtPtr c = ctx;
+
+	if (c != NULL && c->_private != NULL)
+		on_xml_error(c->_private, e);
+}
+
+/* ---- feeding the parser ---- */
+
+/* Up to len bytes from the source; -1 after a read error. */
+static gssize
+get_bytes(struct parser *p, char *buf, gsize len)
+{
+	gssize n, i;
+
+	if (p->read_err != NULL)
 		return -1;
-	n = p->read(p->read_ctx, buf, (gsize)len, &p->read_err);
-	if (n < 0 || n > len) {
+	n = p->read(p->read_ctx, buf, len, &p->read_err);
+	if (n < 0 || (gsize)n > len) {
 		if (p->read_err == NULL)
 			p->read_err = g_error_new(DMARC_ERROR, DMARC_ERROR_READ,
 			    "read callback failed");
@@ -1327,121 +1653,91 @@ io_read(void *ctx, char *buf, int len)
 	for (i = 0; !p->saw_content && i < n; i++)
 		if (!g_ascii_isspace(buf[i]))
 			p->saw_content = TRUE;
-	return (int)n;
+	return n;
 }
 
-static void
-visit(struct parser *p)
+/* The parser, given the first 4 bytes (fewer at the end) so it can tell
+ * the encoding by them, as xmlTextReader did.  *have says how many bytes
+ * of buf were read. */
+static xmlParserCtxtPtr
+new_ctxt(struct parser *p, char *buf, gsize *have)
 {
-	xmlTextReaderPtr r = p->reader;
-	xmlNodePtr node = xmlTextReaderCurrentNode(r);
-	int depth = xmlTextReaderDepth(r);
-	gboolean empty;
+	xmlSAXHandler sax = tree_sax;
+	xmlParserCtxtPtr c;
+	gssize n = 1;
 
-	p->seen_node = TRUE;
-	p->last_depth = depth;
-	p->last_start = FALSE;
-	switch (xmlTextReaderNodeType(r)) {
-	case XML_READER_TYPE_ELEMENT:
-		empty = xmlTextReaderIsEmptyElement(r) == 1;
-		p->last_start = TRUE;
-		p->last_empty = empty;
-		on_start(p, node, depth, empty);
-		break;
-	case XML_READER_TYPE_END_ELEMENT:
-		on_end(p, node, depth, FALSE);
-		break;
-	case XML_READER_TYPE_TEXT:
-	case XML_READER_TYPE_CDATA:
-	case XML_READER_TYPE_WHITESPACE:
-	case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
-		on_text(p, depth, (const char *)xmlTextReaderConstValue(r));
-		break;
-	case XML_READER_TYPE_ENTITY_REFERENCE:
-		on_entity(p, depth, (const char *)xmlTextReaderConstName(r));
-		break;
-	default:
-		break;
+	*have = 0;
+	while (*have < 4 && n > 0) {
+		n = get_bytes(p, buf + *have, CHUNK - *have);
+		if (n > 0)
+			*have += (gsize)n;
 	}
+	if (n < 0)
+		return NULL;
+	/* The DTD callbacks stay libxml2's (xmlSAX2*): declared entities
+	 * must be known to be referenced, unexpanded, as with the tree
+	 * reader; they need userData to be the context itself (NULL below),
+	 * so the parser is found through _private. */
+	sax.startElementNs = sax_start;
+	sax.endElementNs = sax_end;
+	sax.startElement = NULL;
+	sax.endElement = NULL;
+	sax.characters = sax_text;
+	sax.ignorableWhitespace = sax_text;
+	sax.cdataBlock = sax_cdata;
+	sax.reference = sax_reference;
+	sax.comment = sax_comment;
+	sax.processingInstruction = sax_pi;
+	sax.serror = sax_error;
+	c = xmlCreatePushParserCtxt(&sax, NULL, *have >= 4 ? buf : NULL,
+	    *have >= 4 ? 4 : 0, NULL);
+	if (c == NULL)
+		return NULL;
+	c->_private = p;
+	xmlCtxtUseOptions(c, PARSER_OPTIONS);
+	return c;
 }
 
-static gboolean
-still_open(struct parser *p, xmlNodePtr n)
+/* Push the document through the parser.  Returns 0 when libxml2 found it
+ * well-formed, 1 when it did not, -1 with p->err set. */
+static int
+feed(struct parser *p)
 {
-	int i;
+	char *buf = g_malloc(CHUNK);
+	gsize have, skip;
+	gssize n;
+	int broken = 0;
 
-	for (i = 0; i < p->xml_ctxt->nodeNr; i++)
-		if (p->xml_ctxt->nodeTab[i] == n)
-			return TRUE;
-	return FALSE;
-}
-
-/* After a parse error the reader gives up at once, even on nodes that
- * libxml2 finished before the error: it parses 512-byte chunks ahead, so
- * "</feedback><junk" fails before </feedback> is handed over.  Those nodes
- * are still in the reader's tree, so walk them in document order; an
- * element still open in the parser (nodeTab) was never closed and gets no
- * end event. */
-static void
-walk_rest(struct parser *p)
-{
-	xmlNodePtr n;
-	gboolean enter;
-	int d;
-
-	if (p->xml_ctxt == NULL || p->xml_ctxt->myDoc == NULL)
-		return;
-	n = xmlTextReaderCurrentNode(p->reader);
-	d = p->last_depth;
-	enter = FALSE;
-	if (!p->seen_node || n == NULL) {
-		n = p->xml_ctxt->myDoc->children;
-		d = 0;
-		enter = TRUE;
-	} else if (p->last_start && !p->last_empty) {
-		if (n->children != NULL) {
-			n = n->children;
-			d++;
-			enter = TRUE;
-		} else if (!still_open(p, n))
-			on_end(p, n, d, FALSE);
+	p->ctxt = new_ctxt(p, buf, &have);
+	if (p->ctxt == NULL) {
+		if (p->read_err != NULL)
+			fail(p, DMARC_ERROR_READ, "%s", p->read_err->message);
+		else
+			fail(p, DMARC_ERROR_XML, "cannot create XML parser");
+		g_free(buf);
+		return -1;
 	}
-	while (n != NULL && p->err == NULL && !p->feedback_done) {
-		if (enter) {
-			switch (n->type) {
-			case XML_ELEMENT_NODE:
-				on_start(p, n, d, n->children == NULL &&
-				    !still_open(p, n));
-				if (n->children != NULL) {
-					n = n->children;
-					d++;
-					continue;
-				}
-				break;
-			case XML_TEXT_NODE:
-			case XML_CDATA_SECTION_NODE:
-				on_text(p, d, (const char *)n->content);
-				break;
-			case XML_ENTITY_REF_NODE:
-				on_entity(p, d, (const char *)n->name);
-				break;
-			default:
-				break;
-			}
-		}
-		if (n->next != NULL) {
-			n = n->next;
-			enter = TRUE;
-			continue;
-		}
-		n = n->parent;
-		d--;
-		if (n == NULL || n->type != XML_ELEMENT_NODE)
+	skip = have >= 4 ? 4 : 0;
+	n = (gssize)have;
+	for (;;) {
+		if (xmlParseChunk(p->ctxt, buf + skip, (int)((gsize)n - skip),
+		    n == 0) != 0 || !p->ctxt->wellFormed)
+			broken = 1;
+		if (p->err != NULL || broken || n == 0)
 			break;
-		if (!still_open(p, n))
-			on_end(p, n, d, FALSE);
-		enter = FALSE;
+		skip = 0;
+		n = get_bytes(p, buf, CHUNK);
+		if (n < 0)
+			break;
 	}
+	g_free(buf);
+	if (p->err != NULL)
+		return -1;
+	if (p->read_err != NULL) {
+		fail(p, DMARC_ERROR_READ, "%s", p->read_err->message);
+		return -1;
+	}
+	return broken;
 }
 
 /* Read to the end of the document.  0 when a report was read, -1 with
@@ -1449,26 +1745,15 @@ walk_rest(struct parser *p)
 static int
 run(struct parser *p)
 {
-	int ret;
+	int broken = feed(p);
 
-	while ((ret = xmlTextReaderRead(p->reader)) == 1) {
-		visit(p);
-		if (p->err != NULL)
-			return -1;
-	}
-	if (p->read_err != NULL) {
-		fail(p, DMARC_ERROR_READ, "%s", p->read_err->message);
+	if (broken < 0)
 		return -1;
-	}
-	if (ret < 0) {
+	if (broken) {
 		if (!p->saw_content) {
 			fail(p, DMARC_ERROR_XML, "empty document");
 			return -1;
 		}
-		if (!p->feedback_done)
-			walk_rest(p);
-		if (p->err != NULL)
-			return -1;
 		if (!p->feedback_done) {
 			fail(p, DMARC_ERROR_XML, "line %d: %s", p->xml_line,
 			    p->xml_msg ? p->xml_msg : "malformed XML");
@@ -1514,7 +1799,15 @@ xml_init(gpointer unused)
 	(void)unused;
 	xmlInitParser();
 	xmlSetExternalEntityLoader(deny_loader);
+	xmlSAXVersion(&tree_sax, 2);
 	return NULL;
+}
+
+static void
+quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
 }
 
 int
@@ -1526,7 +1819,7 @@ dmarc_parse(dmarc_read_fn read, void *read_ctx, const char *name,
 	struct parser p;
 	xmlStructuredErrorFunc old_fn;
 	void *old_ctx;
-	int rc = -1;
+	int rc;
 
 	/* libxml2 is loaded here, on the first report (xml_dl.c). */
 	if (dmarc_xml_error() != NULL) {
@@ -1541,31 +1834,34 @@ dmarc_parse(dmarc_read_fn read, void *read_ctx, const char *name,
 	p.cb = cb ? cb : &none;
 	p.user = user;
 	p.ext_depth = -1;
+	p.empty_at = -1;
 	p.text = g_string_sized_new(256);
+	p.blank = g_string_new(NULL);
+	p.qname = g_string_new(NULL);
+	p.ns = g_ptr_array_new_with_free_func(g_free);
 	p.pending = g_ptr_array_new_with_free_func(record_free);
 	p.rep.policy.pct = -1;
 	p.rep.errors = g_ptr_array_new_with_free_func(g_free);
 	p.rep.fixups = g_ptr_array_new_with_free_func(g_free);
 
 	g_once(&once, xml_init, NULL);
-	/* The global handler is per thread in libxml2; restore it after. */
+	/* Encoding errors go to the thread's global handler (per thread in
+	 * libxml2); restore it after. */
 	old_fn = xmlStructuredError;
 	old_ctx = xmlStructuredErrorContext;
 	xmlSetStructuredErrorFunc(&p, on_xml_error);
-	p.reader = xmlReaderForIO(io_read, NULL, &p, NULL, NULL,
-	    READER_OPTIONS);
-	if (p.reader == NULL) {
-		if (p.read_err != NULL)
-			fail(&p, DMARC_ERROR_READ, "%s", p.read_err->message);
-		else
-			fail(&p, DMARC_ERROR_XML, "cannot create XML reader");
-	} else {
-		xmlTextReaderSetStructuredErrorHandler(p.reader, on_xml_error,
-		    &p);
-		rc = run(&p) == 0 ? 1 : -1;
-		xmlFreeTextReader(p.reader);
+	/* A few messages bypass both (xmlParseChunk's "encoder error"):
+	 * silence them; no other part of mailsift sets this handler, so
+	 * libxml2's default comes back after. */
+	xmlSetGenericErrorFunc(NULL, quiet);
+	rc = run(&p) == 0 ? 1 : -1;
+	if (p.ctxt != NULL) {
+		xmlFreeDoc(p.ctxt->myDoc);	/* only the DTD's entities */
+		p.ctxt->myDoc = NULL;
+		xmlFreeParserCtxt(p.ctxt);
 	}
 	xmlSetStructuredErrorFunc(old_ctx, old_fn);
+	xmlSetGenericErrorFunc(NULL, NULL);
 
 	if (rc < 0 && p.err == NULL)
 		fail(&p, DMARC_ERROR_XML, "malformed XML");
@@ -1578,7 +1874,10 @@ dmarc_parse(dmarc_read_fn read, void *read_ctx, const char *name,
 	g_free(p.root);
 	record_free(p.rec);
 	g_ptr_array_free(p.pending, TRUE);
+	g_ptr_array_free(p.ns, TRUE);
 	g_string_free(p.text, TRUE);
+	g_string_free(p.blank, TRUE);
+	g_string_free(p.qname, TRUE);
 	report_clear(&p.rep);
 	return rc;
 }

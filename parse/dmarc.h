@@ -1,7 +1,7 @@
 /* dmarc.h - streaming parser for DMARC aggregate (rua) reports.
  *
  * Reads RFC 7489 and RFC 9990 (DMARCbis) aggregate XML with libxml2's
- * xmlTextReader, so memory does not grow with the number of records: the
+ * SAX2 push parser, so memory does not grow with the number of records: the
  * caller receives the report header once, then one record at a time, then
  * the end of the report.  No network, no DTD loading, no entity expansion.
  *

@@ -49,26 +49,17 @@ static void *no_error_ctx;
 	F(void **, __xmlStructuredErrorContext, (void), (), &no_error_ctx) \
 	V(xmlSetStructuredErrorFunc, (void *a, xmlStructuredErrorFunc b), \
 	    (a, b)) \
-	F(xmlTextReaderPtr, xmlReaderForIO, (xmlInputReadCallback a, \
-	    xmlInputCloseCallback b, void *c, const char *d, const char *e, \
-	    int f), (a, b, c, d, e, f), NULL) \
-	V(xmlTextReaderSetStructuredErrorHandler, (xmlTextReaderPtr a, \
-	    xmlStructuredErrorFunc b, void *c), (a, b, c)) \
-	V(xmlFreeTextReader, (xmlTextReaderPtr a), (a)) \
-	F(int, xmlTextReaderRead, (xmlTextReaderPtr a), (a), -1) \
-	F(int, xmlTextReaderDepth, (xmlTextReaderPtr a), (a), -1) \
-	F(int, xmlTextReaderNodeType, (xmlTextReaderPtr a), (a), -1) \
-	F(int, xmlTextReaderIsEmptyElement, (xmlTextReaderPtr a), (a), -1) \
-	F(const xmlChar *, xmlTextReaderConstName, (xmlTextReaderPtr a), \
-	    (a), NULL) \
-	F(const xmlChar *, xmlTextReaderConstValue, (xmlTextReaderPtr a), \
-	    (a), NULL) \
-	F(xmlNodePtr, xmlTextReaderCurrentNode, (xmlTextReaderPtr a), (a), \
+	V(xmlSetGenericErrorFunc, (void *a, xmlGenericErrorFunc b), (a, b)) \
+	F(int, xmlSAXVersion, (xmlSAXHandler *a, int b), (a, b), -1) \
+	F(xmlParserCtxtPtr, xmlCreatePushParserCtxt, (xmlSAXHandlerPtr a, \
+	    void *b, const char *c, int d, const char *e), (a, b, c, d, e), \
 	    NULL) \
-	F(int, xmlTextReaderGetParserLineNumber, (xmlTextReaderPtr a), (a), \
-	    0) \
-	F(xmlNsPtr *, xmlGetNsList, (const xmlDoc *a, const xmlNode *b), \
-	    (a, b), NULL)
+	F(int, xmlCtxtUseOptions, (xmlParserCtxtPtr a, int b), (a, b), -1) \
+	F(int, xmlParseChunk, (xmlParserCtxtPtr a, const char *b, int c, \
+	    int d), (a, b, c, d), -1) \
+	V(xmlStopParser, (xmlParserCtxtPtr a), (a)) \
+	V(xmlFreeDoc, (xmlDocPtr a), (a)) \
+	V(xmlFreeParserCtxt, (xmlParserCtxtPtr a), (a))
 
 /* The real functions, all or none; free_var is libxml2's xmlFree. */
 struct xml_api {
