@@ -808,6 +808,44 @@ test_hostile(void)
 	got_free(&g);
 	g_string_free(s, TRUE);
 
+	/* 20,000 references to a 10,000-byte entity in an extension: never
+	 * expanded (200 MB if it were), and never re-read per reference
+	 * (a SAX parser does that unless told otherwise: minutes). */
+	s = g_string_new("<!DOCTYPE feedback [<!ENTITY a \"");
+	for (i = 0; i < 10000; i++)
+		g_string_append_c(s, 'x');
+	g_string_append(s, "\">]><feedback><report_metadata><org_name>o"
+	    "</org_name><report_id>r1</report_id></report_metadata>"
+	    "<policy_published><domain>d</domain></policy_published>"
+	    "<extension>");
+	for (i = 0; i < 20000; i++)
+		g_string_append(s, "&a;");
+	g_string_append(s, "</extension></feedback>");
+	got_init(&g);
+	rc = dmarc_parse_buffer(s->str, s->len, "refs", &cbs, &g, &err);
+	TAP_OK(rc == 1, "20000 references to a big entity: parsed (%s)",
+	    err ? err->message : "ok");
+	TAP_OK(g.extensions != NULL && strstr(g.extensions, "xxxxxxxxxx") ==
+	    NULL && strlen(g.extensions) < 100000,
+	    "20000 references: the entity's text is never expanded (%zu bytes)",
+	    g.extensions ? strlen(g.extensions) : 0);
+	g_clear_error(&err);
+	got_free(&g);
+	g_string_free(s, TRUE);
+
+	/* Junk inside a start tag is malformed XML, not a report whose open
+	 * elements would be taken as closed. */
+	got_init(&g);
+	rc = parse_str("<feedback><report_metadata><org_name>o</org_name>"
+	    "<report_id>r</report_id></report_metadata><policy_published>"
+	    "<domain>d</domain></policy_published><record><row><source_ip "
+	    "\x01=>192.0.2.1</source_ip><count>1</count></row></record>"
+	    "</feedback>", &g, &err);
+	expect_error("junk in a start tag", rc, err, DMARC_ERROR_XML, "line 1");
+	TAP_OK(g.recs->len == 0, "junk in a start tag: no record delivered");
+	g_clear_error(&err);
+	got_free(&g);
+
 	s = g_string_new("<feedback><report_metadata><report_id>1</report_id>"
 	    "</report_metadata><policy_published/><record><auth_results>");
 	for (i = 0; i < 1001; i++)
