@@ -1555,8 +1555,10 @@ sax_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
 	stop_on_error(p);
 }
 
+/* Text or a CDATA section: the same, but CDATA is never white space to
+ * drop between extension elements. */
 static void
-sax_text(void *ctx, const xmlChar *s, int len)
+text_event(void *ctx, const xmlChar *s, int len, gboolean cdata)
 {
 	gboolean entity;
 	struct parser *p = route(ctx, &entity);
@@ -1567,23 +1569,20 @@ sax_text(void *ctx, const xmlChar *s, int len)
 	if (p == NULL || (p->leaf == F_NONE && p->ext_depth < 0))
 		return;
 	p->empty_at = -1;
-	on_text(p, p->depth, (const char *)s, len, FALSE);
+	on_text(p, p->depth, (const char *)s, len, cdata);
 	stop_on_error(p);
+}
+
+static void
+sax_text(void *ctx, const xmlChar *s, int len)
+{
+	text_event(ctx, s, len, FALSE);
 }
 
 static void
 sax_cdata(void *ctx, const xmlChar *s, int len)
 {
-	gboolean entity;
-	struct parser *p = route(ctx, &entity);
-
-	if (entity)
-		tree_sax.characters(ctx, s, len);
-	if (p == NULL || (p->leaf == F_NONE && p->ext_depth < 0))
-		return;
-	p->empty_at = -1;
-	on_text(p, p->depth, (const char *)s, len, TRUE);
-	stop_on_error(p);
+	text_event(ctx, s, len, TRUE);
 }
 
 static void
