@@ -16,7 +16,7 @@ B       ?= build
 FUZZ_SECONDS ?= 60
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 # libpq, libzip and libxml2 are not linked: store/pq.c, ingest/zip_dl.c and
-# parse/xml_dl.c (and parse/tlsrpt for json-glib) load them on first use,
+# parse/dmarc/xml_dl.c (and parse/tlsrpt for json-glib) load them on first use,
 # so a command starts without their
 # 30-odd libraries until it needs a database, a zip or XML.  -O1 and
 # --as-needed: fewer, faster-resolved dependencies at every exec (the

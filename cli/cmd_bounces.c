@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "../parse/bounce.h"
+#include "../parse/bounce/bounce.h"
 
 static char *opt_since, *opt_reason, *opt_domain, *opt_ip, *opt_by,
     *opt_format;

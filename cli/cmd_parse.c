@@ -30,8 +30,8 @@
 
 #include "cli.h"
 #include "../ingest/ingest.h"
-#include "../parse/dmarc.h"
-#include "../parse/bounce.h"
+#include "../parse/dmarc/dmarc.h"
+#include "../parse/bounce/bounce.h"
 
 #define PARSE_FLUSH_BYTES	(1 << 20)
 /* Bigger pieces are fewer writes, and with --jobs fewer wake-ups of the

@@ -17,8 +17,8 @@
 
 #include "cli.h"
 #include "ingest_run.h"
-#include "../parse/dmarc.h"
-#include "../parse/bounce.h"
+#include "../parse/dmarc/dmarc.h"
+#include "../parse/bounce/bounce.h"
 
 #define RUN_RETRIES	3
 

@@ -6,7 +6,7 @@
  *	status = ingest_run_finish(&run);	   flushes, returns sysexits
  *
  * A message without a DMARC report is offered to the bounce reader
- * (parse/bounce.h): bounces, auto-replies and complaints are stored too.
+ * (parse/bounce/bounce.h): bounces, auto-replies and complaints are stored too.
  *
  * Messages are gathered into batches; a batch is one transaction, each
  * message in it a savepoint, so a message is stored whole or not at all.

@@ -18,7 +18,7 @@
 #include <zip.h>
 
 #include "internal.h"
-#include "../parse/lazylib.h"
+#include "../parse/common/lazylib.h"
 
 #define LIBZIP "libzip.so.4"
 

@@ -34,7 +34,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "../parse/bounce.h"
+#include "../parse/bounce/bounce.h"
 
 /* Per recipient: the columns of the unnest below, in its order. */
 enum {

@@ -19,7 +19,7 @@
 #include <stddef.h>
 
 #include "internal.h"
-#include "../parse/lazylib.h"
+#include "../parse/common/lazylib.h"
 
 #define LIBPQ "libpq.so.5"
 

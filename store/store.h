@@ -26,7 +26,7 @@
 
 #include <glib.h>
 #include <stdint.h>
-#include "../parse/dmarc.h"
+#include "../parse/dmarc/dmarc.h"
 
 #define STORE_ERROR (store_error_quark())
 GQuark store_error_quark(void);
@@ -170,7 +170,7 @@ struct store_table *store_reports(struct store *st,
 struct store_table *store_query(struct store *st, const char *sql,
     GError **err);
 
-/* Bounces, auto-replies and complaints (store/bounce.c), as parse/bounce.h
+/* Bounces, auto-replies and complaints (store/bounce.c), as parse/bounce/bounce.h
  * reads them; declared here without pulling in GMime. */
 struct bounce_report;
 struct bounce_recipient;

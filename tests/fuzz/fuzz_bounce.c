@@ -11,7 +11,7 @@
 
 #include "ingest/ingest.h"
 #include "gmime_warmup.h"
-#include "parse/bounce.h"
+#include "parse/bounce/bounce.h"
 
 static int
 no_payload(void *user, struct ingest_payload *p)

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "parse/dmarc.h"
+#include "parse/dmarc/dmarc.h"
 
 struct chunks {
 	const uint8_t *p;

@@ -9,7 +9,7 @@
 
 #include "ingest/ingest.h"
 #include "gmime_warmup.h"
-#include "parse/dmarc.h"
+#include "parse/dmarc/dmarc.h"
 
 static int
 on_payload(void *user, struct ingest_payload *p)

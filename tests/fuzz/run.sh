@@ -15,18 +15,21 @@ CC=${FUZZ_CC:-clang}
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I."
 pkgs="gmime-3.0 glib-2.0 libxml-2.0 zlib libzip"
 cflags=$(pkg-config --cflags $pkgs)
-# libxml2 and libzip are not linked: parse/xml_dl.c and ingest/zip_dl.c
+# libxml2 and libzip are not linked: parse/dmarc/xml_dl.c and ingest/zip_dl.c
 # load them on first use, as in mailsift.
 libs=$(pkg-config --libs gmime-3.0 glib-2.0 zlib)
+
+# Every parser, in its folder (parse/NAME/, parse/NAME/PART/).
+PARSE_SRC=$(find parse -name "*.c" | sort)
 
 build() {	# name, sources...
 	name=$1; shift
 	mkdir -p "$out/bin"
 	$CC $flags $cflags -o "$out/bin/$name" "$@" $libs
 }
-build fuzz_dmarc tests/fuzz/fuzz_dmarc.c parse/*.c
-build fuzz_walk tests/fuzz/fuzz_walk.c ingest/*.c parse/*.c
-build fuzz_bounce tests/fuzz/fuzz_bounce.c ingest/*.c parse/*.c
+build fuzz_dmarc tests/fuzz/fuzz_dmarc.c $PARSE_SRC
+build fuzz_walk tests/fuzz/fuzz_walk.c ingest/*.c $PARSE_SRC
+build fuzz_bounce tests/fuzz/fuzz_bounce.c ingest/*.c $PARSE_SRC
 
 seed() {	# name, seed files...
 	name=$1; shift

@@ -1,5 +1,5 @@
 # lazylibs.sh - libpq, libzip and libxml2 are loaded on first use, not at
-# exec (store/pq.c, ingest/zip_dl.c, parse/xml_dl.c): the binary does not
+# exec (store/pq.c, ingest/zip_dl.c, parse/dmarc/xml_dl.c): the binary does not
 # need them; a message that needs a library that cannot be loaded is an
 # error naming it (quarantined, never a crash); other messages are not
 # affected; requeue stores it once the library is back.

@@ -1,4 +1,4 @@
-/* bounce_match_test.c - unit tests of parse/bounce_reason_match.c, the
+/* bounce_match_test.c - unit tests of parse/bounce/reason/bounce_reason_match.c, the
  * scanner that finds every table phrase in a diagnostic in one pass.
  *
  * Run without arguments: TAP lines.  The scanner keeps only the first
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse/bounce_reason_internal.h"
+#include "parse/bounce/reason/bounce_reason_internal.h"
 #include "tests/unit/tap.h"
 
 /* Our own phrases: one the prefix of another, two that part only late,

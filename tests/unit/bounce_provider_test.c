@@ -16,7 +16,7 @@
 #include <glib.h>
 
 #include "ingest/ingest.h"
-#include "parse/bounce.h"
+#include "parse/bounce/bounce.h"
 #include "tests/unit/tap.h"
 
 #define DATA	"tests/data/bounces/provider/"

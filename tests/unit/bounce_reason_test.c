@@ -1,5 +1,5 @@
 /* bounce_reason_test.c - unit tests of parse/bounce_reason*.c (the
- * classifier) and parse/bounce_auth.c (the authentication verdicts).
+ * classifier) and parse/bounce/reason/bounce_auth.c (the authentication verdicts).
  *
  * Run without arguments: TAP lines.  Each case is a recipient as a
  * recognizer would fill it, written from real providers' texts (addresses
@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "parse/bounce.h"
+#include "parse/bounce/bounce.h"
 #include "tests/unit/tap.h"
 
 static char *

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "ingest/ingest.h"
-#include "parse/bounce.h"
-#include "parse/bounce_internal.h"
+#include "parse/bounce/bounce.h"
+#include "parse/bounce/bounce_internal.h"
 #include "tap.h"
 
 #define DIR "tests/data/bounces/"

@@ -1,4 +1,4 @@
-/* dmarc_test.c - unit tests of parse/dmarc.c.
+/* dmarc_test.c - unit tests of parse/dmarc/dmarc.c.
  *
  * Parses the fixtures in tests/data/dmarc/ (run from the repository root)
  * and documents built in memory, and checks every value, count, fixup and
@@ -13,7 +13,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "parse/dmarc.h"
+#include "parse/dmarc/dmarc.h"
 #include "tests/unit/tap.h"
 
 #define DATA	"tests/data/dmarc/"

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "ingest/ingest.h"
-#include "parse/dmarc.h"
-#include "parse/bounce.h"
+#include "parse/dmarc/dmarc.h"
+#include "parse/bounce/bounce.h"
 #include "tap.h"
 
 #define FUZZ_DIR "tests/data/fuzz"

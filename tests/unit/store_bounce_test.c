@@ -4,7 +4,7 @@
  * Needs a server reachable through the PG* variables (tests/run.sh starts a
  * private one; by hand: tests/pg.sh start && eval "$(tests/pg.sh env)").
  * Creates store_bounce_test_<pid> and drops it at the end.  Bounces are
- * built by hand, as parse/bounce.h describes them: no parser involved,
+ * built by hand, as parse/bounce/bounce.h describes them: no parser involved,
  * except for reclassify, which must agree with bounce_classify whatever
  * its rules are.
  */
@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
-#include "parse/bounce.h"
+#include "parse/bounce/bounce.h"
 #include "tap.h"
 #include "store_fixture.h"
 

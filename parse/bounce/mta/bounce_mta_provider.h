@@ -13,7 +13,7 @@
 #ifndef MAILSIFT_BOUNCE_MTA_PROVIDER_H
 #define MAILSIFT_BOUNCE_MTA_PROVIDER_H
 
-#include "bounce_internal.h"
+#include "../bounce_internal.h"
 
 /* --- Text (bounce_mta_provider_util.c) ---------------------------------- */
 

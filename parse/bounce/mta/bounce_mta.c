@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include "bounce_internal.h"
+#include "../bounce_internal.h"
 
 #define MAX_PARAGRAPH	2048	/* bytes of a fallback diagnostic */
 #define MAX_PARA_LINES	12

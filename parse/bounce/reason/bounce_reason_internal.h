@@ -20,7 +20,7 @@
 
 #include <stdint.h>
 
-#include "bounce.h"
+#include "../bounce.h"
 
 #define BR_TEXT_MAX	4096	/* bytes of a diagnostic that are read */
 #define BR_MAX_FRAGS	4096	/* distinct fragments over all tables */

@@ -29,7 +29,7 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlreader.h>
 
-#include "lazylib.h"
+#include "../common/lazylib.h"
 #include "xml_dl.h"
 
 #define LIBXML "libxml2.so.2"

@@ -10,7 +10,7 @@
 #ifndef MAILSIFT_BOUNCE_MTA_SOFTWARE_H
 #define MAILSIFT_BOUNCE_MTA_SOFTWARE_H
 
-#include "bounce_internal.h"
+#include "../bounce_internal.h"
 
 #define MAX_DIAG	BOUNCE_MAX_FIELD	/* bytes of one hint's text */
 
