@@ -217,4 +217,53 @@ struct store_table *store_bounces(struct store *st,
     const struct store_bounce_filter *f, enum store_bounce_by by,
     GError **err);
 
+/* SMTP TLS reports (store/tls.c) and ARF reports (store/arf.c), as
+ * parse/tlsrpt/tlsrpt.h and parse/arf/arf.h read them; declared here
+ * without pulling in their headers. */
+struct tlsrpt_report;
+struct arf_report;
+
+/* Store a TLS report inside the current message: the report, its policies
+ * and failure details, and the raw payload (kept compressed, like a DMARC
+ * report's).  Identity: (organization_name, report_id, start, end, the
+ * policy domains); a second copy stores nothing.  Returns 1 stored, 0
+ * duplicate, -1 on error, the message still usable after STORE_ERROR_DATA
+ * (quarantine it). */
+int store_tls_report(struct store *st, const struct tlsrpt_report *r,
+    const struct store_raw *raw, GError **err);
+
+/* Store an ARF report (a DMARC failure report or a complaint) inside the
+ * current message, every field of it and the returned message's headers.
+ * sha256 is the message's content hash.  Identity: the report's content
+ * (feedback type, source IP, arrival date, the original's Message-ID,
+ * reported domains, reporter), so the same report delivered twice through
+ * two paths is stored once.  Returns 1 stored, 0 duplicate, -1 on error
+ * (after STORE_ERROR_DATA: quarantine). */
+int store_arf_report(struct store *st, const struct arf_report *a,
+    const char *sha256, GError **err);
+
+/* `mailsift tls`: tls_daily_v summed by one dimension. */
+enum store_tls_by {
+	STORE_TLS_BY_DAY,
+	STORE_TLS_BY_MX,	/* receiving MX host */
+	STORE_TLS_BY_RESULT,	/* failure result type */
+	STORE_TLS_BY_REPORTER,	/* organization-name */
+	STORE_TLS_BY_DOMAIN,	/* policy domain */
+};
+struct store_table *store_tls(struct store *st, const struct store_filter *f,
+    enum store_tls_by by, GError **err);
+
+/* `mailsift failures`: DMARC failure reports (dmarc_failure_v), listed
+ * one per row or counted by one dimension.  Filters: since (arrival day),
+ * domain (the From domain or reported domain), ip (source IP in a net). */
+enum store_failure_by {
+	STORE_FAILURE_LIST,
+	STORE_FAILURE_BY_DAY,
+	STORE_FAILURE_BY_IP,
+	STORE_FAILURE_BY_DOMAIN,
+	STORE_FAILURE_BY_REPORTER,
+};
+struct store_table *store_failures(struct store *st,
+    const struct store_filter *f, enum store_failure_by by, GError **err);
+
 #endif
