@@ -7,6 +7,10 @@
 
 #include "cli.h"
 
+/* Options that come before the command (main.c sets them): here, with the
+ * helpers every command uses, so that commands do not depend on main.c. */
+struct cli_global cli_global;
+
 gboolean
 cli_options(int *argc, char ***argv, const char *params, const char *summary,
     const GOptionEntry *entries)

@@ -12,8 +12,6 @@
 
 #include "cli.h"
 
-struct cli_global cli_global;
-
 struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);

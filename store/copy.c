@@ -2,7 +2,7 @@
  *
  *	store_copy_rows(st, "dmarc_record", "COPY dmarc_record (...) FROM STDIN",
  *	    &rb, report_pk, &err);	   sends the rows, does not wait
- *	store_copy_wait(st, &err);	   the server's answer to the last one
+ *	store_copy_wait(st, &err);	   the server's answer (pipe.c)
  *
  * The bulk path for big reports: COPY is the cheapest way into PostgreSQL
  * per row, but cannot be pipelined and costs a round trip of its own (the
@@ -25,37 +25,6 @@
 #include "internal.h"
 
 #define COPY_PIECE (256 * 1024)
-
-/* Read the results of the COPY sent last; 0, or -1 with its error.  With
- * err NULL (undoing anyway) the error only leaves its mark on st->broken. */
-int
-store_copy_wait(struct store *st, GError **err)
-{
-	PGresult *res;
-	int failed = 0;
-
-	if (!st->copy_busy)
-		return 0;
-	st->copy_busy = FALSE;
-	if (st->broken) {
-		store_set_error(err, STORE_ERROR_TRANSIENT,
-		    "database connection lost; roll back and retry");
-		return -1;
-	}
-	while ((res = PQgetResult(st->conn)) != NULL) {
-		if (PQresultStatus(res) != PGRES_COMMAND_OK && !failed) {
-			store_set_result_error(st, res, st->copy_what, err);
-			failed = 1;
-		}
-		PQclear(res);
-		if (PQstatus(st->conn) == CONNECTION_BAD) {
-			st->broken = TRUE;
-			failed = 1;
-			break;
-		}
-	}
-	return failed ? -1 : 0;
-}
 
 static int
 copy_lost(struct store *st, const char *what, GError **err)

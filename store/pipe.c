@@ -370,3 +370,34 @@ q_result(struct store *st, int idx)
 		return NULL;
 	return g_ptr_array_index(st->results, idx);
 }
+
+/* Read the results of the COPY sent last; 0, or -1 with its error.  With
+ * err NULL (undoing anyway) the error only leaves its mark on st->broken. */
+int
+store_copy_wait(struct store *st, GError **err)
+{
+	PGresult *res;
+	int failed = 0;
+
+	if (!st->copy_busy)
+		return 0;
+	st->copy_busy = FALSE;
+	if (st->broken) {
+		store_set_error(err, STORE_ERROR_TRANSIENT,
+		    "database connection lost; roll back and retry");
+		return -1;
+	}
+	while ((res = PQgetResult(st->conn)) != NULL) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && !failed) {
+			store_set_result_error(st, res, st->copy_what, err);
+			failed = 1;
+		}
+		PQclear(res);
+		if (PQstatus(st->conn) == CONNECTION_BAD) {
+			st->broken = TRUE;
+			failed = 1;
+			break;
+		}
+	}
+	return failed ? -1 : 0;
+}

@@ -120,24 +120,3 @@ bounce_parse(GMimeMessage *msg, GError **err)
 	bounce_input_free(&x);
 	return b;
 }
-
-void
-bounce_report_free(struct bounce_report *b)
-{
-	if (b == NULL)
-		return;
-	g_ptr_array_free(b->recipients, TRUE);
-	g_free(b->reporting_mta);
-	g_free(b->queue_id);
-	g_free(b->subject);
-	g_free(b->from);
-	g_free(b->orig.message_id);
-	g_free(b->orig.from);
-	g_free(b->orig.to);
-	g_free(b->orig.subject);
-	g_free(b->orig.list_id);
-	g_free(b->orig.feedback_id);
-	g_free(b->orig.sending_ip);
-	g_free(b);
-}
-

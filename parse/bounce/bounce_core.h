@@ -32,8 +32,13 @@ void bounce_cut_utf8(char *s, gsize *n, gsize max);
 gboolean bounce_utf8_valid(const char *s, gsize n);
 gsize bounce_digits(const char *s, gsize max);
 
-/* bounce_dsn.c */
+/* bounce_report.c */
 void bounce_recipient_free(gpointer p);
+/* A deep copy: every field bounce_recipient_free frees, and the rest. */
+struct bounce_recipient *bounce_recipient_copy(
+    const struct bounce_recipient *r);
+
+/* bounce_dsn.c */
 /* Gaps a text recognizer left, filled from the delivery-status part. */
 void bounce_fill_from_dsn(const struct bounce_input *in,
     struct bounce_report *b);

@@ -15,57 +15,6 @@
 
 #include "bounce_core.h"
 
-void
-bounce_recipient_free(gpointer p)
-{
-	struct bounce_recipient *r = p;
-
-	g_free(r->recipient);
-	g_free(r->original_recipient);
-	g_free(r->action);
-	g_free(r->status);
-	g_free(r->remote_mta);
-	g_free(r->diagnostic_type);
-	g_free(r->diagnostic_code);
-	g_free(r->smtp_command);
-	g_free(r->feedback_type);
-	g_free(r->mta_reason);
-	g_free(r->rule);
-	g_free(r->auth.sending_ip);
-	g_free(r->auth.domain);
-	g_free(r->auth.spf);
-	g_free(r->auth.dkim);
-	g_free(r->auth.dmarc);
-	g_free(r);
-}
-
-/* A deep copy: every field bounce_recipient_free frees, and the rest. */
-static struct bounce_recipient *
-recipient_copy(const struct bounce_recipient *r)
-{
-	struct bounce_recipient *c = g_new(struct bounce_recipient, 1);
-
-	*c = *r;
-	c->recipient = g_strdup(r->recipient);
-	c->original_recipient = g_strdup(r->original_recipient);
-	c->action = g_strdup(r->action);
-	c->status = g_strdup(r->status);
-	c->remote_mta = g_strdup(r->remote_mta);
-	c->diagnostic_type = g_strdup(r->diagnostic_type);
-	c->diagnostic_code = g_strdup(r->diagnostic_code);
-	c->smtp_command = g_strdup(r->smtp_command);
-	c->feedback_type = g_strdup(r->feedback_type);
-	c->mta_reason = g_strdup(r->mta_reason);
-	c->rule = g_strdup(r->rule);
-	c->auth.sending_ip = g_strdup(r->auth.sending_ip);
-	c->auth.domain = g_strdup(r->auth.domain);
-	c->auth.spf = g_strdup(r->auth.spf);
-	c->auth.dkim = g_strdup(r->auth.dkim);
-	c->auth.dmarc = g_strdup(r->auth.dmarc);
-	return c;
-}
-
-
 /* "dns; mx.example.com" -> "mx.example.com" */
 static char *
 after_type(const char *v, gsize n)
@@ -422,7 +371,7 @@ bounce_read_input_dsn(const struct bounce_input *in, struct bounce_report *b)
 	b->recipients_dropped = d->recipients_dropped;
 	for (i = 0; i < d->recipients->len; i++)
 		g_ptr_array_add(b->recipients,
-		    recipient_copy(g_ptr_array_index(d->recipients, i)));
+		    bounce_recipient_copy(g_ptr_array_index(d->recipients, i)));
 	return (int)d->recipients->len;
 }
 

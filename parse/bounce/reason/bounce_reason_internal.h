@@ -62,7 +62,7 @@ const struct br_phrase *br_any(const struct br_text *t,
 /* bounce_reason.c: build every table once (thread-safe). */
 void br_init(void);
 
-/* bounce_auth.c: compile its phrase tables (called by br_init). */
+/* bounce_auth_table.c: compile its phrase tables (called by br_init). */
 void br_auth_compile(void);
 
 /* bounce_reason_code.c: status and reply codes. */
