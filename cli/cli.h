@@ -54,6 +54,14 @@ gboolean cli_parse_since(const char *text, int64_t *since);
 /* JSON text helpers (always valid UTF-8 out). */
 void cli_json_str(GString *out, const char *s);	/* "..." or null */
 void cli_json_key(GString *out, const char *key);	/* "key": */
+/* Members after the first of an object (json.c): ,"key":value.  Keys are
+ * our own ASCII constants: nothing to escape. */
+void cli_json_member(GString *out, const char *key);	/* ,"key": */
+void cli_json_field(GString *out, const char *key, const char *value);
+void cli_json_strings(GString *out, const char *key, const GPtrArray *a);
+void cli_json_int(GString *out, const char *key, int64_t v);
+void cli_json_int_or_null(GString *out, const char *key, int64_t v);	/* 0: null */
+void cli_json_count(GString *out, const char *key, int64_t v);	/* < 0: null */
 
 enum cli_format { CLI_FORMAT_TABLE, CLI_FORMAT_CSV, CLI_FORMAT_JSON };
 gboolean cli_parse_format(const char *text, enum cli_format *fmt);

@@ -114,52 +114,23 @@ scratch(GString **keep)
 	return *keep;
 }
 
-/* ,"key": -- keys are our own ASCII constants: nothing to escape. */
-static void
-json_key(GString *o, const char *key)
-{
-	g_string_append_len(o, ",\"", 2);
-	g_string_append(o, key);
-	g_string_append_len(o, "\":", 2);
-}
-
-static void
-json_field(GString *o, const char *key, const char *value)
-{
-	json_key(o, key);
-	cli_json_str(o, value);
-}
-
-static void
-json_strings(GString *o, const char *key, const GPtrArray *a)
-{
-	json_key(o, key);
-	g_string_append_c(o, '[');
-	for (guint i = 0; a && i < a->len; i++) {
-		if (i)
-			g_string_append_c(o, ',');
-		cli_json_str(o, g_ptr_array_index(a, i));
-	}
-	g_string_append_c(o, ']');
-}
-
 static void
 json_policy(GString *o, const struct dmarc_policy *p)
 {
 	g_string_append(o, ",\"policy_published\":{\"domain\":");
 	cli_json_str(o, p->domain);
-	json_field(o, "adkim", p->adkim);
-	json_field(o, "aspf", p->aspf);
-	json_field(o, "p", p->p);
-	json_field(o, "sp", p->sp);
-	json_field(o, "np", p->np);
+	cli_json_field(o, "adkim", p->adkim);
+	cli_json_field(o, "aspf", p->aspf);
+	cli_json_field(o, "p", p->p);
+	cli_json_field(o, "sp", p->sp);
+	cli_json_field(o, "np", p->np);
 	if (p->pct >= 0)
 		g_string_append_printf(o, ",\"pct\":%d", p->pct);
 	else
 		g_string_append(o, ",\"pct\":null");
-	json_field(o, "fo", p->fo);
-	json_field(o, "testing", p->testing);
-	json_field(o, "discovery_method", p->discovery_method);
+	cli_json_field(o, "fo", p->fo);
+	cli_json_field(o, "testing", p->testing);
+	cli_json_field(o, "discovery_method", p->discovery_method);
 	g_string_append_c(o, '}');
 }
 
@@ -171,20 +142,20 @@ on_begin(void *user, const struct dmarc_report *r)
 	struct ingest_payload *p = ps->payload;
 
 	g_string_assign(o, "{\"kind\":\"dmarc_report\"");
-	json_field(o, "file", ps->file);
-	json_field(o, "container", p->container);
-	json_field(o, "part_name", p->part_name);
-	json_field(o, "member", p->member);
-	json_field(o, "version", r->version);
-	json_field(o, "org_name", r->org_name);
-	json_field(o, "email", r->email);
-	json_field(o, "extra_contact_info", r->extra_contact_info);
-	json_field(o, "report_id", r->report_id);
+	cli_json_field(o, "file", ps->file);
+	cli_json_field(o, "container", p->container);
+	cli_json_field(o, "part_name", p->part_name);
+	cli_json_field(o, "member", p->member);
+	cli_json_field(o, "version", r->version);
+	cli_json_field(o, "org_name", r->org_name);
+	cli_json_field(o, "email", r->email);
+	cli_json_field(o, "extra_contact_info", r->extra_contact_info);
+	cli_json_field(o, "report_id", r->report_id);
 	g_string_append_printf(o, ",\"date_begin\":%" G_GINT64_FORMAT
 	    ",\"date_end\":%" G_GINT64_FORMAT, r->date_begin, r->date_end);
 	json_policy(o, &r->policy);
-	json_strings(o, "errors", r->errors);
-	json_field(o, "generator", r->generator);
+	cli_json_strings(o, "errors", r->errors);
+	cli_json_field(o, "generator", r->generator);
 	g_string_append(o, ",\"records\":[");
 	ps->flushed = FALSE;
 	ps->nrecords = 0;
@@ -197,31 +168,31 @@ json_record(GString *o, const struct dmarc_record *rec)
 	g_string_append(o, "{\"source_ip\":");
 	cli_json_str(o, rec->source_ip);
 	g_string_append_printf(o, ",\"count\":%" G_GINT64_FORMAT, rec->count);
-	json_field(o, "disposition", rec->disposition);
-	json_field(o, "policy_dkim", rec->policy_dkim);
-	json_field(o, "policy_spf", rec->policy_spf);
+	cli_json_field(o, "disposition", rec->disposition);
+	cli_json_field(o, "policy_dkim", rec->policy_dkim);
+	cli_json_field(o, "policy_spf", rec->policy_spf);
 	g_string_append(o, ",\"reasons\":[");
 	for (guint i = 0; rec->reasons && i < rec->reasons->len; i++) {
 		const struct dmarc_reason *x = g_ptr_array_index(rec->reasons, i);
 
 		g_string_append(o, i ? ",{\"type\":" : "{\"type\":");
 		cli_json_str(o, x->type);
-		json_field(o, "comment", x->comment);
+		cli_json_field(o, "comment", x->comment);
 		g_string_append_c(o, '}');
 	}
 	g_string_append_c(o, ']');
-	json_field(o, "header_from", rec->header_from);
-	json_field(o, "envelope_from", rec->envelope_from);
-	json_field(o, "envelope_to", rec->envelope_to);
+	cli_json_field(o, "header_from", rec->header_from);
+	cli_json_field(o, "envelope_from", rec->envelope_from);
+	cli_json_field(o, "envelope_to", rec->envelope_to);
 	g_string_append(o, ",\"dkim\":[");
 	for (guint i = 0; rec->dkim && i < rec->dkim->len; i++) {
 		const struct dmarc_dkim *d = g_ptr_array_index(rec->dkim, i);
 
 		g_string_append(o, i ? ",{\"domain\":" : "{\"domain\":");
 		cli_json_str(o, d->domain);
-		json_field(o, "selector", d->selector);
-		json_field(o, "result", d->result);
-		json_field(o, "human_result", d->human_result);
+		cli_json_field(o, "selector", d->selector);
+		cli_json_field(o, "result", d->result);
+		cli_json_field(o, "human_result", d->human_result);
 		g_string_append_c(o, '}');
 	}
 	g_string_append(o, "],\"spf\":[");
@@ -230,14 +201,14 @@ json_record(GString *o, const struct dmarc_record *rec)
 
 		g_string_append(o, i ? ",{\"domain\":" : "{\"domain\":");
 		cli_json_str(o, s->domain);
-		json_field(o, "scope", s->scope);
-		json_field(o, "result", s->result);
-		json_field(o, "human_result", s->human_result);
+		cli_json_field(o, "scope", s->scope);
+		cli_json_field(o, "result", s->result);
+		cli_json_field(o, "human_result", s->human_result);
 		g_string_append_c(o, '}');
 	}
 	g_string_append_c(o, ']');
 	if (rec->fixups && rec->fixups->len)
-		json_strings(o, "fixups", rec->fixups);
+		cli_json_strings(o, "fixups", rec->fixups);
 	g_string_append_c(o, '}');
 }
 
@@ -270,8 +241,8 @@ on_end(void *user, const struct dmarc_report *r)
 	    ",\"message_count\":%" G_GINT64_FORMAT, r->record_count,
 	    r->message_count);
 	if (r->extensions)
-		json_field(o, "extensions", r->extensions->str);
-	json_strings(o, "fixups", r->fixups);
+		cli_json_field(o, "extensions", r->extensions->str);
+	cli_json_strings(o, "fixups", r->fixups);
 	g_string_append(o, "}\n");
 	out_add(o);
 	g_string_truncate(o, 0);
@@ -286,10 +257,10 @@ print_error(const char *file, const char *what, const char *message)
 {
 	GString *o = g_string_new("{\"kind\":\"error\"");
 
-	json_field(o, "file", file);
+	cli_json_field(o, "file", file);
 	if (what)
-		json_field(o, "part", what);
-	json_field(o, "error", message);
+		cli_json_field(o, "part", what);
+	cli_json_field(o, "error", message);
 	g_string_append(o, "}\n");
 	out_add(o);
 	g_string_free(o, TRUE);
@@ -326,27 +297,17 @@ on_payload(void *user, struct ingest_payload *p)
 }
 
 static void
-json_int_or_null(GString *o, const char *key, int64_t v)
-{
-	json_key(o, key);
-	if (v != 0)
-		g_string_append_printf(o, "%" G_GINT64_FORMAT, v);
-	else
-		g_string_append(o, "null");
-}
-
-static void
 json_original(GString *o, const struct bounce_original *orig)
 {
 	g_string_append(o, ",\"original\":{\"message_id\":");
 	cli_json_str(o, orig->message_id);
-	json_field(o, "from", orig->from);
-	json_field(o, "to", orig->to);
-	json_field(o, "subject", orig->subject);
-	json_int_or_null(o, "date", orig->date);
-	json_field(o, "list_id", orig->list_id);
-	json_field(o, "feedback_id", orig->feedback_id);
-	json_field(o, "sending_ip", orig->sending_ip);
+	cli_json_field(o, "from", orig->from);
+	cli_json_field(o, "to", orig->to);
+	cli_json_field(o, "subject", orig->subject);
+	cli_json_int_or_null(o, "date", orig->date);
+	cli_json_field(o, "list_id", orig->list_id);
+	cli_json_field(o, "feedback_id", orig->feedback_id);
+	cli_json_field(o, "sending_ip", orig->sending_ip);
 	g_string_append_c(o, '}');
 }
 
@@ -354,30 +315,30 @@ static void
 json_recipient(GString *o, const struct bounce_report *b,
     const struct bounce_recipient *r)
 {
-	json_field(o, "recipient", r->recipient);
-	json_field(o, "original_recipient", r->original_recipient);
-	json_field(o, "action", r->action);
-	json_field(o, "status", r->status);
-	json_int_or_null(o, "reply_code", r->reply_code);
-	json_field(o, "reason", r->reason);
-	json_field(o, "rule", r->rule);
+	cli_json_field(o, "recipient", r->recipient);
+	cli_json_field(o, "original_recipient", r->original_recipient);
+	cli_json_field(o, "action", r->action);
+	cli_json_field(o, "status", r->status);
+	cli_json_int_or_null(o, "reply_code", r->reply_code);
+	cli_json_field(o, "reason", r->reason);
+	cli_json_field(o, "rule", r->rule);
 	g_string_append_printf(o, ",\"hard_bounce\":%s",
 	    r->hard_bounce ? "true" : "false");
-	json_field(o, "remote_mta", r->remote_mta);
-	json_field(o, "reporting_mta", b->reporting_mta);
-	json_field(o, "smtp_command", r->smtp_command);
-	json_field(o, "diagnostic_type", r->diagnostic_type);
-	json_field(o, "diagnostic_code", r->diagnostic_code);
-	json_int_or_null(o, "last_attempt", r->last_attempt);
-	json_field(o, "feedback_type", r->feedback_type);
-	json_field(o, "sending_ip", r->auth.sending_ip != NULL ?
+	cli_json_field(o, "remote_mta", r->remote_mta);
+	cli_json_field(o, "reporting_mta", b->reporting_mta);
+	cli_json_field(o, "smtp_command", r->smtp_command);
+	cli_json_field(o, "diagnostic_type", r->diagnostic_type);
+	cli_json_field(o, "diagnostic_code", r->diagnostic_code);
+	cli_json_int_or_null(o, "last_attempt", r->last_attempt);
+	cli_json_field(o, "feedback_type", r->feedback_type);
+	cli_json_field(o, "sending_ip", r->auth.sending_ip != NULL ?
 	    r->auth.sending_ip : b->orig.sending_ip);
 	g_string_append(o, ",\"auth\":{\"sending_ip\":");
 	cli_json_str(o, r->auth.sending_ip);
-	json_field(o, "domain", r->auth.domain);
-	json_field(o, "spf", r->auth.spf);
-	json_field(o, "dkim", r->auth.dkim);
-	json_field(o, "dmarc", r->auth.dmarc);
+	cli_json_field(o, "domain", r->auth.domain);
+	cli_json_field(o, "spf", r->auth.spf);
+	cli_json_field(o, "dkim", r->auth.dkim);
+	cli_json_field(o, "dmarc", r->auth.dmarc);
 	g_string_append_c(o, '}');
 }
 
@@ -417,15 +378,15 @@ print_bounce(struct ingest_message *msg, const char *file)
 	    i++) {
 		g_string_append(o, "{\"kind\":");
 		cli_json_str(o, kind_names[b->kind]);
-		json_field(o, "file", file);
+		cli_json_field(o, "file", file);
 		g_string_append_printf(o, ",\"rcpt_index\":%u", i + 1);
 		if (i < n)
 			json_recipient(o, b, g_ptr_array_index(b->recipients, i));
-		json_field(o, "format", b->format);
-		json_field(o, "from", b->from);
-		json_field(o, "subject", b->subject);
-		json_field(o, "queue_id", b->queue_id);
-		json_int_or_null(o, "arrival_date", b->arrival_date);
+		cli_json_field(o, "format", b->format);
+		cli_json_field(o, "from", b->from);
+		cli_json_field(o, "subject", b->subject);
+		cli_json_field(o, "queue_id", b->queue_id);
+		cli_json_int_or_null(o, "arrival_date", b->arrival_date);
 		if (b->recipients_dropped)
 			g_string_append_printf(o, ",\"recipients_dropped\":%u",
 			    b->recipients_dropped);
@@ -455,8 +416,8 @@ parse_message(struct ingest_message *msg, const char *file,
 	    !print_bounce(msg, file)) {
 		GString *o = g_string_new("{\"kind\":\"none\"");
 
-		json_field(o, "file", file);
-		json_field(o, "reason", ps.notes->len ? ps.notes->str :
+		cli_json_field(o, "file", file);
+		cli_json_field(o, "reason", ps.notes->len ? ps.notes->str :
 		    "no report found in the message");
 		g_string_append(o, "}\n");
 		out_add(o);
