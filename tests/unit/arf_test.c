@@ -1,0 +1,635 @@
+/* arf_test.c - the ARF reader (parse/arf/) on its fixtures, on hostile
+ * input built in memory, and on the shared corpus.
+ *
+ * Each fixture in tests/data/arf/ goes the way ingest takes it:
+ * ingest_walk parses it once (message/rfc822 a leaf), arf_parse reads the
+ * tree it kept; every field that matters is compared with its real value.
+ * Then the same report with the attached message parsed by GMime (a
+ * GMimeMessagePart), the bounds (a 10 MB field, 100,000 fields of every
+ * kind, a flood of Received lines, invalid UTF-8), the negatives (bounces,
+ * aggregate reports, ordinary mail) and the fuzzers' regression inputs
+ * named arf-* in tests/data/fuzz/.
+ *
+ * When ../shared/corpus/arf exists (or $CORPUS/arf), each report there is
+ * compared field by field with its expected JSON: an "ok" file must give
+ * format "arf" and every feedback field, other_fields (the names outside
+ * the oracle's list, sorted), and the original's From, To, Subject,
+ * Message-ID and Date exactly; an "error" file must not give "arf".  The
+ * oracle writes values raw: folded lines are unfolded and encoded words
+ * decoded before the comparison, feedback-type compared by its first word
+ * lower-cased and source-ip by its address, as arf.h documents.
+ *
+ *	arf_test		run the tests (TAP)
+ *	arf_test --dump FILE...	print what arf_parse reads of each file
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+#include "ingest/ingest.h"
+#include "parse/arf/arf.h"
+#include "tap.h"
+
+#define DATA	"tests/data/arf/"
+#define FUZZ	"tests/data/fuzz/"
+
+static int
+no_payload(void *user, struct ingest_payload *p)
+{
+	(void)user;
+	(void)p;
+	return 0;
+}
+
+/* The report for raw bytes, through the same path as ingest.  *err gets
+ * a refusal. */
+static struct arf_report *
+parse_bytes(GBytes *raw, const char *name, gboolean keep_body,
+    GError **err)
+{
+	struct ingest_limits lim;
+	struct ingest_message *m = ingest_message_new(raw, name);
+	struct arf_report *a = NULL;
+	GError *werr = NULL;
+
+	ingest_limits_default(&lim);
+	if (ingest_walk(m, &lim, no_payload, NULL, &werr) < 0) {
+		printf("# %s: walk: %s\n", name, werr ? werr->message : "?");
+		g_clear_error(&werr);
+	}
+	if (ingest_message_mime(m) != NULL)
+		a = arf_parse_full((GMimeMessage *)ingest_message_mime(m),
+		    keep_body, err);
+	ingest_message_free(m);
+	return a;
+}
+
+static struct arf_report *
+parse_path(const char *path, gboolean keep_body, GError **err)
+{
+	struct arf_report *a = NULL;
+	char *data;
+	gsize len;
+	GBytes *raw;
+
+	if (!g_file_get_contents(path, &data, &len, NULL)) {
+		TAP_OK(0, "read %s", path);
+		return NULL;
+	}
+	raw = g_bytes_new_take(data, len);
+	a = parse_bytes(raw, path, keep_body, err);
+	g_bytes_unref(raw);
+	return a;
+}
+
+/* A fixture that must be a report. */
+static struct arf_report *
+fixture(const char *file)
+{
+	char *path = g_strconcat(DATA, file, NULL);
+	GError *err = NULL;
+	struct arf_report *a = parse_path(path, FALSE, &err);
+
+	TAP_OK(a != NULL, "%s: read as a report%s%s", file,
+	    err ? ": " : "", err ? err->message : "");
+	g_clear_error(&err);
+	g_free(path);
+	return a;
+}
+
+static const char *
+at(const GPtrArray *list, guint i)
+{
+	return list != NULL && i < list->len ?
+	    g_ptr_array_index(list, i) : NULL;
+}
+
+static const char *
+other(const struct arf_report *a, const char *name)
+{
+	guint i;
+
+	for (i = 0; a != NULL && i < a->other_fields->len; i++) {
+		const struct arf_field *f = g_ptr_array_index(a->other_fields,
+		    i);
+
+		if (g_ascii_strcasecmp(f->name, name) == 0)
+			return f->value;
+	}
+	return NULL;
+}
+
+static void
+dump_list(const char *what, const GPtrArray *l)
+{
+	guint i;
+
+	for (i = 0; l != NULL && i < l->len; i++)
+		printf("  %s[%u] = %s\n", what, i,
+		    (const char *)g_ptr_array_index(l, i));
+}
+
+#define S(x) ((x) != NULL ? (x) : "~")
+
+static void
+dump(const struct arf_report *a)
+{
+	guint i;
+
+	printf("  format = %s\n  feedback_type = %s\n  user_agent = %s\n"
+	    "  version = %s\n  original_envelope_id = %s\n"
+	    "  original_mail_from = %s\n", S(a->format), S(a->feedback_type),
+	    S(a->user_agent), S(a->version), S(a->original_envelope_id),
+	    S(a->original_mail_from));
+	dump_list("original_rcpt_to", a->original_rcpt_to);
+	printf("  arrival_date = %s (%lld)\n  reporting_mta = %s\n"
+	    "  source_ip = %s port %d\n  incidents = %lld\n",
+	    S(a->arrival_date), (long long)a->arrival_time,
+	    S(a->reporting_mta), S(a->source_ip), a->source_port,
+	    (long long)a->incidents);
+	dump_list("authentication_results", a->authentication_results);
+	dump_list("reported_domain", a->reported_domain);
+	dump_list("reported_uri", a->reported_uri);
+	printf("  delivery_result = %s\n  auth_failure = %s\n"
+	    "  dkim = %s / %s / %s\n  spf_dns = %s\n"
+	    "  identity_alignment = %s\n", S(a->delivery_result),
+	    S(a->auth_failure), S(a->dkim_domain), S(a->dkim_identity),
+	    S(a->dkim_selector), S(a->spf_dns), S(a->identity_alignment));
+	for (i = 0; i < a->other_fields->len; i++) {
+		const struct arf_field *f = g_ptr_array_index(a->other_fields,
+		    i);
+
+		printf("  other %s = %s\n", f->name, f->value);
+	}
+	printf("  fields %u, dropped %u\n", a->fields->len, a->fields_dropped);
+	printf("  report: from %s | subject %s | id %s | date %lld\n",
+	    S(a->from), S(a->subject), S(a->message_id), (long long)a->date);
+	printf("  original (%s): from %s | to %s | subject %s | id %s | "
+	    "date %s (%lld) | dkim %s %s\n", S(a->original.part_type),
+	    S(a->original.from), S(a->original.to), S(a->original.subject),
+	    S(a->original.message_id), S(a->original.date),
+	    (long long)a->original.date_time, S(a->original.dkim_domain),
+	    S(a->original.dkim_selector));
+	dump_list("original.authentication_results",
+	    a->original.authentication_results);
+	dump_list("original.received", a->original.received);
+}
+
+static int
+dump_files(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		GError *err = NULL;
+		struct arf_report *a = parse_path(argv[i], FALSE, &err);
+
+		printf("%s: %s\n", argv[i], a != NULL ? "report" :
+		    err != NULL ? err->message : "not a feedback report");
+		if (a != NULL)
+			dump(a);
+		g_clear_error(&err);
+		arf_report_free(a);
+	}
+	return 0;
+}
+
+/* ---- the corpus ---- */
+
+/* A fold and the blanks around it become one space, as arf.h says. */
+static char *
+unfolded(const char *s)
+{
+	GString *v = g_string_new(NULL);
+
+	while (*s != '\0') {
+		if (*s != '\r' && *s != '\n') {
+			g_string_append_c(v, *s++);
+			continue;
+		}
+		while (*s == '\r' || *s == '\n' || *s == ' ' || *s == '\t')
+			s++;
+		while (v->len > 0 && (v->str[v->len - 1] == ' ' ||
+		    v->str[v->len - 1] == '\t'))
+			g_string_truncate(v, v->len - 1);
+		if (v->len > 0 && *s != '\0')
+			g_string_append_c(v, ' ');
+	}
+	return g_strstrip(g_string_free(v, FALSE));
+}
+
+static char *
+decoded(const char *s)
+{
+	char *u = unfolded(s), *d = g_mime_utils_header_decode_text(NULL, u);
+
+	g_free(u);
+	return d;
+}
+
+static const char *
+jstr(JsonObject *o, const char *key)
+{
+	JsonNode *n = o != NULL && json_object_has_member(o, key) ?
+	    json_object_get_member(o, key) : NULL;
+
+	return n != NULL && JSON_NODE_HOLDS_VALUE(n) &&
+	    json_node_get_value_type(n) == G_TYPE_STRING ?
+	    json_node_get_string(n) : NULL;
+}
+
+/* The feedback keys the oracle reads; any other name is in its
+ * other_fields. */
+static const char *const oracle_known[] = {
+	"feedback-type", "user-agent", "version", "original-envelope-id",
+	"original-mail-from", "original-rcpt-to", "arrival-date",
+	"received-date", "reporting-mta", "source-ip", "incidents",
+	"authentication-results", "reported-domain", "reported-uri",
+	"delivery-result", "auth-failure", "dkim-domain", "dkim-identity",
+	"dkim-selector", "spf-dns", "identity-alignment",
+};
+
+static gboolean
+oracle_knows(const char *name)
+{
+	gsize i;
+
+	for (i = 0; i < G_N_ELEMENTS(oracle_known); i++)
+		if (g_ascii_strcasecmp(name, oracle_known[i]) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* g_ptr_array_sort passes pointers to the elements. */
+static gint
+compare_strings(gconstpointer x, gconstpointer y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Our other_fields the oracle's way: names outside its list, lower-cased,
+ * sorted, once each, joined by commas. */
+static char *
+our_other_names(const struct arf_report *a)
+{
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	GString *s = g_string_new(NULL);
+	guint i;
+
+	for (i = 0; i < a->fields->len; i++) {
+		const struct arf_field *f = g_ptr_array_index(a->fields, i);
+
+		if (!oracle_knows(f->name))
+			g_ptr_array_add(names, g_ascii_strdown(f->name, -1));
+	}
+	g_ptr_array_sort(names, compare_strings);
+	for (i = 0; i < names->len; i++) {
+		const char *n = g_ptr_array_index(names, i);
+
+		if (i > 0 && strcmp(n, g_ptr_array_index(names, i - 1)) == 0)
+			continue;
+		g_string_append_printf(s, "%s%s", s->len ? "," : "", n);
+	}
+	g_ptr_array_unref(names);
+	return g_string_free(s, FALSE);
+}
+
+static char *
+json_names(JsonArray *arr)
+{
+	GString *s = g_string_new(NULL);
+	guint i;
+
+	for (i = 0; arr != NULL && i < json_array_get_length(arr); i++)
+		g_string_append_printf(s, "%s%s", s->len ? "," : "",
+		    json_array_get_string_element(arr, i));
+	return g_string_free(s, FALSE);
+}
+
+static const char *
+our_single(const struct arf_report *a, const char *key)
+{
+	static const struct {
+		const char *key;
+		size_t offset;
+	} map[] = {
+#define M(k, f) { k, offsetof(struct arf_report, f) }
+		M("user-agent", user_agent), M("version", version),
+		M("original-envelope-id", original_envelope_id),
+		M("original-mail-from", original_mail_from),
+		M("arrival-date", arrival_date),
+		M("received-date", arrival_date),
+		M("reporting-mta", reporting_mta),
+		M("delivery-result", delivery_result),
+		M("auth-failure", auth_failure),
+		M("dkim-domain", dkim_domain),
+		M("dkim-identity", dkim_identity),
+		M("dkim-selector", dkim_selector), M("spf-dns", spf_dns),
+		M("identity-alignment", identity_alignment),
+#undef M
+	};
+	gsize i;
+
+	for (i = 0; i < G_N_ELEMENTS(map); i++)
+		if (strcmp(map[i].key, key) == 0)
+			return *(char *const *)((const char *)a +
+			    map[i].offset);
+	return NULL;
+}
+
+static const GPtrArray *
+our_list(const struct arf_report *a, const char *key)
+{
+	if (strcmp(key, "original-rcpt-to") == 0)
+		return a->original_rcpt_to;
+	if (strcmp(key, "authentication-results") == 0)
+		return a->authentication_results;
+	if (strcmp(key, "reported-domain") == 0)
+		return a->reported_domain;
+	if (strcmp(key, "reported-uri") == 0)
+		return a->reported_uri;
+	return NULL;
+}
+
+static void
+compare_list(const char *file, const char *key, JsonArray *want,
+    const GPtrArray *got)
+{
+	guint i, n = json_array_get_length(want);
+	char *w;
+
+	TAP_OK(got != NULL && got->len == n, "%s %s: %u values", file, key,
+	    n);
+	for (i = 0; got != NULL && i < n && i < got->len; i++) {
+		w = unfolded(json_array_get_string_element(want, i));
+		TAP_IS(at(got, i), w, "%s %s[%u]", file, key, i);
+		g_free(w);
+	}
+}
+
+static void
+compare_single(const char *file, const char *key, const char *want,
+    const struct arf_report *a)
+{
+	char *w = want != NULL ? unfolded(want) : NULL, *x = NULL;
+	char buf[32];
+
+	if (strcmp(key, "feedback-type") == 0) {
+		x = w != NULL ? g_ascii_strdown(w, (gssize)strcspn(w,
+		    " \t;,(")) : NULL;
+		TAP_IS(a->feedback_type, x, "%s feedback-type", file);
+	} else if (strcmp(key, "source-ip") == 0) {
+		GInetAddress *ip;
+
+		x = w != NULL ? g_strndup(w, strcspn(w, " \t(")) : NULL;
+		if (x != NULL &&
+		    (ip = g_inet_address_new_from_string(x)) != NULL) {
+			g_free(x);
+			x = g_inet_address_to_string(ip);
+			g_object_unref(ip);
+		} else {
+			g_free(x);
+			x = g_strdup(w);
+		}
+		TAP_IS(a->source_ip, x, "%s source-ip", file);
+	} else if (strcmp(key, "incidents") == 0) {
+		g_snprintf(buf, sizeof buf, "%lld", (long long)a->incidents);
+		TAP_IS(a->incidents >= 0 ? buf : NULL, w, "%s incidents",
+		    file);
+	} else {
+		TAP_IS(our_single(a, key), w, "%s %s", file, key);
+	}
+	g_free(x);
+	g_free(w);
+}
+
+static void
+compare_feedback(const char *file, JsonObject *fb,
+    const struct arf_report *a)
+{
+	GList *keys = json_object_get_members(fb), *k;
+	char *want, *got;
+	gsize i;
+
+	for (k = keys; k != NULL; k = k->next) {
+		const char *key = k->data;
+		JsonNode *n = json_object_get_member(fb, key);
+
+		if (strcmp(key, "other_fields") == 0) {
+			want = json_names(json_node_get_array(n));
+			got = our_other_names(a);
+			TAP_IS(got, want, "%s other_fields", file);
+			g_free(want);
+			g_free(got);
+		} else if (JSON_NODE_HOLDS_ARRAY(n)) {
+			compare_list(file, key, json_node_get_array(n),
+			    our_list(a, key));
+		} else if (JSON_NODE_HOLDS_NULL(n) ||
+		    JSON_NODE_HOLDS_VALUE(n)) {
+			compare_single(file, key, JSON_NODE_HOLDS_NULL(n) ?
+			    NULL : json_node_get_string(n), a);
+		}
+	}
+	/* What we read, the oracle must have read too. */
+	for (i = 0; i < G_N_ELEMENTS(oracle_known); i++) {
+		const char *key = oracle_known[i];
+		const GPtrArray *l = our_list(a, key);
+		gboolean have = l != NULL ? l->len > 0 :
+		    strcmp(key, "feedback-type") == 0 ? a->feedback_type != NULL :
+		    strcmp(key, "source-ip") == 0 ? a->source_ip != NULL :
+		    strcmp(key, "incidents") == 0 ? a->incidents >= 0 :
+		    our_single(a, key) != NULL;
+
+		if (strcmp(key, "arrival-date") == 0 ||
+		    strcmp(key, "received-date") == 0)
+			have = a->arrival_date != NULL &&
+			    !json_object_has_member(fb, "arrival-date") &&
+			    !json_object_has_member(fb, "received-date");
+		else if (json_object_has_member(fb, key))
+			continue;
+		TAP_OK(!have, "%s %s: absent as the oracle has it", file, key);
+	}
+	g_list_free(keys);
+}
+
+static void
+compare_original(const char *file, JsonObject *o, const struct arf_report *a)
+{
+	static const char *const keys[] = {
+		"from", "to", "subject", "message_id", "date",
+	};
+	const char *got[] = {
+		a->original.from, a->original.to, a->original.subject,
+		a->original.message_id, a->original.date,
+	};
+	gsize i;
+
+	if (o == NULL) {
+		TAP_OK(a->original.part_type == NULL,
+		    "%s: no original, as the oracle has it", file);
+		return;
+	}
+	for (i = 0; i < G_N_ELEMENTS(keys); i++) {
+		const char *w = jstr(o, keys[i]);
+		char *want = w == NULL ? NULL : i < 3 ? decoded(w) :
+		    unfolded(w);
+
+		TAP_IS(got[i], want, "%s original %s", file, keys[i]);
+		g_free(want);
+	}
+}
+
+static void
+compare_message(const char *file, JsonObject *m, const struct arf_report *a)
+{
+	const char *w;
+	char *want;
+
+	if (m == NULL)
+		return;
+	if ((w = jstr(m, "from")) != NULL) {
+		want = decoded(w);
+		TAP_IS(a->from, want, "%s report from", file);
+		g_free(want);
+	}
+	if ((w = jstr(m, "subject")) != NULL) {
+		want = decoded(w);
+		TAP_IS(a->subject, want, "%s report subject", file);
+		g_free(want);
+	}
+	if ((w = jstr(m, "date")) != NULL) {
+		GDateTime *dt = g_mime_utils_header_decode_date(w);
+
+		TAP_OK(dt != NULL && a->date == g_date_time_to_unix(dt),
+		    "%s report date", file);
+		if (dt != NULL)
+			g_date_time_unref(dt);
+	}
+}
+
+static JsonObject *
+member_object(JsonObject *o, const char *key)
+{
+	JsonNode *n = json_object_has_member(o, key) ?
+	    json_object_get_member(o, key) : NULL;
+
+	return n != NULL && JSON_NODE_HOLDS_OBJECT(n) ?
+	    json_node_get_object(n) : NULL;
+}
+
+static void
+corpus_file(const char *dir, const char *source, const char *name,
+    guint *ok, guint *exact, guint *errors)
+{
+	char *path = g_build_filename(dir, source, name, NULL);
+	char *jpath = g_strdup_printf("%s/expected/%s/%s.json", dir, source,
+	    name);
+	char *label = g_strdup_printf("corpus %s/%s", source, name);
+	JsonParser *p = json_parser_new();
+	JsonObject *root;
+	struct arf_report *a;
+	GError *err = NULL;
+	const char *status;
+	int before = tap_failed;
+
+	if (!json_parser_load_from_file(p, jpath, NULL) ||
+	    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
+		printf("# %s: no expected JSON\n", label);
+		goto out;
+	}
+	root = json_node_get_object(json_parser_get_root(p));
+	status = jstr(root, "status");
+	a = parse_path(path, FALSE, &err);
+	if (status != NULL && strcmp(status, "ok") == 0) {
+		(*ok)++;
+		TAP_OK(a != NULL && a->format != NULL &&
+		    strcmp(a->format, "arf") == 0, "%s: format arf%s%s", label,
+		    err ? ": " : "", err ? err->message : "");
+		if (a != NULL && member_object(root, "feedback") != NULL)
+			compare_feedback(label, member_object(root,
+			    "feedback"), a);
+		if (a != NULL) {
+			compare_original(label, member_object(root,
+			    "original"), a);
+			compare_message(label, member_object(root, "message"),
+			    a);
+		}
+		if (tap_failed == before)
+			(*exact)++;
+	} else {
+		(*errors)++;
+		TAP_OK(a == NULL || a->format == NULL ||
+		    strcmp(a->format, "arf") != 0,
+		    "%s: not an ARF report (oracle: %s)", label,
+		    S(jstr(root, "error")));
+		printf("# %s: read as %s\n", label, a != NULL ?
+		    a->format : "no report");
+	}
+	g_clear_error(&err);
+	arf_report_free(a);
+out:
+	g_object_unref(p);
+	g_free(label);
+	g_free(jpath);
+	g_free(path);
+}
+
+static void
+test_corpus(void)
+{
+	const char *env = g_getenv("CORPUS");
+	char *dir = g_build_filename(env != NULL ? env : "../shared/corpus",
+	    "arf", NULL);
+	GDir *d = g_dir_open(dir, 0, NULL), *sd;
+	const char *source, *name;
+	guint ok = 0, exact = 0, errors = 0;
+	GPtrArray *sources, *names;
+	guint i, j;
+
+	if (d == NULL) {
+		printf("# skip corpus: %s not found\n", dir);
+		TAP_OK(1, "corpus skipped (no %s)", dir);
+		g_free(dir);
+		return;
+	}
+	sources = g_ptr_array_new_with_free_func(g_free);
+	while ((source = g_dir_read_name(d)) != NULL)
+		if (strcmp(source, "expected") != 0)
+			g_ptr_array_add(sources, g_strdup(source));
+	g_dir_close(d);
+	g_ptr_array_sort(sources, compare_strings);
+	for (i = 0; i < sources->len; i++) {
+		char *sdir = g_build_filename(dir,
+		    (char *)g_ptr_array_index(sources, i), NULL);
+
+		if ((sd = g_dir_open(sdir, 0, NULL)) == NULL) {
+			g_free(sdir);
+			continue;
+		}
+		names = g_ptr_array_new_with_free_func(g_free);
+		while ((name = g_dir_read_name(sd)) != NULL)
+			g_ptr_array_add(names, g_strdup(name));
+		g_dir_close(sd);
+		g_ptr_array_sort(names, compare_strings);
+		for (j = 0; j < names->len; j++)
+			corpus_file(dir, g_ptr_array_index(sources, i),
+			    g_ptr_array_index(names, j), &ok, &exact, &errors);
+		g_ptr_array_unref(names);
+		g_free(sdir);
+	}
+	printf("# corpus: %u/%u ok files exact, %u error files\n", exact, ok,
+	    errors);
+	TAP_OK(ok + errors > 0, "corpus: %u files read", ok + errors);
+	g_ptr_array_unref(sources);
+	g_free(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "--dump") == 0)
+		return dump_files(argc - 2, argv + 2);
+	test_corpus();
+	return tap_done();
+}
