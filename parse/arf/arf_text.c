@@ -321,12 +321,14 @@ layout_microsoft(struct arf_report *a, const struct arf_parts *parts,
 static gboolean
 layout_exim(struct arf_report *a, const char *text)
 {
-	char *domain, *ip, *spf, *dkim;
+	char *domain, *ip, *spf, *dkim, *para = opening(text);
 	const char *copy;
+	gboolean exim = arf_find_ci(para, strlen(para),
+	    "has failed the published DMARC policy") != NULL;
 
-	if (arf_find_ci(text, MIN(strlen(text), OPENING),
-	    "has failed the published DMARC policy") == NULL ||
-	    (domain = labelled(text, "Sender Domain")) == NULL)
+	/* Exim wraps its opening sentence in some versions. */
+	g_free(para);
+	if (!exim || (domain = labelled(text, "Sender Domain")) == NULL)
 		return FALSE;
 	if ((ip = labelled(text, "Sender IP Address")) == NULL) {
 		g_free(domain);
@@ -379,7 +381,7 @@ layout_netease(struct arf_report *a, const char *text)
 		"DKIM-authenticated Identifiers",
 		"DMARC Mechanism Check Result",
 	};
-	char *para = opening(text);
+	char *para = opening(text), *result;
 	gboolean netease = arf_has_prefix_ci(para,
 	    "This is a spf/dkim authentication-failure report");
 	gsize i;
@@ -390,23 +392,36 @@ layout_netease(struct arf_report *a, const char *text)
 	a->format = "netease";
 	for (i = 0; i < G_N_ELEMENTS(labels); i++)
 		stated(a, labels[i], labelled(text, labels[i]), FALSE);
+	/* Its third line is the DMARC verdict: a failure names DMARC as
+	 * the mechanism that failed (RFC 7489 7.3's Auth-Failure: dmarc). */
+	if ((result = labelled(text, labels[2])) != NULL &&
+	    arf_find_ci(result, strlen(result), "fail") != NULL)
+		a->auth_failure = g_strdup("dmarc");
+	g_free(result);
 	return TRUE;
 }
 
 /* A block of feedback fields written in the text: from its
- * Feedback-Type line to the next empty line.  Returns where it ends. */
+ * Feedback-Type line to the next empty line.  It must open the text, or
+ * the paragraph after the report sentence (anywhere else it is a report
+ * quoted, by a bounce or a person).  Returns where it ends. */
 static const char *
-field_block(struct arf_report *a, const char *text)
+field_block(struct arf_report *a, const char *text, gboolean sentence)
 {
-	const char *end = text + strlen(text), *p;
+	const char *end = text + strlen(text), *p = text;
 	struct arf_hreader r;
 	struct arf_hline h;
 	guint known = 0;
 
-	for (p = text; p < end; p = next_line(p, end))
-		if (arf_has_prefix_ci(p, "Feedback-Type:"))
-			break;
-	if (p >= end)
+	while (p < end && line_len(p, end) == 0)
+		p = next_line(p, end);
+	if (sentence) {
+		while (p < end && line_len(p, end) > 0)
+			p = next_line(p, end);
+		while (p < end && line_len(p, end) == 0)
+			p = next_line(p, end);
+	}
+	if (p >= end || !arf_has_prefix_ci(p, "Feedback-Type:"))
 		return NULL;
 	arf_hreader_init(&r, p, (gsize)(end - p));
 	while (arf_hreader_next(&r, &h)) {
@@ -422,8 +437,8 @@ field_block(struct arf_report *a, const char *text)
 static gboolean
 layout_text(struct arf_report *a, const char *text)
 {
-	const char *block_end = field_block(a, text), *end, *q;
 	gboolean sentence = report_sentence(a, text);
+	const char *block_end = field_block(a, text, sentence), *end, *q;
 
 	if (block_end == NULL && !sentence)
 		return FALSE;
@@ -460,6 +475,14 @@ fill_from_original(struct arf_report *a)
 	}
 }
 
+/* Bounces come from the mailer daemon, whatever they quote. */
+static gboolean
+is_bounce_sender(const char *from)
+{
+	return from != NULL && arf_find_ci(from, strlen(from),
+	    "mailer-daemon") != NULL;
+}
+
 gboolean
 arf_text_read(struct arf_report *a, const struct arf_parts *parts,
     gboolean keep_body, GError **err)
@@ -468,7 +491,7 @@ arf_text_read(struct arf_report *a, const struct arf_parts *parts,
 	gboolean ok;
 
 	(void)err;
-	if (parts->dsn)
+	if (parts->dsn || is_bounce_sender(a->from))
 		return FALSE;
 	if (parts->text != NULL && !parts->text_is_html)
 		text = arf_part_text(parts->text, ARF_MAX_PART);
