@@ -195,6 +195,488 @@ dump_files(int argc, char **argv)
 	return 0;
 }
 
+
+/* ---- the fixtures ---- */
+
+static const char *cur;		/* the fixture being checked */
+
+#define IS(got, want) TAP_IS((got), (want), "%s: %s", cur, #got)
+#define OK(cond) TAP_OK((cond), "%s: %s", cur, #cond)
+#define NUM(got, want) TAP_OK((int64_t)(got) == (int64_t)(want), \
+    "%s: %s == %lld (got %lld)", cur, #got, (long long)(want), \
+    (long long)(got))
+
+static struct arf_report *
+open_fixture(const char *file)
+{
+	cur = file;
+	return fixture(file);
+}
+
+static void
+test_rfc5965(void)
+{
+	struct arf_report *a = open_fixture("abuse-rfc5965.eml");
+
+	if (a == NULL)
+		return;
+	IS(a->format, "arf");
+	IS(a->feedback_type, "abuse");
+	OK(!arf_is_failure_report(a));
+	IS(a->user_agent, "SomeGenerator/1.0");
+	IS(a->version, "1");
+	IS(a->original_mail_from, "<somespammer@example.net>");
+	NUM(a->original_rcpt_to->len, 1);
+	IS(at(a->original_rcpt_to, 0), "<user@example.com>");
+	IS(a->arrival_date, "Thu, 8 Mar 2005 14:00:00 EDT");
+	NUM(a->arrival_time, 1110304800);
+	IS(a->reporting_mta, "dns; mail.example.com");
+	IS(a->source_ip, "192.0.2.1");
+	NUM(a->incidents, -1);
+	NUM(a->authentication_results->len, 1);
+	IS(at(a->authentication_results, 0),
+	    "mail.example.com; spf=fail smtp.mail=somespammer@example.com");
+	IS(at(a->reported_domain, 0), "example.net");
+	NUM(a->reported_uri->len, 2);
+	IS(at(a->reported_uri, 0), "http://example.net/earn_money.html");
+	IS(at(a->reported_uri, 1), "mailto:user@example.com");
+	NUM(a->other_fields->len, 1);
+	IS(other(a, "Removal-Recipient"), "user@example.com");
+	NUM(a->fields->len, 13);
+	NUM(a->fields_dropped, 0);
+	IS(a->from, "<abusedesk@example.com>");
+	IS(a->subject, "FW: Earn money");
+	IS(a->message_id, "<report-5965@abusedesk.example.com>");
+	NUM(a->date, 1110318036);
+	IS(a->original.part_type, "message/rfc822");
+	IS(a->original.from, "<somespammer@example.net>");
+	IS(a->original.to, "<Undisclosed Recipients>");
+	IS(a->original.subject, "Earn money");
+	IS(a->original.message_id, "8787KJKJ3K4J3K4J3K4J3.mail@example.net");
+	IS(a->original.date, "Thu, 02 Sep 2004 12:31:03 -0500");
+	NUM(a->original.date_time, 1094146263);
+	NUM(a->original.received->len, 1);
+	IS(at(a->original.received, 0), "from mailserver.example.net "
+	    "(mailserver.example.net [192.0.2.1]) by example.com with ESMTP "
+	    "id M63d4137594e46; Thu, 08 Mar 2005 14:00:00 -0400");
+	OK(a->original.headers != NULL && strstr(a->original.headers,
+	    "\nSubject: Earn money\nMIME-Version: 1.0\n") != NULL);
+	IS(a->original.body, NULL);
+	OK(!a->original.truncated);
+	arf_report_free(a);
+}
+
+static void
+test_body_kept(void)
+{
+	GError *err = NULL;
+	struct arf_report *a = parse_path(DATA "abuse-rfc5965.eml", TRUE,
+	    &err);
+
+	cur = "abuse-rfc5965.eml (keep_body)";
+	OK(a != NULL);
+	if (a != NULL) {
+		IS(a->original.body, "Spam Spam Spam\nSpam Spam Spam\n");
+		OK(!a->original.body_truncated);
+	}
+	arf_report_free(a);
+	g_clear_error(&err);
+}
+
+static void
+test_minimal_crlf(void)
+{
+	struct arf_report *a = open_fixture("abuse-minimal-crlf.eml");
+
+	if (a == NULL)
+		return;
+	IS(a->format, "arf");
+	IS(a->feedback_type, "abuse");
+	IS(a->user_agent, "ISP-FBL/2.1");
+	NUM(a->incidents, 3);
+	IS(a->source_ip, NULL);
+	IS(a->arrival_date, NULL);
+	NUM(a->arrival_time, 0);
+	NUM(a->fields->len, 4);
+	IS(a->original.part_type, "text/rfc822-headers");
+	IS(a->original.from, "Example News <news@example.org>");
+	IS(a->original.message_id, "<news-2024-23@example.org>");
+	OK(a->original.headers != NULL &&
+	    strchr(a->original.headers, '\r') == NULL);
+	arf_report_free(a);
+}
+
+static void
+test_authfail_dkim(void)
+{
+	struct arf_report *a = open_fixture("authfail-dkim.eml");
+
+	if (a == NULL)
+		return;
+	IS(a->feedback_type, "auth-failure");
+	OK(arf_is_failure_report(a));
+	IS(a->original_envelope_id, "o3F52gxO029144");
+	IS(a->auth_failure, "bodyhash");
+	IS(a->dkim_domain, "example.net");
+	IS(a->dkim_identity, "@example.net");
+	IS(a->dkim_selector, "news");
+	IS(a->dkim_canonicalized_body, "VGhpcyBpcyBhIG1lc3NhZ2UgYm9keSB0aGF0"
+	    "IGdvdCBtb2RpZm llZCBpbiB0cmFuc2l0Lg==");
+	IS(a->dkim_canonicalized_header,
+	    "ZnJvbTpyYW5kb211c2VyQGV4YW1wbGUubmV0DQo=");
+	IS(a->dkim_selector_dns,
+	    "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ");
+	IS(a->dkim_adsp_dns, "dkim=all");
+	IS(a->delivery_result, "spam");
+	IS(a->arrival_date, "8 Feb 2011 20:22:19 -0800");
+	NUM(a->arrival_time, 1297225339);
+	IS(at(a->authentication_results, 0), "mta1011.mail.tp2.example.com; "
+	    "dkim=fail (bodyhash) header.d=example.net");
+	NUM(a->other_fields->len, 0);
+	IS(a->original.dkim_domain, "example.net");
+	IS(a->original.dkim_selector, "news");
+	NUM(a->original.authentication_results->len, 1);
+	IS(a->original.message_id, "<4D5216B6.3040801@example.net>");
+	arf_report_free(a);
+}
+
+static void
+test_authfail_spf(void)
+{
+	struct arf_report *a = open_fixture("authfail-spf.eml");
+
+	if (a == NULL)
+		return;
+	IS(a->auth_failure, "spf");
+	IS(a->spf_dns, "txt : example.org : \"v=spf1 ip4:203.0.113.0/24 -all\"");
+	NUM(a->source_port, 49152);
+	IS(a->source_ip, "198.51.100.23");
+	IS(a->delivery_result, "reject");
+	IS(at(a->original_rcpt_to, 0), "<alice@mx.example.com>");
+	NUM(a->fields->len, 14);
+	/* The second SPF-DNS is kept among the fields, as written. */
+	IS(((struct arf_field *)g_ptr_array_index(a->fields, 12))->value,
+	    "txt : _spf.example.org : \"v=spf1 -all\"");
+	IS(a->from, "\"SPF Reports\" <spf-reports@mx.example.com>");
+	IS(a->original.from, "Billing <billing@example.org>");
+	IS(a->original.subject, "Your invoice");
+	arf_report_free(a);
+}
+
+static void
+test_google_like(void)
+{
+	struct arf_report *a = open_fixture("dmarc-google-like.eml");
+
+	if (a == NULL)
+		return;
+	IS(a->source_ip, "2001:db8::25");
+	NUM(a->incidents, 1);
+	IS(a->identity_alignment, "none");
+	IS(a->auth_failure, "dmarc");
+	IS(at(a->authentication_results, 0), "mx.google.example; dkim=none; "
+	    "spf=fail smtp.mailfrom=example.com; dmarc=fail (p=REJECT "
+	    "sp=REJECT dis=REJECT) header.from=example.com");
+	IS(a->original.dkim_domain, "attacker.example");
+	IS(a->original.dkim_selector, "sel2024");
+	IS(a->original.from, "\"Example Support\" <support@example.com>");
+	NUM(a->original.date_time, 1717667998);
+	arf_report_free(a);
+}
+
+static void
+test_yahoo_base64(void)
+{
+	struct arf_report *a = open_fixture("dmarc-yahoo-like-base64.eml");
+
+	if (a == NULL)
+		return;
+	IS(a->format, "arf");
+	IS(a->version, "0.1");
+	NUM(a->original_rcpt_to->len, 2);
+	IS(at(a->original_rcpt_to, 1), "second@yahoo.example");
+	/* Received-Date, the older name. */
+	IS(a->arrival_date, "Fri, 07 Jun 2024 10:11:12 PST");
+	NUM(a->arrival_time, 1717783872);
+	IS(a->source_ip, NULL);
+	IS(a->from, "Yahoo! Mail AntiSpam Feedback "
+	    "<feedback@arf.mail.yahoo.example>");
+	IS(a->original.subject, "Big sale");
+	arf_report_free(a);
+}
+
+static void
+test_microsoft_qp(void)
+{
+	struct arf_report *a = open_fixture("dmarc-microsoft-like-qp.eml");
+
+	if (a == NULL)
+		return;
+	/* Names in any case, the type lower-cased. */
+	IS(a->feedback_type, "auth-failure");
+	IS(a->user_agent, "Microsoft DMARC Reporter/1.0");
+	IS(a->source_ip, "203.0.113.45");
+	/* Arrival-Date wins over the Received-Date before it. */
+	IS(a->arrival_date, "Sat, 8 Jun 2024 01:02:04 +0000");
+	IS(at(a->authentication_results, 0), "outlook.example; dmarc=fail "
+	    "action=quarantine header.from=contoso.example; compauth=fail "
+	    "reason=000");
+	IS(other(a, "X-Microsoft-Antispam"), "BCL:0;");
+	IS(a->subject, "DMARC failure report for contoso.example");
+	IS(a->original.from, "Jos\xc3\xa9 Garc\xc3\xad" "a <jose@contoso.example>");
+	IS(a->original.to, "Andr\xc3\xa9 <andre@outlook.example>");
+	IS(a->original.subject, "R\xc3\xa9union de mardi");
+	IS(a->original.message_id, "<CAF=abc123@mail.contoso.example>");
+	arf_report_free(a);
+}
+
+static void
+test_linkedin_crlf(void)
+{
+	struct arf_report *a = open_fixture("dmarc-linkedin-like-crlf.eml");
+
+	if (a == NULL)
+		return;
+	IS(a->original_mail_from, "");
+	IS(a->version, "1.0");
+	IS(a->delivery_result, "delivered");
+	IS(other(a, "Message-ID"), "<0101@EXCH01.example.org>");
+	IS(a->message_id, "<CC.91.26019.C3EA7CC5@mail516.prod.linkedin.example>");
+	IS(a->original.to, "LinkedIn <recipient@linkedin.example>");
+	IS(at(a->original.received, 0), "from [198.51.100.10] "
+	    "([198.51.100.10:4227] helo=mail02.example.org) by "
+	    "mail516.prod.linkedin.example (envelope-from <>) with ESMTPS "
+	    "id CA/91-26019-ABCDECC5; Sun, 9 Jun 2024 02:09:00 +0000");
+	arf_report_free(a);
+}
+
+static void
+test_mailru(void)
+{
+	struct arf_report *a = open_fixture("dmarc-mailru-like.eml");
+
+	if (a == NULL)
+		return;
+	IS(a->user_agent, "Mail.Ru DMARC Reporter");
+	IS(a->reporting_mta, "dns; mx.mail.ru.example");
+	NUM(a->authentication_results->len, 2);
+	IS(at(a->authentication_results, 1),
+	    "mx.mail.ru.example; dkim=fail header.d=shop.example");
+	/* The attached message was base64-encoded. */
+	IS(a->original.from, "\xd0\x9c\xd0\xb0\xd0\xb3\xd0\xb0\xd0\xb7\xd0\xb8"
+	    "\xd0\xbd <news@shop.example>");
+	IS(a->original.subject, "\xd0\xa1\xd0\xba\xd0\xb8\xd0\xb4\xd0\xba\xd0\xb8"
+	    " \xd0\xbd\xd0\xb5\xd0\xb4\xd0\xb5\xd0\xbb\xd0\xb8");
+	IS(a->original.dkim_domain, "shop.example");
+	IS(a->original.dkim_selector, "mailru");
+	arf_report_free(a);
+}
+
+static void
+test_fastmail(void)
+{
+	struct arf_report *a = open_fixture("dmarc-fastmail-like.eml");
+
+	if (a == NULL)
+		return;
+	NUM(a->original_rcpt_to->len, 3);
+	IS(at(a->original_rcpt_to, 2), "<c@fastmail.example>");
+	NUM(a->authentication_results->len, 2);
+	IS(at(a->authentication_results, 1), "mx.fastmail.example; dkim=fail "
+	    "header.d=example.org header.s=fm1");
+	NUM(a->reported_domain->len, 2);
+	IS(at(a->reported_domain, 1), "lists.example.org");
+	IS(at(a->reported_uri, 0), "https://lists.example.org/unsubscribe");
+	IS(a->source_ip, "192.0.2.200");
+	IS(a->identity_alignment, "dkim");
+	NUM(a->other_fields->len, 2);
+	IS(other(a, "X-Fastmail-Policy"), "p=quarantine");
+	NUM(a->original.received->len, 3);
+	IS(at(a->original.received, 2),
+	    "from author.example.org by list-exploder; "
+	    "Tue, 11 Jun 2024 03:58:58 +0000");
+	NUM(a->original.authentication_results->len, 2);
+	/* The first signature, its d= folded. */
+	IS(a->original.dkim_domain, "example.org");
+	IS(a->original.dkim_selector, "fm1");
+	arf_report_free(a);
+}
+
+static void
+test_complaint_types(void)
+{
+	static const struct {
+		const char *file, *type, *other;
+	} t[] = {
+		{ "optout.eml", "opt-out", "Removal-Recipient" },
+		{ "fraud.eml", "fraud", NULL },
+		{ "virus.eml", "virus", NULL },
+		{ "not-spam.eml", "not-spam", NULL },
+	};
+	gsize i;
+
+	for (i = 0; i < G_N_ELEMENTS(t); i++) {
+		struct arf_report *a = open_fixture(t[i].file);
+
+		if (a == NULL)
+			continue;
+		IS(a->feedback_type, t[i].type);
+		OK(!arf_is_failure_report(a));
+		IS(a->original.subject, "Hello");
+		if (t[i].other != NULL)
+			IS(other(a, t[i].other), "user@isp.example");
+		arf_report_free(a);
+	}
+}
+
+static void
+test_netease_text(void)
+{
+	struct arf_report *a = open_fixture("netease-text.eml");
+
+	if (a == NULL)
+		return;
+	IS(a->format, "netease");
+	IS(a->feedback_type, "auth-failure");
+	OK(arf_is_failure_report(a));
+	IS(a->auth_failure, "dmarc");
+	IS(a->source_ip, "192.0.2.127");
+	IS(a->arrival_date, "Thu, 13 Jun 2024 23:34:45 +0800");
+	NUM(a->arrival_time, 1718292885);
+	/* No domain stated: the From domain of the returned headers. */
+	IS(at(a->reported_domain, 0), "example.net");
+	IS(other(a, "SPF-authenticated Identifiers"), "bulk.example.net;");
+	IS(other(a, "DMARC Mechanism Check Result"), "Identifier non-aligned, "
+	    "DMARC mechanism check failures;");
+	IS(a->original.part_type, "text/rfc822-headers");
+	IS(a->original.message_id, "<promo-613@bulk.example.net>");
+	arf_report_free(a);
+}
+
+static void
+test_exim(void)
+{
+	struct arf_report *a = open_fixture("exim-forensic.eml");
+
+	if (a == NULL)
+		return;
+	IS(a->format, "exim");
+	IS(a->feedback_type, "auth-failure");
+	IS(a->auth_failure, "dmarc");
+	IS(at(a->reported_domain, 0), "example.org");
+	IS(a->source_ip, "198.51.100.99");
+	IS(a->arrival_date, "Fri, 14 Jun 2024 09:59:58 +0200");
+	IS(a->identity_alignment, "spf");
+	IS(other(a, "DKIM Alignment"), "no");
+	IS(other(a, "DMARC Results"), "Reject");
+	IS(a->original.part_type, "text");
+	IS(a->original.from, "\"Example Org\" <ceo@example.org>");
+	IS(a->original.subject, "Urgent wire transfer");
+	NUM(a->original.received->len, 1);
+	/* The reporter's verdict is the quoted Authentication-Results. */
+	IS(at(a->authentication_results, 0), "mx.hosting.example; spf=pass "
+	    "smtp.mailfrom=example.org; dkim=none; dmarc=fail "
+	    "header.from=example.org");
+	arf_report_free(a);
+}
+
+static void
+test_cpanel_text(void)
+{
+	struct arf_report *a = open_fixture("cpanel-text.eml");
+
+	if (a == NULL)
+		return;
+	IS(a->format, "text");
+	IS(a->feedback_type, "auth-failure");
+	IS(a->user_agent, "cPanel-DMARC/1.0");
+	IS(a->auth_failure, "dmarc");
+	IS(a->source_ip, "203.0.113.77");
+	IS(a->arrival_date, "Sat, 15 Jun 2024 05:59:00 -0500");
+	IS(at(a->reported_domain, 0), "example.com");
+	NUM(a->authentication_results->len, 1);
+	IS(at(a->authentication_results, 0),
+	    "server.hosting.example; dmarc=fail header.from=example.com");
+	NUM(a->fields->len, 7);
+	IS(a->original.part_type, "text");
+	IS(a->original.from, "Example Billing <billing@example.com>");
+	IS(a->original.message_id, "<overdue-1@spammer.example>");
+	arf_report_free(a);
+}
+
+static void
+test_jmrp(void)
+{
+	struct arf_report *a = open_fixture("jmrp-hotmail.eml");
+
+	if (a != NULL) {
+		IS(a->format, "microsoft");
+		IS(a->feedback_type, "abuse");
+		OK(!arf_is_failure_report(a));
+		IS(a->source_ip, "203.0.113.245");
+		IS(at(a->original_rcpt_to, 0), "reader@hotmail.example");
+		IS(a->original.subject, "Summer sale");
+		IS(a->original.message_id, "<summer-1@sender.example>");
+		arf_report_free(a);
+	}
+	if ((a = open_fixture("jmrp-subject-only.eml")) != NULL) {
+		IS(a->format, "microsoft");
+		NUM(a->original_rcpt_to->len, 0);
+		IS(a->source_ip, "203.0.113.245");
+		arf_report_free(a);
+	}
+	if ((a = open_fixture("jmrp-header-only.eml")) != NULL) {
+		IS(a->format, "microsoft");
+		IS(at(a->original_rcpt_to, 0), "other@hotmail.example");
+		IS(a->source_ip, NULL);
+		arf_report_free(a);
+	}
+}
+
+static void
+test_text_fbl(void)
+{
+	struct arf_report *a = open_fixture("text-fbl.eml");
+
+	if (a == NULL)
+		return;
+	IS(a->format, "text");
+	IS(a->feedback_type, "abuse");
+	IS(a->source_ip, "192.0.2.77");
+	IS(a->arrival_date, "Mon, 17 Jun 2024 08:00:00 -0400");
+	NUM(a->reported_domain->len, 0);
+	IS(a->original.part_type, "text");
+	IS(a->original.from, "Sender List <list@sender.example>");
+	IS(a->original.message_id, "<nl-617@sender.example>");
+	arf_report_free(a);
+}
+
+/* Mail that is no feedback report must not be read as one. */
+static void
+test_negatives(void)
+{
+	static const char *const files[] = {
+		"neg-bounce-of-report.eml", "neg-bounce-plain.eml",
+		"neg-aggregate.eml", "neg-plain.eml", "neg-newsletter.eml",
+		"neg-forwarded-message.eml",
+	};
+	gsize i;
+
+	for (i = 0; i < G_N_ELEMENTS(files); i++) {
+		char *path = g_strconcat(DATA, files[i], NULL);
+		GError *err = NULL;
+		struct arf_report *a = parse_path(path, FALSE, &err);
+
+		TAP_OK(a == NULL && err == NULL, "%s: no feedback report (%s)",
+		    files[i], a != NULL ? a->format : "none");
+		arf_report_free(a);
+		g_clear_error(&err);
+		g_free(path);
+	}
+	TAP_OK(arf_parse(NULL, NULL) == NULL, "NULL message: no report");
+	TAP_OK(!arf_is_failure_report(NULL), "NULL report: no failure");
+}
+
 /* ---- the corpus ---- */
 
 /* A fold and the blanks around it become one space, as arf.h says. */
@@ -630,6 +1112,24 @@ main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--dump") == 0)
 		return dump_files(argc - 2, argv + 2);
+	test_rfc5965();
+	test_body_kept();
+	test_minimal_crlf();
+	test_authfail_dkim();
+	test_authfail_spf();
+	test_google_like();
+	test_yahoo_base64();
+	test_microsoft_qp();
+	test_linkedin_crlf();
+	test_mailru();
+	test_fastmail();
+	test_complaint_types();
+	test_netease_text();
+	test_exim();
+	test_cpanel_text();
+	test_jmrp();
+	test_text_fbl();
+	test_negatives();
 	test_corpus();
 	return tap_done();
 }
