@@ -677,6 +677,511 @@ test_negatives(void)
 	TAP_OK(!arf_is_failure_report(NULL), "NULL report: no failure");
 }
 
+
+/* ---- bounds, built in memory ---- */
+
+/* Time bounds in microseconds, four times as long under the sanitizers
+ * and valgrind (tests/run.sh sets MAILSIFT_ASAN for those). */
+static gint64
+bound(gint64 usec)
+{
+	return g_getenv("MAILSIFT_ASAN") != NULL ? 20 * usec : usec;
+}
+
+/* A report: the feedback part's fields and, when not NULL, an attached
+ * message. */
+static GBytes *
+build_report(const char *fields, gsize flen, const char *orig, gsize olen)
+{
+	GString *m = g_string_new("From: fbl@isp.example\n"
+	    "To: fbl@example.org\nSubject: built\n"
+	    "Date: Wed, 26 Jun 2024 10:00:00 +0000\n"
+	    "Message-ID: <built@isp.example>\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=feedback-report;\n"
+	    " boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\nreport\n\n"
+	    "--B\nContent-Type: message/feedback-report\n\n");
+
+	g_string_append_len(m, fields, (gssize)flen);
+	if (orig != NULL) {
+		g_string_append(m, "\n--B\nContent-Type: message/rfc822\n\n");
+		g_string_append_len(m, orig, (gssize)olen);
+	}
+	g_string_append(m, "\n--B--\n");
+	return g_string_free_to_bytes(m);
+}
+
+/* Parsed by GMime directly, message/rfc822 a leaf as ingest registers it
+ * (the first fixture's walk did), whatever ingest's own limits. */
+static struct arf_report *
+parse_direct(GBytes *raw, gboolean keep_body, GError **err)
+{
+	gsize len;
+	const char *data = g_bytes_get_data(raw, &len);
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(data, len);
+	GMimeParser *p = g_mime_parser_new_with_stream(st);
+	GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+	struct arf_report *a = NULL;
+
+	if (m != NULL)
+		a = arf_parse_full(m, keep_body, err);
+	if (m != NULL)
+		g_object_unref(m);
+	g_object_unref(p);
+	g_object_unref(st);
+	return a;
+}
+
+static gboolean
+valid(const char *s, gsize max)
+{
+	return s == NULL || (g_utf8_validate(s, -1, NULL) && strlen(s) <= max);
+}
+
+static gboolean
+valid_list(const GPtrArray *l)
+{
+	guint i;
+
+	for (i = 0; i < l->len; i++)
+		if (!valid(g_ptr_array_index(l, i), ARF_MAX_VALUE))
+			return FALSE;
+	return l->len <= ARF_MAX_LIST;
+}
+
+static gboolean
+valid_fields(const GPtrArray *l, guint max)
+{
+	guint i;
+
+	for (i = 0; i < l->len; i++) {
+		const struct arf_field *f = g_ptr_array_index(l, i);
+
+		if (!valid(f->name, ARF_MAX_VALUE) ||
+		    !valid(f->value, ARF_MAX_VALUE))
+			return FALSE;
+	}
+	return l->len <= max;
+}
+
+/* Every string of a report valid UTF-8 within its bound. */
+static gboolean
+report_valid(const struct arf_report *a)
+{
+	const struct arf_original *o = &a->original;
+	const char *one[] = {
+		a->feedback_type, a->user_agent, a->version,
+		a->original_envelope_id, a->original_mail_from,
+		a->arrival_date, a->reporting_mta, a->source_ip,
+		a->delivery_result, a->auth_failure, a->dkim_domain,
+		a->dkim_identity, a->dkim_selector,
+		a->dkim_canonicalized_header, a->dkim_canonicalized_body,
+		a->dkim_adsp_dns, a->dkim_selector_dns, a->spf_dns,
+		a->identity_alignment, a->from, a->subject, a->message_id,
+		o->from, o->to, o->subject, o->message_id, o->date,
+		o->dkim_domain, o->dkim_selector,
+	};
+	gsize i;
+
+	for (i = 0; i < G_N_ELEMENTS(one); i++)
+		if (!valid(one[i], ARF_MAX_VALUE))
+			return FALSE;
+	return valid_list(a->original_rcpt_to) &&
+	    valid_list(a->authentication_results) &&
+	    valid_list(a->reported_domain) && valid_list(a->reported_uri) &&
+	    valid_list(o->authentication_results) &&
+	    valid_list(o->received) &&
+	    valid_fields(a->other_fields, ARF_MAX_LIST) &&
+	    valid_fields(a->fields, ARF_MAX_FIELDS) &&
+	    valid(o->headers, ARF_MAX_HEADERS) && valid(o->body, ARF_MAX_BODY);
+}
+
+static const char head[] = "Feedback-Type: abuse\nUser-Agent: t/1\n"
+    "Version: 1\n";
+
+/* A flood of one line after the three required fields. */
+static GBytes *
+flood(const char *line, guint n, const char *orig)
+{
+	GString *f = g_string_new(head);
+	GBytes *b;
+	guint i;
+
+	for (i = 0; i < n; i++)
+		g_string_append(f, line);
+	b = build_report(f->str, f->len, orig, orig ? strlen(orig) : 0);
+	g_string_free(f, TRUE);
+	return b;
+}
+
+/* A report refused: NULL, ARF_ERROR_LIMIT naming the bound. */
+static void
+refused(const char *what, GBytes *raw, const char *bound_name)
+{
+	GError *err = NULL;
+	gint64 t0 = g_get_monotonic_time();
+	struct arf_report *a = parse_direct(raw, FALSE, &err);
+
+	TAP_OK(a == NULL && err != NULL && err->domain == ARF_ERROR &&
+	    err->code == ARF_ERROR_LIMIT &&
+	    strstr(err->message, bound_name) != NULL,
+	    "%s: refused naming %s (%s)", what, bound_name,
+	    err ? err->message : "no error");
+	TAP_OK(g_get_monotonic_time() - t0 < bound(2000000),
+	    "%s: refused in time", what);
+	arf_report_free(a);
+	g_clear_error(&err);
+	g_bytes_unref(raw);
+}
+
+static void
+test_bound_part(void)
+{
+	GString *f = g_string_new(head);
+	GBytes *raw;
+
+	g_string_append(f, "X-Big: ");
+	while (f->len < 10 * 1024 * 1024)
+		g_string_append(f, "0123456789abcdef");
+	g_string_append_c(f, '\n');
+	raw = build_report(f->str, f->len, NULL, 0);
+	g_string_free(f, TRUE);
+	refused("a 10 MB field", raw, "ARF_MAX_PART");
+	refused("100,000 Authentication-Results",
+	    flood("Authentication-Results: mx.example.org; spf=fail "
+	    "smtp.mailfrom=example.com\n", 100000, NULL), "ARF_MAX_PART");
+	refused("100,000 Original-Rcpt-To",
+	    flood("Original-Rcpt-To: <someone@example.net>\n", 100000, NULL),
+	    "ARF_MAX_PART");
+}
+
+static void
+test_bound_value(void)
+{
+	GString *f = g_string_new(head);
+	struct arf_report *a;
+	GError *err = NULL;
+	GBytes *raw;
+	guint i;
+
+	/* Three-byte characters: ARF_MAX_VALUE falls inside one. */
+	g_string_append(f, "X-Big: ");
+	for (i = 0; i < 300000; i++)
+		g_string_append(f, "\xe2\x82\xac");
+	g_string_append(f, "\nReported-Domain: after.example\n");
+	raw = build_report(f->str, f->len, NULL, 0);
+	g_string_free(f, TRUE);
+	a = parse_direct(raw, FALSE, &err);
+	cur = "a 900 KB value";
+	OK(a != NULL);
+	if (a != NULL) {
+		const char *v = other(a, "X-Big");
+
+		OK(v != NULL && strlen(v) == ARF_MAX_VALUE / 3 * 3);
+		OK(v != NULL && g_utf8_validate(v, -1, NULL));
+		IS(at(a->reported_domain, 0), "after.example");
+		OK(report_valid(a));
+	}
+	arf_report_free(a);
+	g_clear_error(&err);
+	g_bytes_unref(raw);
+}
+
+static void
+test_bound_fields(void)
+{
+	GError *err = NULL;
+	gint64 t0 = g_get_monotonic_time();
+	guint n = 30000;
+	GBytes *raw = flood("Reported-Domain: d.example\n", n, NULL);
+	struct arf_report *a = parse_direct(raw, FALSE, &err);
+
+	cur = "30,000 Reported-Domain";
+	OK(a != NULL);
+	if (a != NULL) {
+		NUM(a->fields->len, ARF_MAX_FIELDS);
+		NUM(a->reported_domain->len, ARF_MAX_LIST);
+		/* Past ARF_MAX_FIELDS not read; past ARF_MAX_LIST not kept. */
+		NUM(a->fields_dropped, (n + 3 - ARF_MAX_FIELDS) +
+		    (ARF_MAX_FIELDS - 3 - ARF_MAX_LIST));
+		IS(a->feedback_type, "abuse");
+		OK(report_valid(a));
+	}
+	OK(g_get_monotonic_time() - t0 < bound(2000000));
+	arf_report_free(a);
+	g_bytes_unref(raw);
+	raw = flood("X-Unknown: v\n", 5000, NULL);
+	a = parse_direct(raw, FALSE, &err);
+	cur = "5,000 unknown fields";
+	OK(a != NULL);
+	if (a != NULL) {
+		NUM(a->other_fields->len, ARF_MAX_LIST);
+		NUM(a->fields_dropped, (5003 - ARF_MAX_FIELDS) +
+		    (ARF_MAX_FIELDS - 3 - ARF_MAX_LIST));
+	}
+	arf_report_free(a);
+	g_bytes_unref(raw);
+	g_clear_error(&err);
+}
+
+/* The returned message: a flood of one header between From and Subject. */
+static void
+original_flood(const char *what, const char *line, guint n,
+    GPtrArray *(*list)(struct arf_original *))
+{
+	GString *o = g_string_new("From: <spam@example.com>\n");
+	GError *err = NULL;
+	gint64 t0 = g_get_monotonic_time();
+	struct arf_report *a;
+	GBytes *raw;
+	guint i;
+
+	for (i = 0; i < n; i++)
+		g_string_append(o, line);
+	g_string_append(o, "Subject: past the bound\n\nbody\n");
+	raw = build_report(head, strlen(head), o->str, o->len);
+	g_string_free(o, TRUE);
+	a = parse_direct(raw, FALSE, &err);
+	cur = what;
+	OK(a != NULL && err == NULL);
+	if (a != NULL) {
+		IS(a->feedback_type, "abuse");
+		IS(a->original.from, "<spam@example.com>");
+		IS(a->original.subject, NULL);
+		OK(a->original.truncated);
+		NUM(list(&a->original)->len, ARF_MAX_LIST);
+		OK(a->original.fields_dropped > 1000);
+		OK(strlen(a->original.headers) <= ARF_MAX_HEADERS);
+		OK(report_valid(a));
+	}
+	OK(g_get_monotonic_time() - t0 < bound(3000000));
+	arf_report_free(a);
+	g_bytes_unref(raw);
+	g_clear_error(&err);
+}
+
+static GPtrArray *
+received_of(struct arf_original *o)
+{
+	return o->received;
+}
+
+static GPtrArray *
+auth_of(struct arf_original *o)
+{
+	return o->authentication_results;
+}
+
+static void
+test_bound_original(void)
+{
+	original_flood("100,000 Received in the returned message",
+	    "Received: from h.example.net by mx.example.org; "
+	    "Wed, 26 Jun 2024 10:00:00 +0000\n", 100000, received_of);
+	original_flood("100,000 Authentication-Results in the returned "
+	    "message", "Authentication-Results: mx.example.org; dkim=fail\n",
+	    100000, auth_of);
+}
+
+static void
+test_bound_body(void)
+{
+	GString *o = g_string_new("From: <a@example.com>\nSubject: big\n\n");
+	GError *err = NULL;
+	struct arf_report *a;
+	GBytes *raw;
+
+	while (o->len < 3 * 1024 * 1024)
+		g_string_append(o, "caf\xc3\xa9 \xe2\x82\xac line of the body\n");
+	raw = build_report(head, strlen(head), o->str, o->len);
+	g_string_free(o, TRUE);
+	a = parse_direct(raw, TRUE, &err);
+	cur = "a 3 MB body kept";
+	OK(a != NULL);
+	if (a != NULL) {
+		OK(a->original.body != NULL &&
+		    strlen(a->original.body) <= ARF_MAX_BODY &&
+		    strlen(a->original.body) > ARF_MAX_BODY - 8);
+		OK(a->original.body_truncated);
+		IS(a->original.subject, "big");
+		OK(report_valid(a));
+	}
+	arf_report_free(a);
+	g_bytes_unref(raw);
+	g_clear_error(&err);
+}
+
+static void
+test_bound_text(void)
+{
+	GString *m = g_string_new("From: fbl@isp.example\nSubject: t\n"
+	    "Content-Type: text/plain\n\nThis is an email abuse report for "
+	    "an email message received from IP 192.0.2.9 on Wed, 26 Jun "
+	    "2024 10:00:00 +0000.\n\n");
+	gint64 t0 = g_get_monotonic_time();
+	GError *err = NULL;
+	struct arf_report *a;
+	GBytes *raw;
+
+	while (m->len < 10 * 1024 * 1024)
+		g_string_append(m, "Lorem ipsum dolor sit amet, consectetur.\n");
+	raw = g_string_free_to_bytes(m);
+	a = parse_direct(raw, FALSE, &err);
+	cur = "a 10 MB text report";
+	OK(a != NULL);
+	if (a != NULL) {
+		IS(a->format, "text");
+		IS(a->source_ip, "192.0.2.9");
+	}
+	OK(g_get_monotonic_time() - t0 < bound(2000000));
+	arf_report_free(a);
+	g_bytes_unref(raw);
+	g_clear_error(&err);
+}
+
+/* Bytes that are not UTF-8 (Latin-1, stray continuation bytes, a NUL)
+ * come out valid. */
+static void
+test_invalid_utf8(void)
+{
+	static const char fields[] = "Feedback-Type: abuse\n"
+	    "User-Agent: caf\xe9 \xff\xfe agent\nVersion: 1\n"
+	    "Reported-Domain: ex\x80\x80mple.com\nX-Nul: a\0b\n";
+	static const char orig[] = "From: J\xf6rg <j@example.org>\n"
+	    "Subject: \xc3\x28 bad =?utf-8?q?=C3=28?=\n"
+	    "Message-ID: <\xff@example.org>\n\nx\n";
+	GError *err = NULL;
+	GBytes *raw = build_report(fields, sizeof fields - 1, orig,
+	    sizeof orig - 1);
+	struct arf_report *a = parse_direct(raw, FALSE, &err);
+
+	cur = "invalid UTF-8";
+	OK(a != NULL);
+	if (a != NULL) {
+		OK(report_valid(a));
+		IS(a->user_agent, "caf\xc3\xa9 \xc3\xbf\xc3\xbe agent");
+		IS(other(a, "X-Nul"), "a b");
+		OK(a->original.from != NULL &&
+		    strstr(a->original.from, "<j@example.org>") != NULL);
+	}
+	arf_report_free(a);
+	g_bytes_unref(raw);
+	g_clear_error(&err);
+}
+
+/* Without ingest's registration the attached message is a
+ * GMimeMessagePart: read the same. */
+static void
+test_message_part(void)
+{
+	static const char inner_src[] = "From: Inner <inner@example.com>\n"
+	    "To: someone@example.net\nSubject: =?utf-8?q?caf=C3=A9?=\n"
+	    "Message-ID: <inner-1@example.com>\n"
+	    "Date: Wed, 26 Jun 2024 09:00:00 +0000\n\ninner body\n";
+	static const char fb_src[] = "Feedback-Type: auth-failure\n"
+	    "User-Agent: built/1\nVersion: 1\nSource-IP: 192.0.2.44\n";
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(inner_src,
+	    sizeof inner_src - 1);
+	GMimeParser *p = g_mime_parser_new_with_stream(st);
+	GMimeMessage *inner = g_mime_parser_construct_message(p, NULL);
+	GMimeMessagePart *mp = g_mime_message_part_new_with_message("rfc822",
+	    inner);
+	GMimeMultipart *mr = g_mime_multipart_new_with_subtype("report");
+	GMimePart *fb = g_mime_part_new_with_type("message",
+	    "feedback-report");
+	GMimeStream *fst = g_mime_stream_mem_new_with_buffer(fb_src,
+	    sizeof fb_src - 1);
+	GMimeDataWrapper *dw = g_mime_data_wrapper_new_with_stream(fst,
+	    GMIME_CONTENT_ENCODING_DEFAULT);
+	GMimeMessage *outer = g_mime_message_new(TRUE);
+	struct arf_report *a;
+	GError *err = NULL;
+
+	g_mime_part_set_content(fb, dw);
+	g_mime_multipart_add(mr, GMIME_OBJECT(fb));
+	g_mime_multipart_add(mr, GMIME_OBJECT(mp));
+	g_mime_message_set_mime_part(outer, GMIME_OBJECT(mr));
+	g_mime_message_set_subject(outer, "built in memory", NULL);
+	a = arf_parse_full(outer, TRUE, &err);
+	cur = "GMimeMessagePart";
+	OK(a != NULL);
+	if (a != NULL) {
+		IS(a->format, "arf");
+		IS(a->feedback_type, "auth-failure");
+		IS(a->source_ip, "192.0.2.44");
+		IS(a->subject, "built in memory");
+		IS(a->original.part_type, "message/rfc822");
+		IS(a->original.from, "Inner <inner@example.com>");
+		IS(a->original.subject, "caf\xc3\xa9");
+		IS(a->original.message_id, "<inner-1@example.com>");
+		OK(a->original.body != NULL &&
+		    strstr(a->original.body, "inner body") != NULL);
+	}
+	arf_report_free(a);
+	g_clear_error(&err);
+	g_object_unref(outer);
+	g_object_unref(dw);
+	g_object_unref(fst);
+	g_object_unref(fb);
+	g_object_unref(mr);
+	g_object_unref(mp);
+	g_object_unref(inner);
+	g_object_unref(p);
+	g_object_unref(st);
+}
+
+/* A reporter that leaves the type out: a failure report by its
+ * Auth-Failure field. */
+static void
+test_untyped_failure(void)
+{
+	static const char fields[] = "User-Agent: x/1\nVersion: 1\n"
+	    "Auth-Failure: dmarc\n";
+	GError *err = NULL;
+	GBytes *raw = build_report(fields, sizeof fields - 1, NULL, 0);
+	struct arf_report *a = parse_direct(raw, FALSE, &err);
+
+	cur = "no Feedback-Type";
+	OK(a != NULL);
+	if (a != NULL) {
+		IS(a->feedback_type, NULL);
+		OK(arf_is_failure_report(a));
+		IS(a->original.part_type, NULL);
+		IS(a->original.headers, NULL);
+	}
+	arf_report_free(a);
+	g_bytes_unref(raw);
+	g_clear_error(&err);
+}
+
+/* The fuzzers' finds for this reader, replayed through ingest. */
+static void
+test_fuzz_regressions(void)
+{
+	GDir *d = g_dir_open(FUZZ, 0, NULL);
+	const char *name;
+	guint n = 0;
+
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		char *path;
+		GError *err = NULL;
+		struct arf_report *a;
+
+		if (!g_str_has_prefix(name, "arf-"))
+			continue;
+		path = g_build_filename(FUZZ, name, NULL);
+		a = parse_path(path, TRUE, &err);
+		TAP_OK(a == NULL || report_valid(a), "fuzz %s: %s", name,
+		    a != NULL ? a->format : err ? err->message : "no report");
+		arf_report_free(a);
+		g_clear_error(&err);
+		g_free(path);
+		n++;
+	}
+	if (d != NULL)
+		g_dir_close(d);
+	printf("# %u fuzz regression inputs\n", n);
+}
+
 /* ---- the corpus ---- */
 
 /* A fold and the blanks around it become one space, as arf.h says. */
@@ -1130,6 +1635,16 @@ main(int argc, char **argv)
 	test_jmrp();
 	test_text_fbl();
 	test_negatives();
+	test_bound_part();
+	test_bound_value();
+	test_bound_fields();
+	test_bound_original();
+	test_bound_body();
+	test_bound_text();
+	test_invalid_utf8();
+	test_message_part();
+	test_untyped_failure();
+	test_fuzz_regressions();
 	test_corpus();
 	return tap_done();
 }
