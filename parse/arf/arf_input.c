@@ -129,7 +129,10 @@ arf_part_text(GMimeObject *obj, gsize max)
 
 	if (arf_part_bytes(obj, max, &a) < 0)
 		return NULL;
-	len = a->len;
+	if ((len = a->len) == 0) {
+		g_byte_array_unref(a);
+		return g_strdup("");
+	}
 	cs = g_mime_object_get_content_type_parameter(obj, "charset");
 	if (cs != NULL && !g_utf8_validate((const char *)a->data,
 	    (gssize)len, NULL)) {

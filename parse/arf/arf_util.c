@@ -17,6 +17,10 @@
 void
 arf_hreader_init(struct arf_hreader *r, const char *p, gsize n)
 {
+	if (p == NULL) {	/* an empty part has no buffer at all */
+		p = "";
+		n = 0;
+	}
 	r->p = p;
 	r->end = p + n;
 	r->started = FALSE;
