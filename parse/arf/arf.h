@@ -5,7 +5,8 @@
  * Input is the message GMime parsed during the ingest walk.  Output is a
  * plain struct: every field of the feedback-report part under its RFC name,
  * unknown fields as name/value pairs, and the headers of the returned
- * message (never its body).  No database, no network.  Every string is
+ * message (its body only through arf_parse_full: a failure report may
+ * carry a private message).  No database, no network.  Every string is
  * NUL-terminated valid UTF-8 owned by the report, NULL when absent.
  *
  * Bounds (each past-the-bound behaviour is part of the contract):
@@ -30,11 +31,10 @@
  * wrote) never refuses the report.
  *
  * Values: feedback fields as written, trimmed, comments kept, unfolded
- * with each fold and the blanks around it made one space (so does every
- * header value here),
- * except feedback_type (its first word, lower-cased), source_ip (the
- * address alone, in canonical form, when the value starts with one) and
- * the numbers.  The returned message's From, To and Subject have their
+ * with each fold and the blanks around it made one space (so is every
+ * header value here), except feedback_type (its first word, lower-cased),
+ * source_ip (the address alone, in canonical form, when the value starts
+ * with one) and the numbers.  The returned message's From, To and Subject have their
  * RFC 2047 encoded words decoded; its Message-ID and Date are as written
  * (angle brackets kept).  The report's own From and Subject are decoded
  * the same way, its Message-ID as written.
@@ -50,13 +50,20 @@
  *		     failure report", the identifiers and DMARC result listed);
  *	"text"	     any report whose text opens with the RFC 5965/6591
  *		     sentence "This is an ... report for an email message
- *		     received from IP ... on ...", or that writes feedback
- *		     fields (Feedback-Type: and another) as lines of its text.
+ *		     received from IP ... on ...", or that writes a block of
+ *		     feedback fields (Feedback-Type: and another) at its
+ *		     opening or right after that sentence.
  * What the text states goes to the same fields (reported_domain,
- * source_ip, arrival_date, feedback_type); other statements ("SPF
- * Alignment: no") to other_fields; quoted headers, or an attached message,
- * to original.  A message with a delivery-status part is never read as a
- * text layout (it is a bounce, perhaps of a report).
+ * source_ip, arrival_date, feedback_type, auth_failure,
+ * identity_alignment); other statements ("SPF Alignment: no") to
+ * other_fields, and every statement read, under the text's own label, to
+ * fields; quoted headers, or an attached message, to original.  When the
+ * text states no authentication results, authentication_results are those
+ * of the returned headers (the reporter's evidence); a failure report that
+ * names no domain reports the returned From's domain.  A message with a
+ * delivery-status part, or from a MAILER-DAEMON, is never read as a text
+ * layout (it is a bounce, perhaps of a report).  Attached messages are
+ * not searched for reports: a forwarded report is not one.
  *
  * Usage:
  *	struct arf_report *a = arf_parse(gmime_message, &err);
