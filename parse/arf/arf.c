@@ -273,15 +273,3 @@ arf_report_free(struct arf_report *a)
 	g_free(a->message_id);
 	g_free(a);
 }
-
-/* An authentication failure report, from its type or, when a reporter
- * left the type out, from the RFC 6591 field only such reports carry. */
-gboolean
-arf_is_failure_report(const struct arf_report *a)
-{
-	if (a == NULL)
-		return FALSE;
-	if (a->feedback_type != NULL)
-		return strcmp(a->feedback_type, "auth-failure") == 0;
-	return a->auth_failure != NULL;
-}

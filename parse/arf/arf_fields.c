@@ -5,6 +5,7 @@
  * Usage:
  *	arf_fields_read(a, decoded_part, len);
  *	arf_field_add(a, "Source-IP", "192.0.2.1");   one field, as written
+ *	if (arf_is_failure_report(a)) ...	   what the fields say
  *
  * Names are matched ignoring case.  A field that may appear once keeps
  * its first value (reporters repeating one are rare and the first is what
@@ -212,4 +213,16 @@ arf_fields_read(struct arf_report *a, const char *p, gsize n)
 		arf_field_add(a, h.name, h.raw);
 		arf_hline_clear(&h);
 	}
+}
+
+/* An authentication failure report, from its type or, when a reporter
+ * left the type out, from the RFC 6591 field only such reports carry. */
+gboolean
+arf_is_failure_report(const struct arf_report *a)
+{
+	if (a == NULL)
+		return FALSE;
+	if (a->feedback_type != NULL)
+		return strcmp(a->feedback_type, "auth-failure") == 0;
+	return a->auth_failure != NULL;
 }

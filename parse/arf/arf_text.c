@@ -221,7 +221,8 @@ report_sentence(struct arf_report *a, const char *text)
 		for (dn = 0; on[dn] != '\0' && !(on[dn] == '.' &&
 		    (on[dn + 1] == '\0' || on[dn + 1] == ' ')); dn++)
 			;
-		date = g_strndup(on, MIN(dn, 128));
+		/* Cut as every value is: on a UTF-8 boundary. */
+		date = arf_text(on, MIN(dn, 128), 128);
 		g_strstrip(date);
 		set_arrival(a, date);
 		g_free(date);
