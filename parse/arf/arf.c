@@ -82,6 +82,8 @@ find_leaf(GMimeObject *obj, struct arf_parts *p)
 		if (p->text == NULL || p->text_is_html) {
 			p->text = obj;
 			p->text_is_html = FALSE;
+		} else if (p->n_later_text < ARF_LATER_TEXTS) {
+			p->later_text[p->n_later_text++] = obj;
 		}
 	} else if (is_type(ct, "text", "html") && p->text == NULL) {
 		p->text = obj;
@@ -213,6 +215,8 @@ arf_parse_full(GMimeMessage *msg, gboolean keep_body, GError **err)
 		return NULL;
 	memset(&parts, 0, sizeof parts);
 	find_parts(g_mime_message_get_mime_part(msg), &parts, 0);
+	parts.is_report = is_type(g_mime_object_get_content_type(
+	    g_mime_message_get_mime_part(msg)), "multipart", "report");
 	a = arf_report_new();
 	read_own_headers(a, msg);
 	if (parts.feedback != NULL) {

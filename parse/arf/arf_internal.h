@@ -7,6 +7,8 @@
 
 #include "arf.h"
 
+#define ARF_LATER_TEXTS	3	/* text parts after the first looked at */
+
 /* The parts of one message that matter to a report (arf.c). */
 struct arf_parts {
 	GMimeObject *feedback;	/* first message/feedback-report */
@@ -14,6 +16,9 @@ struct arf_parts {
 	const char *original_type;	/* its type, static */
 	GMimeObject *text;	/* first text/plain (or text/html) leaf */
 	gboolean text_is_html;
+	GMimeObject *later_text[ARF_LATER_TEXTS];	/* text/plain after it */
+	guint n_later_text;
+	gboolean is_report;	/* the message is a multipart/report */
 	gboolean dsn;		/* a delivery-status part: a bounce */
 	char *subject;		/* the report's own Subject, decoded */
 };

@@ -20,7 +20,10 @@
  *		   suggest ("This is an email abuse report for an email
  *		   message received from IP ... on ...") or that writes a
  *		   block of feedback fields ("Feedback-Type:" and another
- *		   known one) as lines.
+ *		   known one) as lines, at its opening or after that
+ *		   sentence; in a multipart/report, also a later text/plain
+ *		   part that opens with such a block (a feedback part
+ *		   labelled text/plain).
  * Being wrong here stores a complaint that never was, so each needs a
  * statement no ordinary mail makes, at the opening of the first text/plain
  * part (the sentence) or the generator's own labels; and a message with a
@@ -436,11 +439,12 @@ field_block(struct arf_report *a, const char *text, gboolean sentence)
 }
 
 static gboolean
-layout_text(struct arf_report *a, const char *text)
+layout_text(struct arf_report *a, const char *text, gboolean *block)
 {
 	gboolean sentence = report_sentence(a, text);
 	const char *block_end = field_block(a, text, sentence), *end, *q;
 
+	*block = block_end != NULL;
 	if (block_end == NULL && !sentence)
 		return FALSE;
 	a->format = "text";
@@ -453,6 +457,26 @@ layout_text(struct arf_report *a, const char *text)
 		    FALSE);
 	}
 	return TRUE;
+}
+
+/* A multipart/report whose feedback part is labelled text/plain: a later
+ * text part opening with a block of feedback fields. */
+static gboolean
+later_block(struct arf_report *a, const struct arf_parts *parts)
+{
+	char *text;
+	guint i;
+	gboolean found = FALSE;
+
+	for (i = 0; parts->is_report && !found && i < parts->n_later_text;
+	    i++) {
+		text = arf_part_text(parts->later_text[i], ARF_MAX_PART);
+		found = text != NULL && field_block(a, text, FALSE) != NULL;
+		g_free(text);
+	}
+	if (found)
+		a->format = "text";
+	return found;
 }
 
 /* What the returned message tells that the text did not state. */
@@ -489,7 +513,7 @@ arf_text_read(struct arf_report *a, const struct arf_parts *parts,
     gboolean keep_body, GError **err)
 {
 	char *text = NULL;
-	gboolean ok;
+	gboolean ok, block = FALSE;
 
 	(void)err;
 	if (parts->dsn || is_bounce_sender(a->from))
@@ -499,7 +523,10 @@ arf_text_read(struct arf_report *a, const struct arf_parts *parts,
 	ok = layout_microsoft(a, parts, keep_body);
 	if (!ok && text != NULL)
 		ok = layout_exim(a, text) || layout_netease(a, text) ||
-		    layout_text(a, text);
+		    layout_text(a, text, &block);
+	if ((!ok || (strcmp(a->format, "text") == 0 && !block)) &&
+	    later_block(a, parts))
+		ok = TRUE;
 	if (ok && a->original.part_type == NULL && parts->original != NULL)
 		arf_original_from_part(&a->original, parts->original,
 		    parts->original_type, keep_body);

@@ -651,6 +651,24 @@ test_text_fbl(void)
 	arf_report_free(a);
 }
 
+static void
+test_mislabelled(void)
+{
+	struct arf_report *a = open_fixture("text-mislabelled-part.eml");
+
+	if (a == NULL)
+		return;
+	IS(a->format, "text");
+	IS(a->feedback_type, "abuse");
+	IS(a->user_agent, "MTA-Report/0.9");
+	IS(a->source_ip, "198.51.100.200");
+	IS(at(a->original_rcpt_to, 0), "<user@mta.example>");
+	NUM(a->fields->len, 5);
+	IS(a->original.part_type, "text/rfc822-headers");
+	IS(a->original.message_id, "<deals-1@example.org>");
+	arf_report_free(a);
+}
+
 /* Mail that is no feedback report must not be read as one. */
 static void
 test_negatives(void)
@@ -1634,6 +1652,7 @@ main(int argc, char **argv)
 	test_cpanel_text();
 	test_jmrp();
 	test_text_fbl();
+	test_mislabelled();
 	test_negatives();
 	test_bound_part();
 	test_bound_value();
