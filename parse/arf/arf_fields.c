@@ -168,8 +168,8 @@ set_known(struct arf_report *a, const struct known_field *k, const char *v)
 	}
 }
 
-static struct arf_field *
-field_new(const char *name, const char *value)
+struct arf_field *
+arf_field_new(const char *name, const char *value)
 {
 	struct arf_field *f = g_new(struct arf_field, 1);
 
@@ -191,11 +191,11 @@ arf_field_add(struct arf_report *a, const char *name, const char *raw)
 	}
 	n = arf_value(name);
 	v = arf_value(raw);
-	g_ptr_array_add(a->fields, field_new(n, v));
+	g_ptr_array_add(a->fields, arf_field_new(n, v));
 	if ((k = lookup(n)) != NULL)
 		set_known(a, k, v);
 	else if (a->other_fields->len < ARF_MAX_LIST)
-		g_ptr_array_add(a->other_fields, field_new(n, v));
+		g_ptr_array_add(a->other_fields, arf_field_new(n, v));
 	else
 		a->fields_dropped++;
 	g_free(n);

@@ -68,6 +68,7 @@ void arf_fields_read(struct arf_report *, const char *, gsize);
 void arf_field_add(struct arf_report *, const char *name,
     const char *value);
 gboolean arf_field_known(const char *name);
+struct arf_field *arf_field_new(const char *name, const char *value);
 
 /* The returned message (arf_original.c). */
 void arf_original_read(struct arf_original *, const char *, gsize,

@@ -96,8 +96,6 @@ labelled(const char *text, const char *label)
 static void
 stated(struct arf_report *a, const char *label, char *v, gboolean known)
 {
-	struct arf_field *f;
-
 	if (v == NULL)
 		return;
 	if (a->fields->len >= ARF_MAX_FIELDS) {
@@ -105,18 +103,11 @@ stated(struct arf_report *a, const char *label, char *v, gboolean known)
 		g_free(v);
 		return;
 	}
-	f = g_new(struct arf_field, 1);
-	f->name = g_strdup(label);
-	f->value = g_strdup(v);
-	g_ptr_array_add(a->fields, f);
-	if (!known && a->other_fields->len < ARF_MAX_LIST) {
-		f = g_new(struct arf_field, 1);
-		f->name = g_strdup(label);
-		f->value = g_strdup(v);
-		g_ptr_array_add(a->other_fields, f);
-	} else if (!known) {
+	g_ptr_array_add(a->fields, arf_field_new(label, v));
+	if (!known && a->other_fields->len < ARF_MAX_LIST)
+		g_ptr_array_add(a->other_fields, arf_field_new(label, v));
+	else if (!known)
 		a->fields_dropped++;
-	}
 	g_free(v);
 }
 
