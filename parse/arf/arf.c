@@ -162,8 +162,8 @@ free_field(gpointer p)
 	g_free(f);
 }
 
-struct arf_report *
-arf_report_new(void)
+static struct arf_report *
+report_new(void)
 {
 	struct arf_report *a = g_new0(struct arf_report, 1);
 
@@ -217,7 +217,7 @@ arf_parse_full(GMimeMessage *msg, gboolean keep_body, GError **err)
 	find_parts(g_mime_message_get_mime_part(msg), &parts, 0);
 	parts.is_report = is_type(g_mime_object_get_content_type(
 	    g_mime_message_get_mime_part(msg)), "multipart", "report");
-	a = arf_report_new();
+	a = report_new();
 	read_own_headers(a, msg);
 	if (parts.feedback != NULL) {
 		ok = read_feedback(a, parts.feedback, err);

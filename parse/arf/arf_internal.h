@@ -82,6 +82,5 @@ void arf_original_clear(struct arf_original *);
 gboolean arf_text_read(struct arf_report *, const struct arf_parts *,
     gboolean keep_body, GError **);
 
-struct arf_report *arf_report_new(void);
 
 #endif
