@@ -58,6 +58,9 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(LINK_FLAGS) -o $@ $^ $(PKG_LIBS)
 
+# arf_test reads the corpus's expected JSON with json-glib.
+$(B)/tests/arf_test: PKG_LIBS += -ljson-glib-1.0
+
 $(B)/mailsift-gen: $(GEN_SRC:%.c=$(B)/obj/%.o)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(LINK_FLAGS) -o $@ $^ $(PKG_LIBS)
 
