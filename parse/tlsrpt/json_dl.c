@@ -37,7 +37,8 @@
 	    (struct json_tokener *a), (a), json_tokener_error_parse_eof) \
 	F(const char *, json_tokener_error_desc, \
 	    (enum json_tokener_error a), (a), "json-c is not loaded") \
-	F(size_t, json_tokener_get_parse_end, (struct json_tokener *a), (a), 0) \
+	F(size_t, json_tokener_get_parse_end, (struct json_tokener *a), (a), \
+	    0) \
 	F(int, json_object_put, (struct json_object *a), (a), 0) \
 	F(enum json_type, json_object_get_type, \
 	    (const struct json_object *a), (a), json_type_null) \

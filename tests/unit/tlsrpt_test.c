@@ -278,12 +278,12 @@ test_microsoft(void)
 		tlsrpt_report_free(r);
 	}
 	if ((r = good("microsoft-datetime-id.json")) != NULL) {
-		is_report(r, "org=Microsoft Corporation id=2024-05-17T00:00:00Z_"
-		    "receiver.example contact=tlsrpt-noreply@microsoft.com "
+		is_report(r, "org=Microsoft Corporation id=2024-05-17T00:00:0"
+		    "0Z_receiver.example contact=tlsrpt-noreply@microsoft.com "
 		    "start=2024-05-17T00:00:00Z end=2024-05-17T23:59:59Z "
 		    "policies=1", "microsoft datetime id");
-		is_failure(r, 0, 0, "certificate-not-trusted smta=40.107.22.101 "
-		    "mx=mx.receiver.example helo=~ rip=192.0.2.25 count=12 "
+		is_failure(r, 0, 0, "certificate-not-trusted smta=40.107.22.1"
+		    "01 mx=mx.receiver.example helo=~ rip=192.0.2.25 count=12 "
 		    "info=https://learn.example/tlsrpt#certificate-not-trusted "
 		    "code=~", "microsoft datetime id");
 		tlsrpt_report_free(r);
@@ -292,9 +292,9 @@ test_microsoft(void)
 	 * as written, one element, not unpacked. */
 	if ((r = good("microsoft-tlsa-serialized.json")) != NULL) {
 		is_policy(r, 0, "type=tlsa domain=dane.receiver.example "
-		    "strings=[[\"3 1 1 6B1AE2B4A0C1C9F84AF9A0D6BB8C1E2F1C3C4D5E6"
-		    "F708192A3B4C5D6E7F8091\",\"2 1 1 9D6F2AC71E3B0A4F5E6D7C8B9A"
-		    "0F1E2D3C4B5A69788796A5B4C3D2E1F0A1B2C3\"]] mx=[mx1.dane."
+		    "strings=[[\"3 1 1 6B1AE2B4A0C1C9F84AF9A0D6BB8C1E2F1C3C4D5E"
+		    "6F708192A3B4C5D6E7F8091\",\"2 1 1 9D6F2AC71E3B0A4F5E6D7C8B"
+		    "9A0F1E2D3C4B5A69788796A5B4C3D2E1F0A1B2C3\"]] mx=[mx1.dane."
 		    "receiver.example] ok=77 fail=0 details=0",
 		    "microsoft tlsa serialized");
 		TAP_OK(pol(r, 0)->policy_string->len == 1, "microsoft tlsa "
@@ -334,11 +334,12 @@ test_others(void)
 		    "idx1_receiver.example contact=smtp-tls-reporting@relay."
 		    "sender.example start=2025-01-05T00:00:00Z end=2025-01-05T"
 		    "23:59:59Z policies=2", "postfix");
-		is_policy(r, 0, "type=no-policy-found domain=~ strings=[] mx=[] "
-		    "ok=4 fail=0 details=0", "postfix");
-		is_policy(r, 1, "type=tlsa domain=dane.receiver.example strings="
-		    "[3 1 1 AABBCCDDEEFF00112233445566778899AABBCCDDEEFF0011223344"
-		    "5566778899] mx=[mx.dane.receiver.example] ok=2 fail=1 "
+		is_policy(r, 0, "type=no-policy-found domain=~ strings=[] mx="
+		    "[] ok=4 fail=0 details=0", "postfix");
+		is_policy(r, 1, "type=tlsa domain=dane.receiver.example "
+		    "strings=[3 1 1 AABBCCDDEEFF00112233445566778899AABBCCDDEEF"
+		    "F00112233445566778899] mx=[mx.dane.receiver.example] ok=2 "
+		    "fail=1 "
 		    "details=1", "postfix");
 		is_failure(r, 1, 0, "tlsa-invalid smta=192.0.2.99 mx=mx.dane."
 		    "receiver.example helo=~ rip=198.51.100.99 count=1 info=~ "
@@ -347,15 +348,16 @@ test_others(void)
 	}
 	if ((r = good("tlsa-policy-string-one-string.json")) != NULL) {
 		is_policy(r, 0, "type=tlsa domain=dane.receiver.example "
-		    "strings=[[\"3 1 1 6B1AE2B4A0C1C9F84AF9A0D6BB8C1E2F1C3C4D5E6"
-		    "F708192A3B4C5D6E7F8091\"]] mx=[mx1.dane.receiver.example] "
+		    "strings=[[\"3 1 1 6B1AE2B4A0C1C9F84AF9A0D6BB8C1E2F1C3C4D5E"
+		    "6F708192A3B4C5D6E7F8091\"]] mx=[mx1.dane.receiver.example] "
 		    "ok=5 fail=0 details=0", "one string");
 		is_fixups(r, "policies[0].policy.policy-string: \"[\\\"3 1 1 "
 		    "6B1AE2B4A0C1C9F84AF9A0D6BB8C1E2F1C3C4D5E6F708192A3B4C5D6E7"
-		    "F8091\\\"]\" -> [\"[\\\"3 1 1 6B1AE2B4A0C1C9F84AF9A0D6BB8C1"
-		    "E2F1C3C4D5E6F708192A3B4C5D6E7F8091\\\"]\"] (one string, not "
-		    "a list) | policies[0].policy.mx-host: \"mx1.dane.receiver."
-		    "example\" -> [\"mx1.dane.receiver.example\"] (one string, "
+		    "F8091\\\"]\" -> [\"[\\\"3 1 1 6B1AE2B4A0C1C9F84AF9A0D6BB8C"
+		    "1E2F1C3C4D5E6F708192A3B4C5D6E7F8091\\\"]\"] (one string, "
+		    "not a list) | policies[0].policy.mx-host: "
+		    "\"mx1.dane.receiver.example\" -> [\"mx1.dane.receiver.exam"
+		    "ple\"] (one string, "
 		    "not a list)", "one string");
 		tlsrpt_report_free(r);
 	}
@@ -401,8 +403,9 @@ test_quirks(void)
 		    "59Z policies=1", "offsets");
 		is_fixups(r, "date-range.start-datetime: \"2024-07-03T02:00:00+"
 		    "02:00\" -> 2024-07-03T00:00:00Z (offset applied) | "
-		    "date-range.end-datetime: \"2024-07-04t01:59:59.5+0200\" -> "
-		    "2024-07-03T23:59:59Z (separator, fraction dropped, offset "
+		    "date-range.end-datetime: \"2024-07-04t01:59:59.5+0200\" "
+		    "-> 2024-07-03T23:59:59Z (separator, fraction dropped, "
+		    "offset "
 		    "applied)", "offsets");
 		tlsrpt_report_free(r);
 	}
@@ -677,7 +680,8 @@ test_json_errors(void)
 		{ "{}", TLSRPT_ERROR_NOT_REPORT, "without organization-name" },
 		{ "{\"x\":{\"policies\":[]}}", TLSRPT_ERROR_NOT_REPORT,
 		    "without" },
-		{ "<feedback></feedback>", TLSRPT_ERROR_JSON, "malformed JSON" },
+		{ "<feedback></feedback>", TLSRPT_ERROR_JSON,
+		    "malformed JSON" },
 	};
 	size_t i;
 
@@ -1029,8 +1033,9 @@ test_sniff(void)
 			gboolean want = !g_str_has_prefix(name, "not-report");
 
 			if (g_file_get_contents(path, &data, &len, NULL)) {
-				TAP_OK(sniff(data, len) == want, "sniff: %s for "
-				    "%s", want ? "yes" : "no", name);
+				TAP_OK(sniff(data, len) == want,
+				    "sniff: %s for %s", want ? "yes" : "no",
+				    name);
 				g_free(data);
 			}
 			g_free(path);
@@ -1307,7 +1312,8 @@ cmp_report(struct cmp *c, const struct tlsrpt_report *r,
 		cmp_int(c, "total_successful", ok,
 		    want_count(w, "total_successful"));
 	if (get(w, "total_failure") != NULL)
-		cmp_int(c, "total_failure", fail, want_count(w, "total_failure"));
+		cmp_int(c, "total_failure", fail,
+		    want_count(w, "total_failure"));
 }
 
 /* One corpus report against its expected file; TRUE when all exact. */
