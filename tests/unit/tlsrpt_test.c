@@ -349,8 +349,8 @@ test_others(void)
 	if ((r = good("tlsa-policy-string-one-string.json")) != NULL) {
 		is_policy(r, 0, "type=tlsa domain=dane.receiver.example "
 		    "strings=[[\"3 1 1 6B1AE2B4A0C1C9F84AF9A0D6BB8C1E2F1C3C4D5E"
-		    "6F708192A3B4C5D6E7F8091\"]] mx=[mx1.dane.receiver.example] "
-		    "ok=5 fail=0 details=0", "one string");
+		    "6F708192A3B4C5D6E7F8091\"]] mx=[mx1.dane.receiver.example]"
+		    " ok=5 fail=0 details=0", "one string");
 		is_fixups(r, "policies[0].policy.policy-string: \"[\\\"3 1 1 "
 		    "6B1AE2B4A0C1C9F84AF9A0D6BB8C1E2F1C3C4D5E6F708192A3B4C5D6E7"
 		    "F8091\\\"]\" -> [\"[\\\"3 1 1 6B1AE2B4A0C1C9F84AF9A0D6BB8C"
@@ -471,10 +471,13 @@ static void
 refused(const char *what, struct tlsrpt_report *r, GError *err, int code,
     const char *want)
 {
+	char *name = g_strescape(what, NULL);
+
 	TAP_OK(r == NULL && err != NULL && err->domain == TLSRPT_ERROR &&
 	    err->code == code && strstr(err->message, want) != NULL,
-	    "%s: refused, code %d, \"%s\" (%s)", what, code, want,
+	    "%s: refused, code %d, \"%s\" (%s)", name, code, want,
 	    err ? err->message : "parsed");
+	g_free(name);
 	tlsrpt_report_free(r);
 	g_clear_error(&err);
 }
@@ -999,11 +1002,19 @@ test_sniff(void)
 	gchar *data;
 	gsize len;
 
-	for (i = 0; i < G_N_ELEMENTS(no); i++)
-		TAP_OK(!sniff(no[i], strlen(no[i])), "sniff: no for %s", no[i]);
-	for (i = 0; i < G_N_ELEMENTS(yes); i++)
+	for (i = 0; i < G_N_ELEMENTS(no); i++) {
+		char *shown = g_strescape(no[i], NULL);
+
+		TAP_OK(!sniff(no[i], strlen(no[i])), "sniff: no for %s", shown);
+		g_free(shown);
+	}
+	for (i = 0; i < G_N_ELEMENTS(yes); i++) {
+		char *shown = g_strescape(yes[i], NULL);
+
 		TAP_OK(sniff(yes[i], strlen(yes[i])), "sniff: yes for %s",
-		    yes[i]);
+		    shown);
+		g_free(shown);
+	}
 	TAP_OK(!tlsrpt_sniff(NULL, 0), "sniff: no for NULL");
 	/* Every byte prefix of a report: never a read past len. */
 	if (g_file_get_contents(DATA "google-sts.json", &data, &len, NULL)) {
