@@ -263,6 +263,7 @@ token(struct scan *s)
 	case ']':
 		if (s->depth > 0)
 			s->depth--;
+		s->expect_value = FALSE;	/* "[]": no element */
 		break;
 	case ':':
 		s->expect_value = TRUE;

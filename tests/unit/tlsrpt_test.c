@@ -261,9 +261,43 @@ test_google(void)
 }
 
 static void
+test_google_two(void)
+{
+	struct tlsrpt_report *r;
+
+	if ((r = good("google-two-policies.json")) == NULL)
+		return;
+	is_report(r, "org=Google Inc. id=2024-03-23T00:00:00Z_receiver.example "
+	    "contact=smtp-tls-reporting@google.com start=2024-03-23T00:00:00Z "
+	    "end=2024-03-23T23:59:59Z policies=2", "google two");
+	is_policy(r, 0, "type=sts domain=receiver.example strings=[version: "
+	    "STSv1|mode: enforce|mx: *.receiver.example|max_age: 604800] "
+	    "mx=[*.receiver.example] ok=1200 fail=0 details=0", "google two");
+	is_policy(r, 1, "type=no-policy-found domain=lists.receiver.example "
+	    "strings=[] mx=[] ok=40 fail=2 details=1", "google two");
+	is_failure(r, 1, 0, "starttls-not-supported smta=209.85.218.43 mx=mx."
+	    "lists.receiver.example helo=~ rip=192.0.2.61 count=2 info=~ "
+	    "code=~", "google two");
+	tlsrpt_report_free(r);
+}
+
+static void
 test_microsoft(void)
 {
 	struct tlsrpt_report *r;
+
+	if ((r = good("microsoft-fetch-error.json")) != NULL) {
+		is_report(r, "org=Microsoft Corporation id=133607381692837465+"
+		    "receiver.example contact=tlsrpt-noreply@microsoft.com "
+		    "start=2024-05-20T00:00:00Z end=2024-05-20T23:59:59Z "
+		    "policies=1", "microsoft fetch error");
+		is_policy(r, 0, "type=sts domain=receiver.example strings=[] "
+		    "mx=[] ok=0 fail=6 details=1", "microsoft fetch error");
+		is_failure(r, 0, 0, "sts-policy-fetch-error smta=2a01:111:f400:"
+		    "7e1a::700 mx=~ helo=~ rip=~ count=6 info=~ code=HTTP 404",
+		    "microsoft fetch error");
+		tlsrpt_report_free(r);
+	}
 
 	if ((r = good("microsoft-sts.json")) != NULL) {
 		is_report(r, "org=Microsoft Corporation id=133604787689984837+"
@@ -325,6 +359,23 @@ test_others(void)
 		    "000Z\" -> 2024-06-01T00:00:00Z (fraction dropped) | "
 		    "date-range.end-datetime: \"2024-06-01T23:59:59.999Z\" -> "
 		    "2024-06-01T23:59:59Z (fraction dropped)", "mail.ru");
+		tlsrpt_report_free(r);
+	}
+	/* Moscow time, mx: prefixes on a no-policy-found, a HELO name. */
+	if ((r = good("mailru-offset-helo.json")) != NULL) {
+		is_report(r, "org=Mail.Ru id=17173152000+receiver.example "
+		    "contact=tlsrpt@corp.mail.example start=2024-06-02T00:00:"
+		    "00Z end=2024-06-02T23:59:59Z policies=1", "mail.ru offset");
+		is_policy(r, 0, "type=no-policy-found domain=receiver.example "
+		    "strings=[] mx=[mx: mx1.receiver.example|mx: mx2.receiver."
+		    "example] ok=30 fail=4 details=1", "mail.ru offset");
+		is_failure(r, 0, 0, "certificate-host-mismatch smta=94.100.180."
+		    "31 mx=mx2.receiver.example helo=smtp.hosting.example "
+		    "rip=192.0.2.42 count=4 info=~ code=~", "mail.ru offset");
+		is_fixups(r, "date-range.start-datetime: \"2024-06-02T03:00:00+"
+		    "03:00\" -> 2024-06-02T00:00:00Z (offset applied) | date-"
+		    "range.end-datetime: \"2024-06-03T02:59:59+03:00\" -> 2024-"
+		    "06-02T23:59:59Z (offset applied)", "mail.ru offset");
 		tlsrpt_report_free(r);
 	}
 	/* Postfix's tlsrpt: no report-id position, no policy-domain for
@@ -830,6 +881,23 @@ test_counts_bounds(void)
 	    TLSRPT_ERROR_LIMIT, "more than 2000000 JSON values "
 	    "(TLSRPT_MAX_VALUES)");
 	g_free(doc);
+}
+
+/* Empty lists and lists of lists count right in the byte scan. */
+static void
+test_scan_counts(void)
+{
+	gsize len;
+	char *entry = repeat("{\"x\":[[],[[]],{}],\"failure-details\":[[],",
+	    "{}", ",", TLSRPT_MAX_FAILURES - 1, "]}", &len);
+	char *doc = doc_policy(entry);
+
+	/* 99,999 objects and one empty list: 100,000, not more. */
+	refused_s("an empty list among failure-details", doc,
+	    TLSRPT_ERROR_INVALID, "failure-details[0] is an array, not an "
+	    "object");
+	g_free(doc);
+	g_free(entry);
 }
 
 static void
@@ -1416,6 +1484,7 @@ main(int argc, char **argv)
 		return child_no_json_c();
 	test_rfc();
 	test_google();
+	test_google_two();
 	test_microsoft();
 	test_others();
 	test_quirks();
@@ -1426,6 +1495,7 @@ main(int argc, char **argv)
 	test_json_errors();
 	test_depth();
 	test_counts_bounds();
+	test_scan_counts();
 	test_string_size_bounds();
 	test_fixup_bound();
 	test_time();
