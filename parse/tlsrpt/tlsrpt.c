@@ -27,6 +27,8 @@
  * needs guarding before it anyway), and it validates UTF-8 itself.  The
  * benchmark: /usr/bin/time -f "%e s %M KB" over two throwaway programs
  * (json_parser_load_from_data + walk; json_tokener_parse_ex + walk).
+ * tlsrpt_parse itself (scan, tree, walk, copies) takes that 29 MB report
+ * in 0.64 s at 250 MB peak RSS, and the 2 KB one in under 0.1 ms.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -165,6 +167,19 @@ exact_int(struct json_object *v, int64_t *n)
 	return *n != INT64_MAX || json_object_get_uint64(v) == INT64_MAX;
 }
 
+/* The text of a JSON string, NULL when it holds U+0000 (a C string would
+ * end there and silently lose the rest). */
+static const char *
+plain_text(struct json_object *v)
+{
+	const char *s = json_object_get_string(v);
+	int len = json_object_get_string_len(v);
+
+	if (s == NULL || len < 0 || memchr(s, '\0', (size_t)len) != NULL)
+		return NULL;
+	return s;
+}
+
 /* A JSON string (or integer, with a fixup) to a new C string. */
 static int
 string_value(struct walk *w, struct json_object *v, const char *section,
@@ -190,10 +205,9 @@ string_value(struct walk *w, struct json_object *v, const char *section,
 	if (json_object_get_type(v) != json_type_string)
 		return invalid(w, section, field, "is %s, not a string",
 		    type_name(v));
-	s = json_object_get_string(v);
-	len = json_object_get_string_len(v);
-	if (s == NULL || len < 0 || memchr(s, '\0', (size_t)len) != NULL)
+	if ((s = plain_text(v)) == NULL)
 		return invalid(w, section, field, "holds U+0000");
+	len = json_object_get_string_len(v);
 	if (len > TLSRPT_MAX_STRING) {
 		tlsrpt_fail(w->err, w->name, TLSRPT_ERROR_LIMIT, "a string "
 		    "longer than %d bytes (TLSRPT_MAX_STRING)",
@@ -270,8 +284,8 @@ read_count(struct walk *w, struct json_object *obj, const char *section,
 		    "with a fraction");
 		return 0;
 	case json_type_string:
-		text = json_object_get_string(v);
-		if (!whole_number_text(text, FALSE, out))
+		text = plain_text(v);
+		if (text == NULL || !whole_number_text(text, FALSE, out))
 			break;
 		snprintf(value, sizeof(value), "%" PRId64, *out);
 		raw = quote(text);
@@ -284,6 +298,8 @@ read_count(struct walk *w, struct json_object *obj, const char *section,
 	}
 	*out = -1;
 	if (json_object_get_type(v) == json_type_string) {
+		if (plain_text(v) == NULL)
+			return invalid(w, section, key, "holds U+0000");
 		raw = quote(json_object_get_string(v));
 		invalid(w, section, key, "is %s, not a session count", raw);
 		g_free(raw);
@@ -543,6 +559,8 @@ read_datetime(struct walk *w, struct json_object *range, const char *key,
 	if (json_object_get_type(v) != json_type_string)
 		return invalid(w, "date-range", key, "is %s, not a date-time",
 		    type_name(v));
+	if (plain_text(v) == NULL)
+		return invalid(w, "date-range", key, "holds U+0000");
 	rules = g_string_new(NULL);
 	raw = quote(json_object_get_string(v));
 	rc = tlsrpt_time_parse(json_object_get_string(v), t, rules);

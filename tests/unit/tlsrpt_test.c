@@ -365,7 +365,8 @@ test_others(void)
 	if ((r = good("mailru-offset-helo.json")) != NULL) {
 		is_report(r, "org=Mail.Ru id=17173152000+receiver.example "
 		    "contact=tlsrpt@corp.mail.example start=2024-06-02T00:00:"
-		    "00Z end=2024-06-02T23:59:59Z policies=1", "mail.ru offset");
+		    "00Z end=2024-06-02T23:59:59Z policies=1",
+		    "mail.ru offset");
 		is_policy(r, 0, "type=no-policy-found domain=receiver.example "
 		    "strings=[] mx=[mx: mx1.receiver.example|mx: mx2.receiver."
 		    "example] ok=30 fail=4 details=1", "mail.ru offset");
@@ -680,6 +681,9 @@ test_types(void)
 		{ "{\"policy\":{\"policy-domain\":\"a\\u0000b\"}}",
 		    "policies[0].policy.policy-domain holds U+0000" },
 		{ "3", "policies[0] is a number, not an object" },
+		{ "{\"summary\":{\"total-failure-session-count\":\"5\\u00009\""
+		    "}}", "policies[0].summary.total-failure-session-count "
+		    "holds U+0000" },
 	};
 	size_t i;
 	char *doc;
@@ -703,6 +707,10 @@ test_types(void)
 	refused_s("no end", "{\"date-range\":{\"start-datetime\":\"2024-01-"
 	    "01T00:00:00Z\"},\"policies\":[]}", TLSRPT_ERROR_INVALID,
 	    "date-range.end-datetime is missing");
+	refused_s("NUL in a date", "{\"date-range\":{\"start-datetime\":"
+	    "\"2024-01-01\\u0000junk\",\"end-datetime\":\"2024-01-02\"},"
+	    "\"policies\":[]}", TLSRPT_ERROR_INVALID,
+	    "date-range.start-datetime holds U+0000");
 	refused_s("org an object", "{\"organization-name\":{},\"policies\":"
 	    "[]}", TLSRPT_ERROR_INVALID, "organization-name is an object");
 }
