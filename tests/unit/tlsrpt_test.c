@@ -286,6 +286,22 @@ test_microsoft(void)
 {
 	struct tlsrpt_report *r;
 
+	/* Microsoft has sent date-times without a zone: UTC, with a fixup. */
+	if ((r = good("microsoft-no-zone.json")) != NULL) {
+		is_report(r, "org=Microsoft Corporation id=133608245693456789+"
+		    "receiver.example contact=tlsrpt-noreply@microsoft.com "
+		    "start=2024-05-21T00:00:00Z end=2024-05-21T23:59:59Z "
+		    "policies=1", "microsoft no zone");
+		is_policy(r, 0, "type=sts domain=receiver.example strings="
+		    "[version: STSv1|mode: enforce|mx: mx.receiver.example|"
+		    "max_age: 604800] mx=[mx.receiver.example] ok=52 fail=0 "
+		    "details=0", "microsoft no zone");
+		is_fixups(r, "date-range.start-datetime: \"2024-05-21T00:00:00\""
+		    " -> 2024-05-21T00:00:00Z (no time zone: UTC) | date-range."
+		    "end-datetime: \"2024-05-21T23:59:59\" -> 2024-05-21T23:59:"
+		    "59Z (no time zone: UTC)", "microsoft no zone");
+		tlsrpt_report_free(r);
+	}
 	if ((r = good("microsoft-fetch-error.json")) != NULL) {
 		is_report(r, "org=Microsoft Corporation id=133607381692837465+"
 		    "receiver.example contact=tlsrpt-noreply@microsoft.com "
