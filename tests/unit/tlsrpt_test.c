@@ -297,9 +297,10 @@ test_microsoft(void)
 		    "max_age: 604800] mx=[mx.receiver.example] ok=52 fail=0 "
 		    "details=0", "microsoft no zone");
 		is_fixups(r, "date-range.start-datetime: \"2024-05-21T00:00:"
-		    "00\" -> 2024-05-21T00:00:00Z (no time zone: UTC) | date-range."
-		    "end-datetime: \"2024-05-21T23:59:59\" -> 2024-05-21T23:59:"
-		    "59Z (no time zone: UTC)", "microsoft no zone");
+		    "00\" -> 2024-05-21T00:00:00Z (no time zone: UTC) | "
+		    "date-range.end-datetime: \"2024-05-21T23:59:59\" -> "
+		    "2024-05-21T23:59:59Z (no time zone: UTC)",
+		    "microsoft no zone");
 		tlsrpt_report_free(r);
 	}
 	if ((r = good("microsoft-fetch-error.json")) != NULL) {
