@@ -69,6 +69,11 @@ enum tlsrpt_error_code {
 					 * the tree json-c builds (~200 B a
 					 * value); a report at the other
 					 * bounds has about 1.1 million */
+#define TLSRPT_MAX_CONTAINERS	200000	/* JSON objects and arrays: json-c
+					 * spends ~700 B on an empty object,
+					 * so 2 million "{}" would take 1.5
+					 * GB; a report at the other bounds
+					 * has about 160,000 */
 #define TLSRPT_MAX_FIXUPS	1000	/* fixup lines listed; past it one
 					 * line says how many more there were */
 

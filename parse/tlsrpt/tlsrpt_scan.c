@@ -2,9 +2,9 @@
  * the bounds pass that runs before json-c builds a tree.
  *
  * Why a pass of our own: json-c would happily build a tree of a million
- * failure-details (or 30 million numbers in an unknown member) before the
- * walk in tlsrpt.c could count them, and its depth bound gives no name to
- * the limit.  One linear pass over the bytes, tracking only whether we are
+ * failure-details (or 30 million numbers, or 20 million empty objects at
+ * 700 bytes each, in an unknown member) before the walk in tlsrpt.c could
+ * count them, and its depth bound gives no name to the limit.  One linear pass over the bytes, tracking only whether we are
  * inside a string and which key each open array is the value of, refuses
  * all of that first, in constant memory.  Keys are compared as written: a
  * key spelled with escapes ("polic\u0069es") is not counted here, but the
@@ -37,7 +37,7 @@ struct scan {
 	gboolean expect_value;	/* after '[', ',' in an array, ':', at top */
 	enum key_kind key;	/* the last key read, until its value starts */
 	enum key_kind value_key;	/* the key of the value starting */
-	size_t values, policies, failures;
+	size_t values, containers, policies, failures;
 };
 
 static const struct {
@@ -220,6 +220,9 @@ open_container(struct scan *s)
 		    (const char *)s->start);
 		return -1;
 	}
+	if (++s->containers > TLSRPT_MAX_CONTAINERS)
+		return limit(s, "JSON objects and arrays", TLSRPT_MAX_CONTAINERS,
+		    "TLSRPT_MAX_CONTAINERS");
 	f = &s->stack[++s->depth];
 	f->is_array = *s->p == '[';
 	f->kind = f->is_array ? s->value_key : K_OTHER;

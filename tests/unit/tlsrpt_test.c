@@ -906,6 +906,12 @@ test_counts_bounds(void)
 	    TLSRPT_ERROR_LIMIT, "more than 2000000 JSON values "
 	    "(TLSRPT_MAX_VALUES)");
 	g_free(doc);
+	doc = repeat("{\"policies\":[],\"x\":[", "{}", ",",
+	    TLSRPT_MAX_CONTAINERS, "]}", &len);
+	refused_doc("200,000 empty objects in an unknown member", doc, len,
+	    TLSRPT_ERROR_LIMIT, "more than 200000 JSON objects and arrays "
+	    "(TLSRPT_MAX_CONTAINERS)");
+	g_free(doc);
 }
 
 /* Empty lists and lists of lists count right in the byte scan. */
