@@ -4,9 +4,10 @@
  * Why a pass of our own: json-c would happily build a tree of a million
  * failure-details (or 30 million numbers, or 20 million empty objects at
  * 700 bytes each, in an unknown member) before the walk in tlsrpt.c could
- * count them, and its depth bound gives no name to the limit.  One linear pass over the bytes, tracking only whether we are
- * inside a string and which key each open array is the value of, refuses
- * all of that first, in constant memory.  Keys are compared as written: a
+ * count them, and its depth bound gives no name to the limit.  One
+ * linear pass over the bytes, tracking only whether we are inside a
+ * string and which key each open array is the value of, refuses all of
+ * that first, in constant memory.  Keys are compared as written: a
  * key spelled with escapes ("polic\u0069es") is not counted here, but the
  * walk counts again from the tree, so the bound holds either way.
  *
@@ -221,8 +222,8 @@ open_container(struct scan *s)
 		return -1;
 	}
 	if (++s->containers > TLSRPT_MAX_CONTAINERS)
-		return limit(s, "JSON objects and arrays", TLSRPT_MAX_CONTAINERS,
-		    "TLSRPT_MAX_CONTAINERS");
+		return limit(s, "JSON objects and arrays",
+		    TLSRPT_MAX_CONTAINERS, "TLSRPT_MAX_CONTAINERS");
 	f = &s->stack[++s->depth];
 	f->is_array = *s->p == '[';
 	f->kind = f->is_array ? s->value_key : K_OTHER;
