@@ -1511,6 +1511,8 @@ test_corpus(void)
 int
 main(int argc, char **argv)
 {
+	char *self;
+
 	if (argc > 1 && strcmp(argv[1], "--no-json-c") == 0)
 		return child_no_json_c();
 	test_rfc();
@@ -1531,7 +1533,9 @@ main(int argc, char **argv)
 	test_fixup_bound();
 	test_time();
 	test_sniff();
-	test_no_library(argv[0]);
+	self = g_file_read_link("/proc/self/exe", NULL);
+	test_no_library(self != NULL ? self : argv[0]);
+	g_free(self);
 	test_corpus();
 	return tap_done();
 }
