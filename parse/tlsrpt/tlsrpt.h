@@ -65,6 +65,8 @@ enum tlsrpt_error_code {
 #define TLSRPT_MAX_FAILURES	100000	/* failure-details over the report */
 #define TLSRPT_MAX_STRING	(64 * 1024)	/* bytes of one string value */
 #define TLSRPT_MAX_LIST		1000	/* policy-string / mx-host entries */
+#define TLSRPT_MAX_NUMBER	256	/* bytes of one number (or true, ...):
+					 * a count has at most 19 digits */
 #define TLSRPT_MAX_VALUES	2000000	/* JSON values of any kind: bounds
 					 * the tree json-c builds (~200 B a
 					 * value); a report at the other

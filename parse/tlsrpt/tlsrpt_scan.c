@@ -249,6 +249,25 @@ string_token(struct scan *s)
 	return 0;
 }
 
+/* A number, true, false, null (or junk json-c will refuse): skipped,
+ * and bounded, since json-c copies it and messages quote it. */
+static int
+scalar_token(struct scan *s)
+{
+	const unsigned char *start = s->p;
+
+	while (s->p < s->end && !strchr(" \t\r\n,:[]{}\"", *s->p)) {
+		if (++s->p - start > TLSRPT_MAX_NUMBER) {
+			tlsrpt_fail(s->err, s->name, TLSRPT_ERROR_LIMIT,
+			    "a number longer than %d bytes at byte %td "
+			    "(TLSRPT_MAX_NUMBER)", TLSRPT_MAX_NUMBER,
+			    start - s->start);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 token(struct scan *s)
 {
@@ -276,10 +295,7 @@ token(struct scan *s)
 		s->expect_value = s->depth > 0 && s->stack[s->depth].is_array;
 		break;
 	default:	/* a number, true, false, null, or junk */
-		while (s->p + 1 < s->end && !strchr(" \t\r\n,:[]{}\"",
-		    s->p[1]))
-			s->p++;
-		break;
+		return scalar_token(s);
 	}
 	s->p++;
 	return 0;

@@ -638,7 +638,7 @@ count_read(const char *count, int64_t want, const char *fixup_want)
 	TAP_OK(r != NULL && pol(r, 0)->total_successful_session_count == want,
 	    "count %s reads as %" PRId64 " (%s)", count, want,
 	    err ? err->message : "ok");
-	if (r != NULL) {
+	if (r != NULL && fixup_want != NULL) {
 		fx = join(r->fixups, " | ");
 		TAP_IS(fx, fixup_want, "count %s: fixup", count);
 		g_free(fx);
@@ -652,6 +652,8 @@ count_read(const char *count, int64_t want, const char *fixup_want)
 static void
 test_counts(void)
 {
+	char *big, *count, *doc;
+
 	count_read("0", 0, "");
 	count_read("9223372036854775807", INT64_MAX, "");
 	count_read("null", -1, "");
@@ -671,6 +673,18 @@ test_counts(void)
 	count_refused("\"9999999999999999999\"", "not a session count");
 	count_refused("true", "is a boolean, not a session count");
 	count_refused("[1]", "is an array, not a session count");
+	big = g_strnfill(TLSRPT_MAX_NUMBER - 2, '0');
+	count = g_strdup_printf("1.%s", big);
+	count_read(count, 1, NULL);
+	g_free(count);
+	count = g_strdup_printf("1.%s0", big);
+	doc = doc_count(count);
+	refused_s("a number of 257 bytes", doc, TLSRPT_ERROR_LIMIT,
+	    "a number longer than 256 bytes at byte 191 "
+	    "(TLSRPT_MAX_NUMBER)");
+	g_free(doc);
+	g_free(count);
+	g_free(big);
 }
 
 static void
