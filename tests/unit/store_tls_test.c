@@ -544,6 +544,76 @@ test_hostile(struct store *st)
 	tls_free(r);
 }
 
+/* The database itself refuses a report (a trigger stands in for whatever
+ * it might refuse): in a safe batch the message goes on, the batch's
+ * other reports stay; in a pipelined one the batch fails TRANSIENT and its
+ * retry, safe, sees the refusal as DATA. */
+static void
+test_refused_by_server(struct store *st)
+{
+	struct tlsrpt_report *good = sample("srv-good", utc(2026, 4, 12, 0, 0, 0));
+	struct tlsrpt_report *boom = sample("srv-boom", utc(2026, 4, 12, 0, 0, 0));
+	struct store_ingest_log log = { 0 };
+	GError *err = NULL;
+	int ok, a, b;
+
+	TAP_OK(fixture_admin(fixture_dbname, "CREATE FUNCTION boom() RETURNS"
+	    " trigger LANGUAGE plpgsql AS $$BEGIN IF NEW.report_id ="
+	    " 'srv-boom' THEN RAISE EXCEPTION 'boom' USING ERRCODE = '22023';"
+	    " END IF; RETURN NEW; END$$; CREATE TRIGGER boom BEFORE INSERT ON"
+	    " tls_report FOR EACH ROW EXECUTE FUNCTION boom()") == 0,
+	    "a trigger that refuses srv-boom");
+
+	ok = store_batch_begin(st, &err) == 0 &&
+	    store_message_begin(st, &err) == 0;
+	a = store_tls_report(st, good, NULL, &err);
+	log.outcome = STORE_OUTCOME_STORED;
+	ok &= store_message_end(st, &log, &err) > 0 &&
+	    store_message_begin(st, &err) == 0;
+	b = store_tls_report(st, boom, NULL, &err);
+	TAP_OK(ok && a == 1 && b == -1 && err && err->code == STORE_ERROR_DATA,
+	    "safe batch: the refusal is the message's, as data (%s)",
+	    err ? err->message : "");
+	g_clear_error(&err);
+	log.outcome = STORE_OUTCOME_QUARANTINED;
+	log.reason = "refused";
+	ok = store_message_end(st, &log, &err) > 0 &&
+	    store_batch_commit(st, &err) == 0;
+	TAP_OK(ok, "the message is logged and the batch commits (%s)",
+	    err ? err->message : "");
+	g_clear_error(&err);
+	TAP_IS(V(st, "SELECT string_agg(report_id, ',') FROM tls_report WHERE"
+	    " report_id LIKE 'srv-%%'"), "srv-good",
+	    "the other report of the batch is stored");
+
+	store_set_pipelined(st, TRUE);
+	ok = store_batch_begin(st, &err) == 0 &&
+	    store_message_begin(st, &err) == 0;
+	b = store_tls_report(st, boom, NULL, &err);
+	TAP_OK(ok && b == -1 && err && err->code == STORE_ERROR_TRANSIENT,
+	    "pipelined: the batch fails to be retried (%s)",
+	    err ? err->message : "");
+	g_clear_error(&err);
+	store_batch_rollback(st);
+	ok = store_batch_begin(st, &err) == 0 &&
+	    store_message_begin(st, &err) == 0;
+	b = store_tls_report(st, boom, NULL, &err);
+	TAP_OK(ok && b == -1 && err && err->code == STORE_ERROR_DATA,
+	    "its retry is safe: data (%s)", err ? err->message : "");
+	g_clear_error(&err);
+	ok = store_message_end(st, &log, &err) >= 0 &&
+	    store_batch_commit(st, &err) == 0;
+	TAP_OK(ok, "and commits with the message logged (%s)",
+	    err ? err->message : "");
+	g_clear_error(&err);
+	store_set_pipelined(st, FALSE);
+	TAP_IS(V(st, "SELECT count(*) FROM tls_report WHERE report_id ="
+	    " 'srv-boom'"), "0", "nothing of the refused report");
+	fixture_admin(fixture_dbname, "DROP TRIGGER boom ON tls_report");
+	tls_free(good);
+	tls_free(boom);
+}
+
 /* A report of 2,000 failure details: one statement. */
 static void
 test_big(struct store *st)
@@ -729,6 +799,7 @@ main(void)
 	test_uneven(st);
 	test_views(st);
 	test_queries(st);
+	test_refused_by_server(st);
 
 	store_close(st);
 	TAP_OK(fixture_db_drop() == 0, "drop test database");
