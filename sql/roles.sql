@@ -41,9 +41,15 @@ GRANT INSERT ON dmarc_report_raw, dmarc_record TO mailsift_ingest;
 -- back), never updated by ingest; `mailsift reclassify` rewrites verdicts
 -- and is the schema owner's job.
 GRANT SELECT, INSERT ON bounce_message, bounce_recipient TO mailsift_ingest;
+-- TLS and ARF reports: inserted once, ON CONFLICT DO NOTHING on their
+-- identity, RETURNING the new id (which needs SELECT); their policies,
+-- failure details and raw copies are written, never read back.
+GRANT SELECT, INSERT ON tls_report, arf_report TO mailsift_ingest;
+GRANT INSERT ON tls_report_raw, tls_policy, tls_failure TO mailsift_ingest;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO mailsift_ingest;
 
 GRANT SELECT ON ingest_log_v, dmarc_report_v, dmarc_record_v, dmarc_dkim_v,
 	dmarc_spf_v, dmarc_reason_v, dmarc_daily_v, bounce_v, bounce_daily_v,
-	dmarc_bounce_daily_v
+	dmarc_bounce_daily_v, tls_report_v, tls_failure_v, tls_daily_v,
+	arf_report_v, dmarc_failure_v
 	TO mailsift_reader, mailsift_ingest;

@@ -149,4 +149,21 @@ GBytes *store_compress(GBytes *raw, const char **format, GError **err);
 /* report.c */
 void store_report_reset(struct store *st);
 
+/* single.c: a report stored by one statement (tls.c, arf.c) */
+int store_single(struct store *st, const struct q_stmt *s, int n,
+    const char *const *values, const int *lengths, const int *formats,
+    GError **err);
+
+/* values.c: text made valid, addresses, hosts, times, identity hashes */
+const char *val_utf8(const char *s, GPtrArray *keep);
+char *val_inet(const char *s);
+char *val_host(const char *s, gboolean mx);
+char *val_mail_domain(const char *s);
+const char *val_epoch(int64_t t, char *buf, gsize len);
+gboolean val_epoch_ok(int64_t t);
+char *val_text_array(const GPtrArray *strv);
+void val_ident_add(GChecksum *ck, const char *s);
+void val_ident_add_int(GChecksum *ck, int64_t n);
+void val_ident_add_list(GChecksum *ck, const GPtrArray *strv);
+
 #endif

@@ -4,12 +4,14 @@
  *	t = store_trend_by_ip(st, &f, &err);   or _by_day, store_sources,
  *					       store_reports, store_query
  *	t = store_bounces(st, &bf, STORE_BOUNCE_BY_REASON, &err);
+ *	t = store_tls(st, &f, STORE_TLS_BY_MX, &err);
+ *	t = store_failures(st, &f, STORE_FAILURE_LIST, &err);
  *	... t->columns, t->rows ...
  *	store_table_free(t);
  *
  * Values are PostgreSQL's text output (numbers plain, days YYYY-MM-DD,
  * times in UTC, NULL as a NULL pointer).  The fixed queries read the views
- * of sql/002_views.sql and sql/003_bounce.sql only.  Filters are parameters; an absent one is a
+ * of sql/002_views.sql, 003_bounce.sql and 004_tls_arf.sql only.  Filters are parameters; an absent one is a
  * NULL parameter, and each statement is planned with its values, so an
  * unused filter costs nothing.  The ip filter is an address or a network
  * (inet, so host bits are allowed: 192.0.2.1/24).  Queries run in their own
@@ -26,18 +28,23 @@
 #define PASS_PCT(pass, all) \
 	"round(100.0 * " pass " / nullif(" all ", 0), 1)"
 
-/* The trends read the join of the DMARC and the bounce side
- * (dmarc_bounce_daily_v, sql/003_bounce.sql): the DMARC columns as
- * dmarc_daily_v has them, then the bounces of mail from that IP, all and
- * those refused for authentication.  Its domain is the policy domain of
- * the reports and the original's From domain of the bounces. */
+/* The trends read the join of the DMARC, the bounce and the failure
+ * report side (dmarc_bounce_daily_v, sql/003_bounce.sql and
+ * sql/004_tls_arf.sql): the DMARC columns as dmarc_daily_v has them, then
+ * the bounces of mail from that IP, all and those refused for
+ * authentication, then the DMARC failure reports about mail from it (new
+ * columns go last: scripts read them by position).  Its domain is the
+ * policy domain of the reports and the original's From domain of the
+ * bounces and failure reports.  The filters reach each side before they
+ * are joined, so a trend costs the days it asks for. */
 #define TREND_COLS \
 	" sum(messages) AS messages," \
 	" sum(dmarc_pass) AS dmarc_pass, sum(dmarc_fail) AS dmarc_fail," \
 	" " PASS_PCT("sum(dmarc_pass)", "sum(messages)") " AS pass_pct," \
 	" sum(dkim_pass) AS dkim_pass, sum(spf_pass) AS spf_pass," \
 	" sum(quarantined) AS quarantined, sum(rejected) AS rejected," \
-	" sum(bounces) AS bounces, sum(auth_bounces) AS auth_bounces" \
+	" sum(bounces) AS bounces, sum(auth_bounces) AS auth_bounces," \
+	" sum(failure_reports) AS failure_reports" \
 	" FROM dmarc_bounce_daily_v" \
 	" WHERE ($1::bigint IS NULL OR" \
 	"  day >= (to_timestamp($1::bigint) AT TIME ZONE 'UTC')::date)" \
@@ -273,4 +280,114 @@ store_bounces(struct store *st, const struct store_bounce_filter *f,
 	v[3] = f->ip && *f->ip ? f->ip : NULL;
 	v[4] = f->all_kinds ? "t" : "f";
 	return run_readonly(st, s, 5, v, err);
+}
+
+/* ---- SMTP TLS reports ---- */
+
+/* tls_daily_v summed by one of its columns.  With an ip filter only
+ * failure details name addresses: the successful sessions (never per
+ * address in a TLS report) and so the failure rate are NULL, not 0 and
+ * 100%.  The domain is the policy domain, compared normalized. */
+#define TLS_WHERE \
+	" WHERE ($1::bigint IS NULL OR" \
+	"  day >= (to_timestamp($1::bigint) AT TIME ZONE 'UTC')::date)" \
+	" AND ($2::text IS NULL OR policy_domain = lower(rtrim($2::text, '.')))" \
+	" AND ($3::inet IS NULL OR sending_mta_ip <<= $3::inet" \
+	"  OR receiving_ip <<= $3::inet)"
+
+#define TLS_GROUP(col, name, order) { NULL, \
+	"SELECT " col " AS " name "," \
+	" CASE WHEN $3::inet IS NULL THEN sum(successful_sessions)" \
+	"  END::bigint AS successful_sessions," \
+	" sum(failed_sessions)::bigint AS failed_sessions," \
+	" CASE WHEN $3::inet IS NULL THEN round(100.0 * sum(failed_sessions)" \
+	"  / nullif(sum(successful_sessions) + sum(failed_sessions), 0), 2)" \
+	"  END AS failure_pct" \
+	" FROM tls_daily_v" TLS_WHERE \
+	" GROUP BY 1 ORDER BY " order }
+
+static const struct q_stmt tls_by[] = {
+	TLS_GROUP("day", "day", "1"),
+	TLS_GROUP("receiving_mx", "receiving_mx",
+	    "failed_sessions DESC, 1"),
+	TLS_GROUP("result_type", "result_type",
+	    "failed_sessions DESC, 1"),
+	TLS_GROUP("organization_name", "reporter",
+	    "sum(successful_sessions) + sum(failed_sessions) DESC,"
+	    " failed_sessions DESC, 1"),
+	TLS_GROUP("policy_domain", "policy_domain",
+	    "sum(successful_sessions) + sum(failed_sessions) DESC,"
+	    " failed_sessions DESC, 1"),
+};
+
+struct store_table *
+store_tls(struct store *st, const struct store_filter *f,
+    enum store_tls_by by, GError **err)
+{
+	const struct q_stmt *s;
+
+	switch (by) {
+	case STORE_TLS_BY_MX: s = &tls_by[1]; break;
+	case STORE_TLS_BY_RESULT: s = &tls_by[2]; break;
+	case STORE_TLS_BY_REPORTER: s = &tls_by[3]; break;
+	case STORE_TLS_BY_DOMAIN: s = &tls_by[4]; break;
+	default: s = &tls_by[0]; break;
+	}
+	return run_filtered(st, s, f, err);
+}
+
+/* ---- DMARC failure reports ---- */
+
+/* The domain matches the From domain the report is about, or any of its
+ * Reported-Domain values. */
+#define FAILURE_WHERE \
+	" WHERE ($1::bigint IS NULL OR" \
+	"  day >= (to_timestamp($1::bigint) AT TIME ZONE 'UTC')::date)" \
+	" AND ($2::text IS NULL OR from_domain = lower(rtrim($2::text, '.'))" \
+	"  OR EXISTS (SELECT 1 FROM unnest(reported_domain) AS d" \
+	"  WHERE lower(rtrim(d, '.')) = lower(rtrim($2::text, '.'))))" \
+	" AND ($3::inet IS NULL OR source_ip <<= $3::inet)"
+
+static const struct q_stmt failure_list = { NULL,
+	"SELECT day, reporter, source_ip, from_domain, auth_failure,"
+	" identity_alignment, dkim_domain, dkim_selector, spf_domain,"
+	" delivery_result, orig_subject"
+	" FROM dmarc_failure_v" FAILURE_WHERE
+	" ORDER BY day, coalesce(arrival_time, received_at), arf_pk" };
+
+/* Counts per value of one column of dmarc_failure_v.  incidents: the
+ * messages the reports stand for (Incidents, 1 when not stated). */
+#define FAILURE_GROUP(col, name, order) { NULL, \
+	"SELECT " col " AS " name ", count(*) AS reports," \
+	" sum(coalesce(incidents, 1))::bigint AS incidents," \
+	" count(DISTINCT source_ip) AS source_ips," \
+	" count(DISTINCT from_domain) AS from_domains," \
+	" count(DISTINCT reporter) AS reporters," \
+	" count(*) FILTER (WHERE dkim_domain IS NOT NULL) AS with_dkim," \
+	" count(*) FILTER (WHERE spf_domain IS NOT NULL) AS with_spf," \
+	" min(day) AS first_day, max(day) AS last_day" \
+	" FROM dmarc_failure_v" FAILURE_WHERE \
+	" GROUP BY 1 ORDER BY " order }
+
+static const struct q_stmt failure_by[] = {
+	FAILURE_GROUP("day", "day", "1"),
+	FAILURE_GROUP("source_ip", "source_ip", "reports DESC, 1"),
+	FAILURE_GROUP("from_domain", "from_domain", "reports DESC, 1"),
+	FAILURE_GROUP("reporter", "reporter", "reports DESC, 1"),
+};
+
+struct store_table *
+store_failures(struct store *st, const struct store_filter *f,
+    enum store_failure_by by, GError **err)
+{
+	const struct q_stmt *s;
+
+	switch (by) {
+	case STORE_FAILURE_BY_DAY: s = &failure_by[0]; break;
+	case STORE_FAILURE_BY_IP: s = &failure_by[1]; break;
+	case STORE_FAILURE_BY_DOMAIN: s = &failure_by[2]; break;
+	case STORE_FAILURE_BY_REPORTER: s = &failure_by[3]; break;
+	default: s = &failure_list; break;
+	}
+	return run_filtered(st, s, f, err);
 }

@@ -153,8 +153,8 @@ struct store_filter {
 
 /* Per day and source IP: messages, dmarc_pass, dmarc_fail, pass_rate,
  * dkim_pass, spf_pass, quarantined, rejected, then bounces and
- * auth_bounces (authfailure) of mail from that IP; from
- * dmarc_bounce_daily_v. */
+ * auth_bounces (authfailure) of mail from that IP, then failure_reports
+ * (DMARC failure reports about mail from it); from dmarc_bounce_daily_v. */
 struct store_table *store_trend_by_ip(struct store *st,
     const struct store_filter *f, GError **err);
 /* Per day only (all IPs summed), same columns without source_ip. */

@@ -60,14 +60,14 @@ is "$(q "SELECT kind || ':' || reason || ':' || bounced FROM bounce_v
 "$MAILSIFT" trend --by ip --since 3650d --format csv >"$T_TMP/trend.csv"
 ok $? "trend --by ip --format csv"
 is "$(head -n 1 "$T_TMP/trend.csv" | tr -d '\r')" \
-    "day,source_ip,messages,dmarc_pass,dmarc_fail,pass_pct,dkim_pass,spf_pass,quarantined,rejected,bounces,auth_bounces" \
-    "the existing columns, then bounces and auth_bounces"
+    "day,source_ip,messages,dmarc_pass,dmarc_fail,pass_pct,dkim_pass,spf_pass,quarantined,rejected,bounces,auth_bounces,failure_reports" \
+    "the existing columns, then bounces and auth_bounces, then failure_reports"
 is "$(grep -c "^2026-10-20,$IP," "$T_TMP/trend.csv")" 1 "one row for $IP on 2026-10-20"
 is "$(grep "^2026-10-20,$IP," "$T_TMP/trend.csv" | tr -d '\r')" \
-    "2026-10-20,$IP,60,8,52,13.3,0,8,0,0,3,3" \
+    "2026-10-20,$IP,60,8,52,13.3,0,8,0,0,3,3,0" \
     "it holds the DMARC failures (52 of 60) and the 3 auth bounces"
 is "$(grep "^2026-10-20,192.0.2.10," "$T_TMP/trend.csv" | tr -d '\r')" \
-    "2026-10-20,192.0.2.10,100,100,0,100.0,100,100,0,0,0,0" \
+    "2026-10-20,192.0.2.10,100,100,0,100.0,100,100,0,0,0,0,0" \
     "an IP with reports only: no bounces"
 "$MAILSIFT" trend --by ip --since 3650d --ip "$IP" --format json >"$T_TMP/trend.json"
 python3 - "$T_TMP/trend.json" <<'EOF'
@@ -82,7 +82,7 @@ is "$(q "SELECT dmarc_fail, auth_bounces FROM dmarc_bounce_daily_v
     WHERE source_ip = '$IP' AND day = '2026-10-20'")" "52|3" \
     "dmarc_bounce_daily_v: the same row for dashboards"
 "$MAILSIFT" trend --by day --since 3650d --format csv | tr -d '\r' >"$T_TMP/day.csv"
-is "$(grep '^2026-10-20,' "$T_TMP/day.csv")" "2026-10-20,160,108,52,67.5,100,108,0,0,4,3" \
+is "$(grep '^2026-10-20,' "$T_TMP/day.csv")" "2026-10-20,160,108,52,67.5,100,108,0,0,4,3,0" \
     "trend --by day: all IPs, with the bounces"
 
 # --- mailsift bounces ----------------------------------------------------------

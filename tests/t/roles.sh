@@ -34,6 +34,30 @@ is "$(q "SELECT string_agg(outcome, ',' ORDER BY id) FROM (SELECT * FROM
 as() {	# user, sql -> exit status of psql
 	psql -X -q -v ON_ERROR_STOP=1 -d "$T_DB" -U "$1" -c "$2" >/dev/null 2>&1
 }
+# TLS and ARF reports, as store/tls.c and store/arf.c write them (one
+# statement each, ON CONFLICT on the identity, RETURNING the id).
+tls_ins="INSERT INTO ingest_log (source, outcome) VALUES ('t', 'stored');
+WITH r AS (INSERT INTO tls_report (ingest_id, date_begin, date_end, day, identity)
+    VALUES (currval('ingest_log_id_seq'), now(), now(), current_date, 'roles-t')
+    ON CONFLICT ON CONSTRAINT tls_report_identity DO NOTHING RETURNING id),
+  p AS (INSERT INTO tls_policy (report_id, policy_no) SELECT id, 1 FROM r),
+  f AS (INSERT INTO tls_failure (report_id, policy_no, failure_no) SELECT id, 1, 1 FROM r),
+  w AS (INSERT INTO tls_report_raw (report_id, format, gz) SELECT id, 'gzip', '' FROM r)
+SELECT id FROM r"
+arf_ins="INSERT INTO ingest_log (source, outcome) VALUES ('a', 'stored');
+INSERT INTO arf_report (ingest_id, sha256, format, day, identity)
+    VALUES (currval('ingest_log_id_seq'), 'x', 'arf', current_date, 'roles-a')
+    ON CONFLICT ON CONSTRAINT arf_report_identity DO NOTHING RETURNING id"
+as "$in_user" "$tls_ins" && as "$in_user" "$tls_ins"
+ok $? "the ingest role can store TLS reports and find duplicates"
+as "$in_user" "$arf_ins" && as "$in_user" "$arf_ins"
+ok $? "the ingest role can store ARF reports and find duplicates"
+is "$(q "SELECT (SELECT count(*) FROM tls_report_v), (SELECT count(*) FROM tls_failure_v),
+    (SELECT count(*) FROM arf_report_v)")" "1|1|1" "each stored once"
+as "$in_user" "DELETE FROM arf_report"
+[ $? != 0 ]; ok $? "the ingest role cannot delete ARF reports"
+as "$in_user" "UPDATE tls_policy SET total_successful_session_count = 0"
+[ $? != 0 ]; ok $? "the ingest role cannot rewrite TLS reports"
 as "$in_user" "DELETE FROM dmarc_report"
 [ $? != 0 ]; ok $? "the ingest role cannot delete reports"
 as "$in_user" "DROP TABLE dmarc_record"
@@ -59,7 +83,8 @@ ok $? "sources and reports work with the reader role"
 "$MAILSIFT" --db "dbname=$T_DB user=$rd_user" bounces --since 3650d --by reason >/dev/null
 ok $? "bounces works with the reader role"
 for v in ingest_log_v dmarc_report_v dmarc_record_v dmarc_dkim_v dmarc_spf_v dmarc_reason_v dmarc_daily_v \
-    bounce_v bounce_daily_v dmarc_bounce_daily_v; do
+    bounce_v bounce_daily_v dmarc_bounce_daily_v tls_report_v tls_failure_v tls_daily_v \
+    arf_report_v dmarc_failure_v; do
 	as "$rd_user" "SELECT * FROM $v LIMIT 1"
 	ok $? "the reader can read $v"
 done
@@ -69,6 +94,10 @@ as "$rd_user" "SELECT * FROM dmarc_report_raw"
 [ $? != 0 ]; ok $? "the reader cannot read raw reports"
 as "$rd_user" "SELECT * FROM bounce_recipient"
 [ $? != 0 ]; ok $? "the reader cannot read the bounce tables"
+as "$rd_user" "SELECT * FROM tls_report_raw"
+[ $? != 0 ]; ok $? "the reader cannot read raw TLS reports"
+as "$rd_user" "SELECT * FROM arf_report"
+[ $? != 0 ]; ok $? "the reader cannot read the ARF table"
 as "$rd_user" "INSERT INTO ingest_log (source, outcome) VALUES ('x', 'stored')"
 [ $? != 0 ]; ok $? "the reader cannot write"
 "$MAILSIFT" --db "dbname=$T_DB user=$rd_user" ingest --maildir "$T_TMP/md" 2>/dev/null
