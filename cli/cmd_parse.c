@@ -283,36 +283,23 @@ add_note(struct parse_state *ps, const char *note)
 static void
 parse_tls(struct parse_state *ps, struct ingest_payload *p, const char *label)
 {
-	struct tlsrpt_report *r = NULL;
+	struct tlsrpt_report *r;
 	GError *err = NULL;
-	GBytes *json;
 
-	json = ingest_payload_slurp(p, TLSRPT_MAX_SIZE, &err);
-	if (json != NULL && !tlsrpt_sniff(g_bytes_get_data(json, NULL),
-	    g_bytes_get_size(json))) {
-		/* JSON of another kind (an Amazon SES notification: read
-		 * as a bounce later), well-formed or not. */
-		add_note(ps, "JSON that is not a TLS report");
-		g_bytes_unref(json);
-		return;
-	}
-	if (json != NULL)
-		r = tlsrpt_parse(g_bytes_get_data(json, NULL),
-		    g_bytes_get_size(json), label, &err);
-	if (r != NULL) {
+	if ((r = cli_tls_payload(p, label, &err)) != NULL) {
 		cli_json_tls_report(out_buf(), ps->file, p, r);
 		ps->reports++;
 		tlsrpt_report_free(r);
-	} else if (err->domain == TLSRPT_ERROR &&
-	    err->code == TLSRPT_ERROR_NOT_REPORT) {
+	} else if (err == NULL) {
+		add_note(ps, "JSON that is not a TLS report");
+	} else if (g_error_matches(err, TLSRPT_ERROR,
+	    TLSRPT_ERROR_NOT_REPORT)) {
 		add_note(ps, err->message);
 	} else {
 		print_error(ps->file, label, err->message);
 		ps->errors++;
 	}
 	g_clear_error(&err);
-	if (json != NULL)
-		g_bytes_unref(json);
 }
 
 static int

@@ -23,6 +23,7 @@
 #include "../parse/bounce/bounce.h"
 #include "../parse/tlsrpt/tlsrpt.h"
 #include "../parse/arf/arf.h"
+#include "parse_json.h"
 
 #define RUN_RETRIES	3
 
@@ -181,34 +182,20 @@ on_tls_payload(struct message_state *ms, struct ingest_payload *p)
 {
 	struct store_raw raw = { p->raw, p->container, p->member, p->part_name };
 	const char *label = payload_label(p);
-	struct tlsrpt_report *r = NULL;
+	struct tlsrpt_report *r;
 	GError *err = NULL;
-	GBytes *json;
 	int rc;
 
-	json = ingest_payload_slurp(p, TLSRPT_MAX_SIZE, &err);
-	if (json != NULL && !tlsrpt_sniff(g_bytes_get_data(json, NULL),
-	    g_bytes_get_size(json))) {
-		/* JSON of another kind, well-formed or not. */
-		append_reason(ms->notes, NULL, "JSON that is not a TLS report");
-		g_bytes_unref(json);
-		return 0;
-	}
-	if (json != NULL) {
-		r = tlsrpt_parse(g_bytes_get_data(json, NULL),
-		    g_bytes_get_size(json), label, &err);
-		g_bytes_unref(json);
-	} else if (err->domain == INGEST_ERROR &&
-	    err->code == INGEST_ERROR_LIMIT) {
-		g_prefix_error(&err, "TLS report: ");
-	}
-	if (r == NULL) {
-		if (err->domain == TLSRPT_ERROR &&
-		    err->code == TLSRPT_ERROR_NOT_REPORT)
+	if ((r = cli_tls_payload(p, label, &err)) == NULL) {
+		if (err == NULL)
+			append_reason(ms->notes, NULL,
+			    "JSON that is not a TLS report");
+		else if (g_error_matches(err, TLSRPT_ERROR,
+		    TLSRPT_ERROR_NOT_REPORT))
 			append_reason(ms->notes, NULL, err->message);
-		else
-			append_reason(ms->errors, label, err->message);
-		g_error_free(err);
+		else	/* the message names the payload */
+			append_reason(ms->errors, NULL, err->message);
+		g_clear_error(&err);
 		return 0;
 	}
 	rc = store_tls_report(ms->run->st, r, &raw, &ms->db_err);

@@ -1,5 +1,6 @@
 /* parse_json.h - the JSON objects `mailsift parse` writes for the reports
- * of parse/tlsrpt and parse/arf (json_tls.c, json_arf.c).
+ * of parse/tlsrpt and parse/arf (json_tls.c, json_arf.c), and how both
+ * parse and ingest read a JSON payload (tls_payload.c).
  *
  *	cli_json_tls_report(o, file, payload, report);	   a whole line
  *	cli_json_arf_members(o, arf);	   ARF members of a "feedback" object
@@ -15,6 +16,12 @@
 struct ingest_payload;
 struct tlsrpt_report;
 struct arf_report;
+
+/* A JSON payload read as a TLS report (tls_payload.c): the report; or
+ * NULL, with *err unset or TLSRPT_ERROR_NOT_REPORT when it is JSON of
+ * another kind, else why it cannot be read. */
+struct tlsrpt_report *cli_tls_payload(struct ingest_payload *p,
+    const char *label, GError **err);
 
 /* {"kind":"tls_report",...}\n */
 void cli_json_tls_report(GString *o, const char *file,

@@ -120,10 +120,11 @@ struct ingest_payload {
  * call.  The payload and its stream live only during the callback. */
 gssize ingest_payload_read(void *payload, char *buf, gsize len, GError **err);
 /* The whole unpacked payload in memory, for parsers that need it whole
- * (JSON); NULL with INGEST_ERROR_LIMIT when it holds more than max bytes,
- * or with the read's error. */
+ * (JSON); NULL with INGEST_ERROR_LIMIT when it holds more than max bytes
+ * (the message names bound, the caller's name for max), or with the
+ * read's error. */
 GBytes *ingest_payload_slurp(struct ingest_payload *p, gsize max,
-    GError **err);
+    const char *bound, GError **err);
 
 /* Called for each candidate payload.  Return < 0 to stop the walk. */
 typedef int (*ingest_payload_fn)(void *user, struct ingest_payload *p);

@@ -467,7 +467,8 @@ ingest_payload_read(void *payload, char *buf, gsize len, GError **err)
 }
 
 GBytes *
-ingest_payload_slurp(struct ingest_payload *p, gsize max, GError **err)
+ingest_payload_slurp(struct ingest_payload *p, gsize max,
+    const char *bound, GError **err)
 {
 	GByteArray *a = g_byte_array_new();
 	char buf[65536];
@@ -476,8 +477,8 @@ ingest_payload_slurp(struct ingest_payload *p, gsize max, GError **err)
 	while ((n = ingest_payload_read(p, buf, sizeof buf, err)) > 0) {
 		if (a->len + (gsize)n > max) {
 			g_set_error(err, INGEST_ERROR, INGEST_ERROR_LIMIT,
-			    "payload larger than %" G_GSIZE_FORMAT " bytes",
-			    max);
+			    "payload larger than %" G_GSIZE_FORMAT " bytes (%s)",
+			    max, bound);
 			n = -1;
 			break;
 		}

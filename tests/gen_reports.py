@@ -117,9 +117,12 @@ def tls_policy(rng, domain, kind):
     return entry, ok, failed, len(details)
 
 
-def tls_report(rng, start, k):
+def tls_report(rng, start, k, days):
     org, contact, style = rng.choice(REPORTERS)
-    domain = rng.choice(DOMAINS)
+    # One report per reporter, domain and day, as reporters send them:
+    # Google's report-id is the day and the domain.
+    i = k // days
+    domain = DOMAINS[i] if i < len(DOMAINS) else "mail%d.example.net" % i
     end = start + 86399
     if style == "google":
         rid = "%s_%s" % (rfc3339(start), domain)
@@ -258,7 +261,7 @@ def main():
     for k in range(a.messages):
         day = a.start + 86400 * (k % a.days)
         if a.kind == "tls":
-            report, row = tls_report(rng, day, k)
+            report, row = tls_report(rng, day, k, a.days)
             mail = tls_mail(rng, report, day, k)
         else:
             mail, row = arf_mail(rng, day + rng.randint(0, 86000), k)

@@ -671,6 +671,110 @@ def case_expect_names():
         print('names-%d\t%s' % (i, n.encode().hex()))
 
 
+# ---- SMTP TLS reports (JSON) and ARF reports ----
+
+TLS_HEAD = ('{"organization-name":"Hostile Inc","date-range":{"start-datetime":'
+            '"2026-10-01T00:00:00Z","end-datetime":"2026-10-01T23:59:59Z"},'
+            '"contact-info":"x@hostile.example","report-id":"%s",')
+
+
+def tls_message(name='report.json.gz'):
+    """The head of a TLS report mail whose base64 gzip attachment the
+    caller streams: (header text, a Deflate that writes base64)."""
+    put(message([text_part('This is an aggregate TLS report.\n'),
+                 ('Content-Type: application/tlsrpt+gzip; name="%s"\n'
+                  'Content-Disposition: attachment; filename="%s"\n'
+                  'Content-Transfer-Encoding: base64\n' % (name, name),
+                  '@@BODY@@\n')]).split('@@BODY@@')[0])
+
+
+class B64Out:
+    """Bytes to base64 lines on OUT, as they come."""
+
+    def __init__(self):
+        self.pend = b''
+
+    def write(self, b):
+        self.pend += b
+        n = len(self.pend) // 57 * 57
+        if n:
+            put(base64.encodebytes(self.pend[:n]))
+            self.pend = self.pend[n:]
+
+    def close(self):
+        if self.pend:
+            put(base64.encodebytes(self.pend))
+        self.pend = b''
+
+
+def tls_stream(parts):
+    """A TLS report mail whose gzipped JSON is the concatenation of parts
+    (bytes, or (bytes, count) to repeat), streamed."""
+    tls_message()
+    b = B64Out()
+    b.write(b'\x1f\x8b\x08\0\0\0\0\0\0\x03')
+    d = Deflate(b.write, 1)
+    for p in parts:
+        if isinstance(p, tuple):
+            d.repeat(p[0], p[1])
+        else:
+            d.write(p)
+    d.finish()
+    b.write(struct.pack('<II', d.crc, d.size & 0xffffffff))
+    b.close()
+    put('--=b=--\n')
+
+
+def case_tls_details(n='1000000'):
+    """One TLS policy with n failure details (compact: 50 bytes each)."""
+    detail = b'{"result-type":"validation-failure","failed-session-count":1},'
+    tls_stream([(TLS_HEAD % 'details-1').encode() +
+                b'"policies":[{"policy":{"policy-type":"sts",'
+                b'"policy-domain":"example.com"},"summary":{'
+                b'"total-successful-session-count":0,'
+                b'"total-failure-session-count":1},"failure-details":[',
+                (detail, int(n) - 1),
+                b'{"result-type":"validation-failure",'
+                b'"failed-session-count":1}]}]}'])
+
+
+def case_tls_string(mib='1024'):
+    """A TLS report whose organization-name is a mib MiB string."""
+    tls_stream([b'{"report-id":"string-1","organization-name":"',
+                (b'A' * 65536, int(mib) * 16), b'","policies":[]}'])
+
+
+def case_tls_deep(n='100000'):
+    """policies nested n arrays deep (the parser must not recurse n times)."""
+    tls_stream([(TLS_HEAD % 'deep-1').encode() + b'"policies":',
+                (b'[', int(n)), (b']', int(n)), b'}'])
+
+
+def case_arf_flood(n='100000', encoding='8bit'):
+    """A DMARC failure report whose feedback-report part has n
+    Authentication-Results fields, as they are or in base64 (which the
+    walk's header bound does not see)."""
+    fields = ('Feedback-Type: auth-failure\nUser-Agent: hostile/1\n'
+              'Version: 1\nSource-IP: 192.0.2.9\n'
+              'Reported-Domain: example.com\nAuth-Failure: dmarc\n')
+    ar = 'Authentication-Results: mx.hostile.example; dmarc=fail header.from=example.com\n'
+    put('From: ruf@hostile.example\nTo: ruf@example.com\n'
+        'Subject: failure report\nMessage-ID: <flood@hostile.example>\n'
+        'MIME-Version: 1.0\nContent-Type: multipart/report; '
+        'report-type=feedback-report; boundary="=b="\n\n'
+        '--=b=\nContent-Type: text/plain\n\nA failure report.\n'
+        '--=b=\nContent-Type: message/feedback-report\n'
+        'Content-Transfer-Encoding: %s\n\n' % encoding)
+    if encoding == 'base64':
+        put(b64((fields + ar * int(n)).encode()))
+    else:
+        put(fields)
+        for _ in range(int(n)):
+            put(ar)
+    put('\n--=b=\nContent-Type: text/rfc822-headers\n\n'
+        'From: a@example.com\nSubject: x\n\n--=b=--\n')
+
+
 CASES = {
     'sql': case_sql, 'expect-sql': case_expect_sql,
     'laughs': case_laughs, 'xxe': case_xxe, 'deep-xml': case_deep_xml,
@@ -689,6 +793,8 @@ CASES = {
     'zip-bzip2': case_zip_bzip2, 'zip-overlap': case_zip_overlap,
     'zip-entries': case_zip_entries, 'zip-nested': case_zip_nested,
     'zip-names': case_zip_names, 'expect-names': case_expect_names,
+    'tls-details': case_tls_details, 'tls-string': case_tls_string,
+    'tls-deep': case_tls_deep, 'arf-flood': case_arf_flood,
 }
 
 if __name__ == '__main__':

@@ -293,6 +293,22 @@ quarantined "65 MiB on stdin" 'larger than 67108864 bytes \(max_message\)'
 is "$(q "SELECT length(raw) FROM quarantine ORDER BY ingest_id DESC LIMIT 1")" 0 \
     "65 MiB on stdin: nothing of it is kept"
 
+# --- SMTP TLS reports and failure reports -------------------------------------------
+mk tls-deep 100000 | hostile "TLS report nested 100,000 deep" 30 $((128 * MB))
+quarantined "TLS report nested 100,000 deep" 'TLSRPT_MAX_DEPTH'
+mk tls-details 1000000 | hostile "TLS report of a million failure details" 60 $((256 * MB))
+quarantined "TLS report of a million failure details" 'TLSRPT_MAX_FAILURES'
+mk tls-string 1024 | hostile "TLS report with a 1 GiB string" 60 $((256 * MB))
+quarantined "TLS report with a 1 GiB string" \
+    'TLSRPT_MAX_STRING|larger than [0-9]+ bytes|max_ratio|max_inflated'
+# A message/ part is read like an embedded message's header block, so the
+# walk's bound on header bytes (1 MiB) stops the flood before the ARF
+# reader's own (ARF_MAX_PART, arf_test), also in base64.
+mk arf-flood 100000 | hostile "failure report with 100,000 Authentication-Results" 30 $((256 * MB))
+quarantined "failure report with 100,000 Authentication-Results" 'max_header'
+mk arf-flood 100000 base64 | hostile "the same, its report part in base64" 30 $((256 * MB))
+quarantined "the same, its report part in base64" 'max_header'
+
 # --- no name became a path ------------------------------------------------------------------
 is "$(find "$T_TMP/a" -mindepth 1 | grep -v "^$T_TMP/a/b\$" | grep -v "^$T_TMP/a/b/cwd\$")" "" \
     "no file was created in or above the working directory"

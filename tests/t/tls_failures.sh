@@ -70,7 +70,7 @@ ok $? "a TLS report mail piped on stdin exits 0 (duplicate)"
 "$MAILSIFT" tls --since $SINCE --by day --format json >"$T_TMP/byday" 2>"$T_TMP/err"
 ok $? "tls --by day exits 0"
 python3 - "$T_TMP/byday" "$(q "SELECT sum(successful_sessions) || '|' ||
-    sum(failed_sessions) FROM tls_daily_v")" <<'PY'
+    sum(failed_sessions) FROM tls_daily_v WHERE day >= '$SINCE'")" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 s = sum(int(r["successful_sessions"]) for r in rows)

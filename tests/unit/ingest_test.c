@@ -944,7 +944,7 @@ static int
 slurp_payload(void *user, struct ingest_payload *p)
 {
 	GError **err = user;
-	GBytes *b = ingest_payload_slurp(p, 10, err);
+	GBytes *b = ingest_payload_slurp(p, 10, "TEST_MAX", err);
 
 	if (b != NULL)
 		g_bytes_unref(b);
@@ -1008,7 +1008,7 @@ test_json_payloads(void)
 	m = ingest_message_new(plain, "test");
 	ingest_walk(m, &lim, slurp_payload, &err, NULL);
 	TAP_OK(g_error_matches(err, INGEST_ERROR, INGEST_ERROR_LIMIT) &&
-	    strstr(err->message, "larger than 10 bytes") != NULL,
+	    strstr(err->message, "larger than 10 bytes (TEST_MAX)") != NULL,
 	    "ingest_payload_slurp past its bound: LIMIT, the bound named");
 	g_clear_error(&err);
 	ingest_message_free(m);
