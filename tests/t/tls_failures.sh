@@ -170,3 +170,15 @@ is "$(q "SELECT count(*) FILTER (WHERE NOT dmarc_failure),
     "the complaint is kept with its fields, not as a failure report"
 is "$(q "SELECT count(*) FROM dmarc_failure_v")" "40" \
     "dmarc_failure_v still has the 40 failure reports only"
+
+# JSON that is no TLS report (an Amazon SES notification in a text part) is
+# left to the bounce reader.
+fresh_db mailsift_t_tls_ses
+"$MAILSIFT" parse "$TOP/tests/data/bounces/provider/amazonses-sns-envelope.eml" \
+    >"$T_TMP/ses"
+grep -q '"kind":"bounce"' "$T_TMP/ses" && ! grep -q '"kind":"error"' "$T_TMP/ses"
+ok $? "an SES JSON notification parses as bounces, not as a broken TLS report"
+"$MAILSIFT" ingest - <"$TOP/tests/data/bounces/provider/amazonses-sns-envelope.eml"
+ok $? "... and ingests with exit 0"
+is "$(q "SELECT outcome FROM ingest_log_v")" "stored" "... stored as a bounce"
+is "$(q "SELECT count(*) FROM bounce_v")" "2" "... with its two recipients"
