@@ -15,7 +15,32 @@
  *	tlsrpt_report_free(r);
  *
  * Hostile input is bounded (TLSRPT_MAX_*): past a bound the report is
- * refused with TLSRPT_ERROR_LIMIT and a message naming the bound.
+ * refused with TLSRPT_ERROR_LIMIT and a message naming the bound, e.g.
+ * "x.json: TLS report: more than 100000 failure-details
+ * (TLSRPT_MAX_FAILURES)".
+ *
+ * What is required (else TLSRPT_ERROR_INVALID): a top-level object with
+ * "date-range" holding "start-datetime" and "end-datetime" (RFC 3339), and
+ * "policies", an array (possibly empty) of objects.  Everything else may
+ * be absent or null: organization-name, contact-info, report-id (NULL),
+ * "policy" and its members (Postfix's tlsrpt library leaves
+ * policy-domain out of no-policy-found), "summary" (counts -1),
+ * failure-details (none).  A member of the wrong JSON type is INVALID,
+ * except for the unambiguous cases kept with a fixup: a count written as
+ * "5" or 5.0, a string field written as an integer, a policy-string or
+ * mx-host that is one string instead of a list (one element), a null in
+ * such a list (dropped), a date-time with a fraction, an offset, a
+ * lower-case t/z, no zone (UTC) or a date alone (midnight UTC).  A count
+ * that is negative, fractional or past INT64_MAX is INVALID.  Unknown
+ * members are ignored.  Valid JSON that is not an object, or an object
+ * with none of organization-name, date-range, contact-info, report-id and
+ * policies, is TLSRPT_ERROR_NOT_REPORT.  A UTF-8 BOM and white space
+ * before the JSON are skipped; a lone UTF-16 surrogate escape (json-c
+ * would turn it into U+FFFD) and a string holding U+0000 are
+ * TLSRPT_ERROR_JSON and TLSRPT_ERROR_INVALID.
+ *
+ * The JSON library is json-c, loaded on the first report (json_dl.c);
+ * when it is missing, TLSRPT_ERROR_LIBRARY names it.
  */
 #ifndef MAILSIFT_TLSRPT_H
 #define MAILSIFT_TLSRPT_H
@@ -40,6 +65,19 @@ enum tlsrpt_error_code {
 #define TLSRPT_MAX_FAILURES	100000	/* failure-details over the report */
 #define TLSRPT_MAX_STRING	(64 * 1024)	/* bytes of one string value */
 #define TLSRPT_MAX_LIST		1000	/* policy-string / mx-host entries */
+#define TLSRPT_MAX_NUMBER	256	/* bytes of one number (or true, ...):
+					 * a count has at most 19 digits */
+#define TLSRPT_MAX_VALUES	2000000	/* JSON values of any kind: bounds
+					 * the tree json-c builds (~200 B a
+					 * value); a report at the other
+					 * bounds has about 1.1 million */
+#define TLSRPT_MAX_CONTAINERS	200000	/* JSON objects and arrays: json-c
+					 * spends ~700 B on an empty object,
+					 * so 2 million "{}" would take 1.5
+					 * GB; a report at the other bounds
+					 * has about 160,000 */
+#define TLSRPT_MAX_FIXUPS	1000	/* fixup lines listed; past it one
+					 * line says how many more there were */
 
 struct tlsrpt_failure {
 	char *result_type;

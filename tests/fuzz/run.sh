@@ -30,6 +30,8 @@ build() {	# name, sources...
 build fuzz_dmarc tests/fuzz/fuzz_dmarc.c $PARSE_SRC
 build fuzz_walk tests/fuzz/fuzz_walk.c ingest/*.c $PARSE_SRC
 build fuzz_bounce tests/fuzz/fuzz_bounce.c ingest/*.c $PARSE_SRC
+build fuzz_arf tests/fuzz/fuzz_arf.c ingest/*.c $PARSE_SRC
+build fuzz_tlsrpt tests/fuzz/fuzz_tlsrpt.c $PARSE_SRC
 
 seed() {	# name, seed files...
 	name=$1; shift
@@ -42,9 +44,12 @@ seed fuzz_dmarc tests/data/dmarc/*
 seed fuzz_walk tests/data/mail/* tests/data/maildir/*/* tests/data/fuzz/*
 seed fuzz_bounce tests/data/bounces/*.eml tests/data/bounces/*/*.eml \
     tests/data/fuzz/*
+seed fuzz_arf tests/data/arf/* tests/data/fuzz/* \
+    "${CORPUS:-$top/../shared/corpus}"/arf/*/*
+seed fuzz_tlsrpt tests/data/tlsrpt/* tests/data/fuzz/tlsrpt-*
 
 status=0
-for name in ${FUZZ_ONLY:-fuzz_dmarc fuzz_walk fuzz_bounce}; do
+for name in ${FUZZ_ONLY:-fuzz_dmarc fuzz_walk fuzz_bounce fuzz_arf fuzz_tlsrpt}; do
 	echo "== $name for ${secs}s"
 	(cd "$out/$name" && ASAN_OPTIONS=detect_leaks=1 "$out/bin/$name" -max_total_time="$secs" \
 	    -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 corpus \
