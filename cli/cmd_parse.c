@@ -6,9 +6,11 @@
  *
  * One JSON object per line, each with "kind" and "file":
  *   "dmarc_report"  one per report found (fields as in the report XML);
+ *   "tls_report"    one per SMTP TLS report (RFC 8460 names, json_tls.c);
  *   "bounce"        one per recipient of a delivery status notification
  *                   or MTA bounce, in the bounce's order ("rcpt_index");
- *   "feedback"      one per recipient of an ARF complaint;
+ *   "feedback"      one per recipient of an ARF report (complaint or DMARC
+ *                   failure report), every ARF field with it (json_arf.c);
  *   "autoreply"     an RFC 3834 auto-reply (vacation);
  *   "none"          the message holds nothing to store, with "reason";
  *   "error"         the message or a payload failed, with "error".
@@ -32,6 +34,9 @@
 #include "../ingest/ingest.h"
 #include "../parse/dmarc/dmarc.h"
 #include "../parse/bounce/bounce.h"
+#include "../parse/tlsrpt/tlsrpt.h"
+#include "../parse/arf/arf.h"
+#include "parse_json.h"
 
 #define PARSE_FLUSH_BYTES	(1 << 20)
 /* Bigger pieces are fewer writes, and with --jobs fewer wake-ups of the
@@ -266,6 +271,50 @@ print_error(const char *file, const char *what, const char *message)
 	g_string_free(o, TRUE);
 }
 
+static void
+add_note(struct parse_state *ps, const char *note)
+{
+	if (ps->notes->len)
+		g_string_append(ps->notes, "; ");
+	g_string_append(ps->notes, note);
+}
+
+/* A JSON payload: an SMTP TLS report, or JSON that is none (a note). */
+static void
+parse_tls(struct parse_state *ps, struct ingest_payload *p, const char *label)
+{
+	struct tlsrpt_report *r = NULL;
+	GError *err = NULL;
+	GBytes *json;
+
+	json = ingest_payload_slurp(p, TLSRPT_MAX_SIZE, &err);
+	if (json != NULL && !tlsrpt_sniff(g_bytes_get_data(json, NULL),
+	    g_bytes_get_size(json))) {
+		/* JSON of another kind (an Amazon SES notification: read
+		 * as a bounce later), well-formed or not. */
+		add_note(ps, "JSON that is not a TLS report");
+		g_bytes_unref(json);
+		return;
+	}
+	if (json != NULL)
+		r = tlsrpt_parse(g_bytes_get_data(json, NULL),
+		    g_bytes_get_size(json), label, &err);
+	if (r != NULL) {
+		cli_json_tls_report(out_buf(), ps->file, p, r);
+		ps->reports++;
+		tlsrpt_report_free(r);
+	} else if (err->domain == TLSRPT_ERROR &&
+	    err->code == TLSRPT_ERROR_NOT_REPORT) {
+		add_note(ps, err->message);
+	} else {
+		print_error(ps->file, label, err->message);
+		ps->errors++;
+	}
+	g_clear_error(&err);
+	if (json != NULL)
+		g_bytes_unref(json);
+}
+
 static int
 on_payload(void *user, struct ingest_payload *p)
 {
@@ -274,6 +323,10 @@ on_payload(void *user, struct ingest_payload *p)
 	GError *err = NULL;
 
 	ps->payload = p;
+	if (g_strcmp0(p->format, "json") == 0) {
+		parse_tls(ps, p, label);
+		return 0;
+	}
 	g_string_truncate(ps->out, 0);
 	if (dmarc_parse(ingest_payload_read, p, label, &json_callbacks, ps,
 	    &err) >= 0)
@@ -285,9 +338,7 @@ on_payload(void *user, struct ingest_payload *p)
 	}
 	g_string_truncate(ps->out, 0);
 	if (err->domain == DMARC_ERROR && err->code == DMARC_ERROR_NOT_REPORT) {
-		if (ps->notes->len)
-			g_string_append(ps->notes, "; ");
-		g_string_append(ps->notes, err->message);
+		add_note(ps, err->message);
 	} else {
 		print_error(ps->file, label, err->message);
 		ps->errors++;
@@ -311,9 +362,11 @@ json_original(GString *o, const struct bounce_original *orig)
 	g_string_append_c(o, '}');
 }
 
+/* An ARF report's own word on feedback_type and reporting_mta wins over
+ * what the bounce reader made of the same fields. */
 static void
 json_recipient(GString *o, const struct bounce_report *b,
-    const struct bounce_recipient *r)
+    const struct bounce_recipient *r, const struct arf_report *arf)
 {
 	cli_json_field(o, "recipient", r->recipient);
 	cli_json_field(o, "original_recipient", r->original_recipient);
@@ -325,12 +378,14 @@ json_recipient(GString *o, const struct bounce_report *b,
 	g_string_append_printf(o, ",\"hard_bounce\":%s",
 	    r->hard_bounce ? "true" : "false");
 	cli_json_field(o, "remote_mta", r->remote_mta);
-	cli_json_field(o, "reporting_mta", b->reporting_mta);
+	cli_json_field(o, "reporting_mta", arf && arf->reporting_mta ?
+	    arf->reporting_mta : b->reporting_mta);
 	cli_json_field(o, "smtp_command", r->smtp_command);
 	cli_json_field(o, "diagnostic_type", r->diagnostic_type);
 	cli_json_field(o, "diagnostic_code", r->diagnostic_code);
 	cli_json_int_or_null(o, "last_attempt", r->last_attempt);
-	cli_json_field(o, "feedback_type", r->feedback_type);
+	cli_json_field(o, "feedback_type", arf && arf->feedback_type ?
+	    arf->feedback_type : r->feedback_type);
 	cli_json_field(o, "sending_ip", r->auth.sending_ip != NULL ?
 	    r->auth.sending_ip : b->orig.sending_ip);
 	g_string_append(o, ",\"auth\":{\"sending_ip\":");
@@ -349,13 +404,60 @@ static const char *const kind_names[] = {
 	[BOUNCE_KIND_FEEDBACK] = "feedback",
 };
 
-/* One line per recipient; an auto-reply is one line with or without
- * one.  FALSE when the message is no bounce at all. */
+/* The members after the recipient's: the bounce's own, then the ARF
+ * report's when there is one. */
+static void
+json_bounce_tail(GString *o, const struct bounce_report *b,
+    const struct arf_report *arf)
+{
+	cli_json_field(o, "format", b->format ? b->format :
+	    arf ? arf->format : NULL);
+	cli_json_field(o, "from", b->from ? b->from : arf ? arf->from : NULL);
+	cli_json_field(o, "subject", b->subject ? b->subject :
+	    arf ? arf->subject : NULL);
+	cli_json_field(o, "queue_id", b->queue_id);
+	if (arf != NULL)
+		cli_json_field(o, "arrival_date", arf->arrival_date);
+	else
+		cli_json_int_or_null(o, "arrival_date", b->arrival_date);
+	if (b->recipients_dropped)
+		g_string_append_printf(o, ",\"recipients_dropped\":%u",
+		    b->recipients_dropped);
+	if (arf == NULL) {
+		json_original(o, &b->orig);
+		return;
+	}
+	cli_json_arf_members(o, arf);
+	cli_json_arf_original(o, arf, b->orig.list_id, b->orig.feedback_id,
+	    b->orig.sending_ip);
+}
+
+/* A complaint or failure report read by the ARF reader (arf_parse); a
+ * bound it hit is the message's error.  *arf NULL: none. */
+static gboolean
+read_arf(struct _GMimeMessage *mime, const char *file,
+    struct arf_report **arf)
+{
+	GError *err = NULL;
+
+	*arf = arf_parse((GMimeMessage *)mime, &err);
+	if (*arf == NULL && err != NULL) {
+		print_error(file, "feedback", err->message);
+		g_error_free(err);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* One line per recipient; an auto-reply, or an ARF report without
+ * recipients (a failure report in plain text), is one line with or
+ * without one.  FALSE when the message is none of these. */
 static gboolean
 print_bounce(struct ingest_message *msg, const char *file)
 {
 	struct _GMimeMessage *mime = ingest_message_mime(msg);
 	struct bounce_report *b;
+	struct arf_report *arf = NULL;
 	GError *err = NULL;
 	GString *o;
 	guint i, n;
@@ -368,31 +470,34 @@ print_bounce(struct ingest_message *msg, const char *file)
 		g_clear_error(&err);
 		return TRUE;
 	}
-	if (b->kind == BOUNCE_KIND_NONE) {
+	if ((b->kind == BOUNCE_KIND_FEEDBACK || b->kind == BOUNCE_KIND_NONE) &&
+	    !read_arf(mime, file, &arf)) {
+		bounce_report_free(b);
+		return TRUE;
+	}
+	if (b->kind == BOUNCE_KIND_NONE && arf == NULL) {
 		bounce_report_free(b);
 		return FALSE;
 	}
 	o = out_buf();		/* whole lines: built where they go */
 	n = b->recipients->len;
-	for (i = 0; i < n || (i == 0 && b->kind == BOUNCE_KIND_AUTOREPLY);
-	    i++) {
+	for (i = 0; i < n || (i == 0 && (b->kind == BOUNCE_KIND_AUTOREPLY ||
+	    arf != NULL)); i++) {
 		g_string_append(o, "{\"kind\":");
-		cli_json_str(o, kind_names[b->kind]);
+		cli_json_str(o, arf ? "feedback" : kind_names[b->kind]);
 		cli_json_field(o, "file", file);
 		g_string_append_printf(o, ",\"rcpt_index\":%u", i + 1);
-		if (i < n)
-			json_recipient(o, b, g_ptr_array_index(b->recipients, i));
-		cli_json_field(o, "format", b->format);
-		cli_json_field(o, "from", b->from);
-		cli_json_field(o, "subject", b->subject);
-		cli_json_field(o, "queue_id", b->queue_id);
-		cli_json_int_or_null(o, "arrival_date", b->arrival_date);
-		if (b->recipients_dropped)
-			g_string_append_printf(o, ",\"recipients_dropped\":%u",
-			    b->recipients_dropped);
-		json_original(o, &b->orig);
+		if (i < n) {
+			json_recipient(o, b, g_ptr_array_index(b->recipients,
+			    i), arf);
+		} else if (arf != NULL) {
+			cli_json_field(o, "reporting_mta", arf->reporting_mta);
+			cli_json_field(o, "feedback_type", arf->feedback_type);
+		}
+		json_bounce_tail(o, b, arf);
 		g_string_append(o, "}\n");
 	}
+	arf_report_free(arf);
 	bounce_report_free(b);
 	return TRUE;
 }

@@ -2,8 +2,10 @@
  *
  * For every message: skip it as a duplicate when the same bytes were
  * already ingested; else walk it (ingest/), parse every payload as a DMARC
- * report (parse/) straight into the database (store/), and log the outcome.
- * A message in which the walk found no DMARC report goes to the bounce
+ * report (XML, streamed straight into the database) or an SMTP TLS report
+ * (JSON, read whole: parse/tlsrpt), store it (store/), and log the outcome.
+ * A message in which the walk found no report goes to the ARF reader (a
+ * DMARC failure report or a complaint: every field kept) and to the bounce
  * reader, with the MIME tree the walk already parsed: a bounce, auto-reply
  * or complaint is stored (or found a duplicate) and its recipients counted
  * in the log; anything else stays "not a report", the reason saying what
@@ -19,6 +21,8 @@
 #include "ingest_run.h"
 #include "../parse/dmarc/dmarc.h"
 #include "../parse/bounce/bounce.h"
+#include "../parse/tlsrpt/tlsrpt.h"
+#include "../parse/arf/arf.h"
 
 #define RUN_RETRIES	3
 
@@ -41,6 +45,7 @@ struct message_state {
 	gboolean duplicate;	/* the current report was already stored */
 	int bounce;		/* store_bounce: 1 stored, 0 duplicate, -1 none */
 	int bounce_rcpts;	/* recipients it stored */
+	int arf;		/* store_arf_report: 1 stored, 0 duplicate, -1 none */
 };
 
 static void
@@ -156,6 +161,67 @@ abort_open_report(struct message_state *ms)
 	return 0;
 }
 
+/* A refused or failed store call: -1 ends the batch (ms->db_err kept),
+ * else the message is quarantined with the database's reason. */
+static int
+store_failed(struct message_state *ms, const char *what)
+{
+	if (db_error_is_fatal(ms->db_err))
+		return -1;
+	append_reason(ms->errors, what, ms->db_err->message);
+	g_clear_error(&ms->db_err);
+	return 0;
+}
+
+/* A JSON payload: an SMTP TLS report, stored whole, or JSON that is no
+ * report (a note: an Amazon SES notification, say, read later as a
+ * bounce). */
+static int
+on_tls_payload(struct message_state *ms, struct ingest_payload *p)
+{
+	struct store_raw raw = { p->raw, p->container, p->member, p->part_name };
+	const char *label = payload_label(p);
+	struct tlsrpt_report *r = NULL;
+	GError *err = NULL;
+	GBytes *json;
+	int rc;
+
+	json = ingest_payload_slurp(p, TLSRPT_MAX_SIZE, &err);
+	if (json != NULL && !tlsrpt_sniff(g_bytes_get_data(json, NULL),
+	    g_bytes_get_size(json))) {
+		/* JSON of another kind, well-formed or not. */
+		append_reason(ms->notes, NULL, "JSON that is not a TLS report");
+		g_bytes_unref(json);
+		return 0;
+	}
+	if (json != NULL) {
+		r = tlsrpt_parse(g_bytes_get_data(json, NULL),
+		    g_bytes_get_size(json), label, &err);
+		g_bytes_unref(json);
+	} else if (err->domain == INGEST_ERROR &&
+	    err->code == INGEST_ERROR_LIMIT) {
+		g_prefix_error(&err, "TLS report: ");
+	}
+	if (r == NULL) {
+		if (err->domain == TLSRPT_ERROR &&
+		    err->code == TLSRPT_ERROR_NOT_REPORT)
+			append_reason(ms->notes, NULL, err->message);
+		else
+			append_reason(ms->errors, label, err->message);
+		g_error_free(err);
+		return 0;
+	}
+	rc = store_tls_report(ms->run->st, r, &raw, &ms->db_err);
+	tlsrpt_report_free(r);
+	if (rc < 0)
+		return store_failed(ms, label);
+	if (rc == 1)
+		ms->reports_stored++;
+	else
+		ms->reports_duplicate++;
+	return 0;
+}
+
 static int
 on_payload(void *user, struct ingest_payload *p)
 {
@@ -165,6 +231,8 @@ on_payload(void *user, struct ingest_payload *p)
 
 	ms->payload = p;
 	ms->duplicate = FALSE;
+	if (g_strcmp0(p->format, "json") == 0)
+		return on_tls_payload(ms, p);
 	rc = dmarc_parse(ingest_payload_read, p, payload_label(p),
 	    &store_callbacks, ms, &err);
 	if (rc >= 0)
@@ -193,7 +261,43 @@ on_payload(void *user, struct ingest_payload *p)
 	return 0;
 }
 
-/* A message without a DMARC report: is it a bounce, an auto-reply or a
+/* A message without a report: is it an ARF report (a DMARC failure
+ * report or a complaint)?  Stores every field of it when it is, before the
+ * bounce reader stores a complaint its own way.  -1: a database error
+ * that ends the batch (*err set); a refused or unreadable one quarantines
+ * the message. */
+static int
+try_arf(struct ingest_run *run, struct ingest_message *m,
+    struct message_state *ms, GError **err)
+{
+	struct _GMimeMessage *mime = ingest_message_mime(m);
+	struct arf_report *a;
+	GError *perr = NULL;
+	int rc;
+
+	if (mime == NULL)
+		return 0;
+	if ((a = arf_parse(mime, &perr)) == NULL) {
+		if (perr != NULL)
+			append_reason(ms->errors, "feedback report",
+			    perr->message);
+		g_clear_error(&perr);
+		return 0;
+	}
+	rc = store_arf_report(run->st, a, ingest_message_sha256(m), err);
+	arf_report_free(a);
+	if (rc < 0) {
+		if (db_error_is_fatal(*err))
+			return -1;
+		append_reason(ms->errors, "feedback report", (*err)->message);
+		g_clear_error(err);
+		return 0;
+	}
+	ms->arf = rc;
+	return 0;
+}
+
+/* A message without a report: is it a bounce, an auto-reply or a
  * complaint?  Stores it when it is.  -1: a database error that ends the
  * batch (*err set); a refused bounce or an unreadable one quarantines the
  * message, like a DMARC report would. */
@@ -212,6 +316,11 @@ try_bounce(struct ingest_run *run, struct ingest_message *m,
 		append_reason(ms->errors, "bounce", perr ? perr->message :
 		    "unreadable");
 		g_clear_error(&perr);
+		return 0;
+	}
+	if (b->kind == BOUNCE_KIND_NONE && ms->arf >= 0) {
+		/* A failure report in plain text: the ARF reader took it. */
+		bounce_report_free(b);
 		return 0;
 	}
 	if (b->kind == BOUNCE_KIND_NONE) {
@@ -244,7 +353,7 @@ message_outcome(const struct message_state *ms, const char **reason)
 		*reason = ms->errors->str;
 		return STORE_OUTCOME_QUARANTINED;
 	}
-	if (ms->reports_stored || ms->bounce == 1) {
+	if (ms->reports_stored || ms->bounce == 1 || ms->arf == 1) {
 		*reason = NULL;
 		return STORE_OUTCOME_STORED;
 	}
@@ -254,6 +363,10 @@ message_outcome(const struct message_state *ms, const char **reason)
 	}
 	if (ms->bounce == 0) {
 		*reason = "the bounce was already stored";
+		return STORE_OUTCOME_DUPLICATE;
+	}
+	if (ms->arf == 0) {
+		*reason = "the feedback report was already stored";
 		return STORE_OUTCOME_DUPLICATE;
 	}
 	*reason = ms->notes->len ? ms->notes->str : "no report found in the message";
@@ -326,7 +439,7 @@ log_message(struct ingest_run *run, struct queued_message *q,
 static int
 process_message(struct ingest_run *run, struct queued_message *q, GError **err)
 {
-	struct message_state ms = { .run = run, .bounce = -1 };
+	struct message_state ms = { .run = run, .bounce = -1, .arf = -1 };
 	enum store_outcome outcome;
 	const char *reason;
 	GError *walk_err = NULL;
@@ -370,7 +483,8 @@ process_message(struct ingest_run *run, struct queued_message *q, GError **err)
 	g_clear_error(&walk_err);
 	if (rc >= 0 && ms.errors->len == 0 && ms.reports_stored == 0 &&
 	    ms.reports_duplicate == 0 &&
-	    try_bounce(run, q->msg, &ms, err) < 0) {
+	    (try_arf(run, q->msg, &ms, err) < 0 ||
+	    (ms.errors->len == 0 && try_bounce(run, q->msg, &ms, err) < 0))) {
 		rc = -1;
 		goto out;
 	}

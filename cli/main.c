@@ -25,6 +25,8 @@ static const struct command commands[] = {
 	{ "sources", cli_cmd_sources, "source IPs ranked by volume, with DMARC pass rate" },
 	{ "reports", cli_cmd_reports, "reports received" },
 	{ "bounces", cli_cmd_bounces, "bounced recipients, or counts per reason, domain, IP, day" },
+	{ "tls", cli_cmd_tls, "SMTP TLS reports: sessions and failures per day, MX, result" },
+	{ "failures", cli_cmd_failures, "DMARC failure reports, or counts per day, IP, domain" },
 	{ "reclassify", cli_cmd_reclassify, "classify stored bounces again with this build's rules" },
 	{ "requeue", cli_cmd_requeue, "re-ingest quarantined messages" },
 	{ "db", cli_cmd_db, "db migrate | version | roles: schema and roles" },

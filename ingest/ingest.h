@@ -4,10 +4,10 @@
  * a Maildir (new/ and cur/), an mbox, or plain files.  The walker takes one
  * message, walks every MIME part with GMime (nested message/rfc822
  * included), and hands each candidate payload to a callback as a byte
- * stream of XML, after unpacking gzip (nested, trailing bytes ignored) and
- * zip (every entry).  Payloads are found by content (gzip/zip magic, XML),
- * never by label.  A file that is not a message (bare .xml, .gz, .zip) is
- * itself the payload.
+ * stream of XML or JSON, after unpacking gzip (nested, trailing bytes
+ * ignored) and zip (every entry).  Payloads are found by content (gzip/zip
+ * magic, XML, a JSON object), never by label.  A file that is not a
+ * message (bare .xml, .json, .gz, .zip) is itself the payload.
  *
  * Every size is bounded by struct ingest_limits; exceeding a limit is an
  * error whose message names the limit, never a crash or unbounded memory.
@@ -106,7 +106,10 @@ struct ingest_payload {
 	const char *part_name;	/* MIME filename (RFC 2231 joined) or file name */
 	const char *member;	/* zip entry name, or NULL */
 	const char *content_type;	/* of the MIME part, or NULL */
-	const char *container;	/* unpack chain: "xml", "gzip", "zip", "gzip+gzip" */
+	const char *container;	/* unpack chain: "xml", "json", "gzip", "zip",
+				   "gzip+gzip" */
+	const char *format;	/* the unpacked bytes: "xml" (DMARC) or "json"
+				   (an object: SMTP TLS report) */
 	GBytes *raw;		/* what to keep: the decoded attachment (gz/zip/xml) */
 	void *stream;		/* private: the XML byte stream */
 };
@@ -116,6 +119,11 @@ struct ingest_payload {
  * INGEST_ERROR_LIMIT (max_inflated, max_ratio), and again on every later
  * call.  The payload and its stream live only during the callback. */
 gssize ingest_payload_read(void *payload, char *buf, gsize len, GError **err);
+/* The whole unpacked payload in memory, for parsers that need it whole
+ * (JSON); NULL with INGEST_ERROR_LIMIT when it holds more than max bytes,
+ * or with the read's error. */
+GBytes *ingest_payload_slurp(struct ingest_payload *p, gsize max,
+    GError **err);
 
 /* Called for each candidate payload.  Return < 0 to stop the walk. */
 typedef int (*ingest_payload_fn)(void *user, struct ingest_payload *p);

@@ -52,6 +52,10 @@ enum ingest_read ingest_read_file(const char *path, gsize max,
 gboolean ingest_sniff_gzip(const guchar *p, gsize n);
 gboolean ingest_sniff_zip(const guchar *p, gsize n);
 gboolean ingest_sniff_xml(const guchar *p, gsize n);
+gboolean ingest_sniff_json(const guchar *p, gsize n);
+/* What unpacked payload bytes are: "json" when they open an object,
+ * else "xml" (the DMARC parser says what is wrong with them). */
+const char *ingest_sniff_format(const guchar *p, gsize n);
 gboolean ingest_sniff_payload(const guchar *p, gsize n);
 gboolean ingest_sniff_never(const guchar *p, gsize n);
 

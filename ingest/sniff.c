@@ -1,14 +1,18 @@
 /* sniff.c - decide by content what a byte string is.
  *
  * Usage:
- *	if (ingest_sniff_payload(p, n))	   gzip, zip or XML: a candidate
+ *	if (ingest_sniff_payload(p, n))	   gzip, zip, XML or JSON: a candidate
+ *	fmt = ingest_sniff_format(p, n);   "json" or "xml", once unpacked
  *
  * Labels (Content-Type, file names) lie too often to be trusted, so only
  * the first bytes count.  XML means: an optional byte order mark, white
  * space, then '<' opening an XML declaration, a comment, a DOCTYPE or an
  * element.  HTML is not a candidate even when it looks like XML (root
  * element html, div, p, ...): every text/html body would otherwise become a
- * "report" the parser must refuse.
+ * "report" the parser must refuse.  JSON (SMTP TLS reports, RFC 8460)
+ * means: an optional byte order mark, white space, then an object whose
+ * first member name starts ("{" white space '"'), or an empty object.
+ * Which JSON is a TLS report is the parser's call, not ours.
  */
 #include <string.h>
 
@@ -132,9 +136,44 @@ ingest_sniff_xml(const guchar *p, gsize n)
 	return i < n && p[i] == '<' && markup(p + i + 1, n - i - 1);
 }
 
+/* Offset of the first byte after a UTF-8 byte order mark and white
+ * space. */
+static gsize
+skip_bom_space(const guchar *p, gsize n)
+{
+	gsize i = 0;
+
+	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+		i = 3;
+	while (i < n && is_space(p[i]))
+		i++;
+	return i;
+}
+
+gboolean
+ingest_sniff_json(const guchar *p, gsize n)
+{
+	gsize i = skip_bom_space(p, n);
+
+	if (i >= n || p[i] != '{')
+		return FALSE;
+	for (i++; i < n && is_space(p[i]); i++)
+		;
+	return i < n && (p[i] == '"' || p[i] == '}');
+}
+
+const char *
+ingest_sniff_format(const guchar *p, gsize n)
+{
+	gsize i = skip_bom_space(p, n);
+
+	return i < n && p[i] == '{' ? "json" : "xml";
+}
+
 /* TRUE when no byte string that begins with p[0..n) passes
  * ingest_sniff_payload: the first four bytes are no magic, and the first
- * byte after a byte order mark and white space is there and is not '<'.
+ * byte after a byte order mark and white space is there and is neither
+ * '<' nor '{'.
  * Lets a caller stop decoding a text part after its first bytes. */
 gboolean
 ingest_sniff_never(const guchar *p, gsize n)
@@ -148,12 +187,12 @@ ingest_sniff_never(const guchar *p, gsize n)
 		i = 3;
 	while (i < n && is_space(p[i]))
 		i++;
-	return i < n && p[i] != '<';
+	return i < n && p[i] != '<' && p[i] != '{';
 }
 
 gboolean
 ingest_sniff_payload(const guchar *p, gsize n)
 {
 	return ingest_sniff_gzip(p, n) || ingest_sniff_zip(p, n) ||
-	    ingest_sniff_xml(p, n);
+	    ingest_sniff_xml(p, n) || ingest_sniff_json(p, n);
 }

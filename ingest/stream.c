@@ -33,7 +33,7 @@
 #include "internal.h"
 
 #define GZ_IN_BUF	65536
-#define PEEK_MAX	16
+#define PEEK_MAX	64	/* enough to see past a BOM and indentation */
 #define RATIO_FLOOR	((guint64)1 << 20)
 
 enum layer_kind { LAYER_MEM, LAYER_ZIP, LAYER_GZIP };
@@ -464,4 +464,28 @@ ingest_payload_read(void *payload, char *buf, gsize len, GError **err)
 	if (p == NULL || p->stream == NULL)
 		return 0;
 	return ingest_stream_read(p->stream, buf, len, err);
+}
+
+GBytes *
+ingest_payload_slurp(struct ingest_payload *p, gsize max, GError **err)
+{
+	GByteArray *a = g_byte_array_new();
+	char buf[65536];
+	gssize n;
+
+	while ((n = ingest_payload_read(p, buf, sizeof buf, err)) > 0) {
+		if (a->len + (gsize)n > max) {
+			g_set_error(err, INGEST_ERROR, INGEST_ERROR_LIMIT,
+			    "payload larger than %" G_GSIZE_FORMAT " bytes",
+			    max);
+			n = -1;
+			break;
+		}
+		g_byte_array_append(a, (const guint8 *)buf, (guint)n);
+	}
+	if (n < 0) {
+		g_byte_array_unref(a);
+		return NULL;
+	}
+	return g_byte_array_free_to_bytes(a);
 }

@@ -1,13 +1,15 @@
 /* unpack.c - turn one candidate attachment into payloads: peel gzip layers
  * off by magic, open zip archives and take every entry, and hand each
- * resulting XML stream to the caller's callback.
+ * resulting XML or JSON stream to the caller's callback.
  *
  * Usage (from walk.c):
  *	r = ingest_unpack(&walker, attachment, "r.xml.gz", "application/gzip",
  *	    &err);	   0 done (walker.count grew), -1 error or stopped
  *
- * The container string records the chain, outermost first: "xml", "gzip",
- * "gzip+gzip", "zip", "gzip+zip", "zip+gzip".  Every payload's raw is the
+ * The container string records the chain, outermost first: "xml" or
+ * "json" (nothing to unpack), "gzip", "gzip+gzip", "zip", "gzip+zip",
+ * "zip+gzip".  The payload's format says what the unpacked bytes are:
+ * "json" when they open a JSON object (TLS reports), else "xml".  Every payload's raw is the
  * attachment as found, whatever was inside.  A zip must be in memory for
  * libzip: the attachment itself needs no copy; a zip inside gzip or zip is
  * inflated into memory, bounded by max_inflated.  Zip entry names are only
@@ -35,6 +37,9 @@ struct chain {
 	const char *content_type;
 };
 
+/* Bytes looked at to tell JSON from XML (past a BOM and indentation). */
+#define PAYLOAD_PEEK	64
+
 static int unpack_zip(struct chain *, GBytes *, const char *, const char *,
     guint, GError **);
 
@@ -42,9 +47,10 @@ static int unpack_zip(struct chain *, GBytes *, const char *, const char *,
  * callback read it to the end. */
 static int
 emit(struct chain *c, struct ingest_stream *s, const char *container,
-    const char *member)
+    const char *member, const char *format)
 {
 	struct ingest_payload p = {
+		.format = format,
 		.part_name = c->part_name,
 		.member = member,
 		.content_type = c->content_type,
@@ -85,7 +91,8 @@ static int
 unpack_stream(struct chain *c, struct ingest_stream *s, GBytes *whole,
     GString *container, const char *member, guint depth, GError **err)
 {
-	guchar head[4];
+	guchar head[PAYLOAD_PEEK];
+	const char *format;
 	GBytes *zip;
 	gssize n;
 	int r;
@@ -114,9 +121,13 @@ unpack_stream(struct chain *c, struct ingest_stream *s, GBytes *whole,
 		g_bytes_unref(zip);
 		return r;
 	}
+	/* What the layers held: XML for DMARC, JSON for TLS reports.  A
+	 * peek error stays in s; the reader reports it. */
+	n = ingest_stream_peek(s, head, sizeof head);
+	format = ingest_sniff_format(head, n > 0 ? (gsize)n : 0);
 	if (container->len == 0)
-		chain_add(container, "xml");
-	return emit(c, s, container->str, member);
+		chain_add(container, format);
+	return emit(c, s, container->str, member, format);
 fail:
 	ingest_stream_free(s);
 	return -1;

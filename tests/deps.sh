@@ -3,7 +3,7 @@
 # Installs only what is missing, so it is quick on a prepared machine.
 set -e
 PKGS="gcc make pkg-config libglib2.0-dev libglib2.0-dev-bin libgmime-3.0-dev
-libxml2-dev libxml2-utils libjson-c-dev zlib1g-dev libzip-dev libpq-dev postgresql
+libxml2-dev libxml2-utils libjson-c-dev libjson-glib-dev zlib1g-dev libzip-dev libpq-dev postgresql
 postgresql-client python3 time ${MAILSIFT_EXTRA_PKGS:-}"
 missing=
 for p in $PKGS; do

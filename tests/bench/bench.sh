@@ -13,7 +13,8 @@
 #   BENCH_DIR		scratch directory (build/bench, wiped first)
 #   BENCH_BOUNCES	bounce e-mails in the bounce Maildir (10000)
 #   BENCH_PIPE_RUNS	piped messages timed one by one (30)
-#   BENCH_SKIP		words: mailsift dmarcts big bounces sisimai (parts
+#   BENCH_TLS		TLS report e-mails in the TLS Maildir (BENCH_MESSAGES)
+#   BENCH_SKIP		words: mailsift tls dmarcts big bounces sisimai (parts
 #			to leave out)
 #   MAILSIFT_BUILD	build directory (build)
 #
@@ -27,6 +28,10 @@
 #      report into a fresh database mailsift_bench; seconds, reports/s,
 #      records/s, peak RSS (/usr/bin/time).  Ratio: mailsift's time over the
 #      sum of the two floors.
+#   3b. SMTP TLS reports: tests/gen_reports.py writes a Maildir of
+#      BENCH_TLS TLS report e-mails; mailsift parse --maildir over it, then
+#      ingest --maildir into a fresh database: TLS reports/s, and the
+#      ratio to the DMARC reports/s of step 3.
 #   4. dmarcts-report-parser (Debian package) with -e over the first
 #      BENCH_DMARCTS_MESSAGES messages of the same Maildir, into database
 #      mailsift_dmarcts_bench; its messages/s against mailsift's.
@@ -235,6 +240,47 @@ if ! skip mailsift; then
 		say "bench: mailsift ingest big.xml.gz failed:"
 		tail -n 20 "$dir/ingest-big.out"
 	fi
+fi
+
+# 3b. SMTP TLS reports: the same kind of Maildir, gzipped JSON instead of
+# XML (tests/gen_reports.py), parsed without a database and ingested into
+# a fresh one; reports/s next to the DMARC reports/s of this run.
+T=${BENCH_TLS:-$M}
+if ! skip tls; then
+	timed "$dir/gen-tls.out" python3 tests/gen_reports.py tls \
+	    "$dir/TLSMaildir" --messages "$T" --seed "$SEED" ||
+	    { failed=1; cat "$dir/gen-tls.out"; }
+	cp -r "$dir/TLSMaildir" "$dir/TLSMaildir.parse"
+	if timed "$dir/parse-tls.out" "$mailsift" parse --maildir \
+	    "$dir/TLSMaildir.parse" --jobs 2; then
+		got=$(grep -c '"kind":"tls_report"' "$dir/parse-tls.out")
+		row "mailsift parse --maildir (TLS reports)" "${secs}s" \
+		    "$(div "$got" "$secs" "%.0f") rep/s" "" "$((kb / 1024)) MB"
+		[ "$got" = "$T" ] || { failed=1; say "bench: TLS parse read" \
+		    "$got reports of $T"; }
+	else
+		failed=1; say "bench: mailsift parse (TLS) failed"
+	fi
+	freshdb mailsift_bench_tls || exit 1
+	"$mailsift" --db dbname=mailsift_bench_tls db migrate >/dev/null 2>&1
+	if timed "$dir/ingest-tls.out" "$mailsift" --db dbname=mailsift_bench_tls \
+	    ingest --maildir "$dir/TLSMaildir"; then
+		tls_rate=$(div "$T" "$secs" "%.0f")
+		row "mailsift ingest --maildir (TLS reports)" "${secs}s" \
+		    "$tls_rate rep/s" "" "$((kb / 1024)) MB"
+		[ -n "$ms_secs" ] && row "  TLS reports/s over DMARC reports/s" \
+		    "$(div "$tls_rate" "$(div "$reports" "$ms_secs" "%f")" \
+		    "%.2fx")" "" "" ""
+		got=$(psql -X -qAt -d mailsift_bench_tls -c \
+		    "SELECT count(DISTINCT report_pk) FROM tls_report_v" 2>&1)
+		[ "$got" = "$T" ] || { failed=1; say "bench: MISMATCH: stored" \
+		    "$got TLS reports of $T"; }
+	else
+		failed=1
+		say "bench: mailsift ingest (TLS) failed:"
+		tail -n 20 "$dir/ingest-tls.out"
+	fi
+	dropdb --if-exists mailsift_bench_tls
 fi
 
 # 4. dmarcts-report-parser, on the first $DM messages

@@ -21,7 +21,7 @@
 
 /* What one payload looked like, and what reading it gave. */
 struct got {
-	char *part_name, *member, *content_type, *container;
+	char *part_name, *member, *content_type, *container, *format;
 	gsize raw_size;
 	GByteArray *data;	/* the first KEEP_MAX bytes read */
 	gsize total;		/* bytes read */
@@ -43,6 +43,7 @@ got_free(gpointer p)
 	g_free(g->member);
 	g_free(g->content_type);
 	g_free(g->container);
+	g_free(g->format);
 	g_byte_array_unref(g->data);
 	g_clear_error(&g->error);
 	g_free(g);
@@ -60,6 +61,7 @@ on_payload(void *user, struct ingest_payload *p)
 	g->member = g_strdup(p->member);
 	g->content_type = g_strdup(p->content_type);
 	g->container = g_strdup(p->container);
+	g->format = g_strdup(p->format);
 	g->raw_size = g_bytes_get_size(p->raw);
 	g->data = g_byte_array_new();
 	g_ptr_array_add(c->got, g);
@@ -865,6 +867,155 @@ test_not_messages(void)
 	g_bytes_unref(b);
 }
 
+/* SMTP TLS reports are JSON: found by content, whatever the label says,
+ * and told from XML by the payload's format. */
+#define TLS_JSON "{\"organization-name\":\"Mail Inc.\",\"policies\":[]}"
+
+/* One message with one base64 attachment of content type type. */
+static GBytes *
+mail_with(const char *type, const char *name, GBytes *body)
+{
+	gsize n;
+	const guchar *p = g_bytes_get_data(body, &n);
+	char *b64 = g_base64_encode(p, n);
+	char *m = g_strdup_printf("From: r@mail.example\r\n"
+	    "Subject: Report Domain: example.com\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/report; report-type=tlsrpt; "
+	    "boundary=\"b\"\r\n\r\n"
+	    "--b\r\nContent-Type: text/plain\r\n\r\n"
+	    "This is an aggregate TLS report from mail.example\r\n"
+	    "--b\r\nContent-Type: %s\r\nContent-Transfer-Encoding: base64\r\n"
+	    "Content-Disposition: attachment; filename=\"%s\"\r\n\r\n"
+	    "%s\r\n--b--\r\n", type, name, b64);
+
+	g_free(b64);
+	return g_bytes_new_take(m, strlen(m));
+}
+
+/* Walk raw; TRUE when it gave exactly one payload of that container and
+ * format whose bytes read back as want. */
+static gboolean
+one_payload(GBytes *raw, const char *container, const char *format,
+    const char *want)
+{
+	struct ingest_limits lim;
+	struct collect c;
+	GError *err = NULL;
+	struct got *g;
+	gboolean ok;
+	int r;
+
+	ingest_limits_default(&lim);
+	collect_init(&c);
+	r = walk_bytes(raw, &lim, &c, &err);
+	g = got_at(&c, 0);
+	ok = r == 1 && g != NULL && g->error == NULL &&
+	    g_strcmp0(g->container, container) == 0 &&
+	    g_strcmp0(g->format, format) == 0 &&
+	    g->total == strlen(want) &&
+	    memcmp(g->data->data, want, g->total) == 0;
+	if (!ok)
+		printf("# r=%d container=%s format=%s total=%zu err=%s\n", r,
+		    g ? g->container : "-", g ? g->format : "-",
+		    g ? g->total : 0, err ? err->message : "-");
+	g_clear_error(&err);
+	g_ptr_array_unref(c.got);
+	return ok;
+}
+
+static int
+count_payloads(GBytes *raw)
+{
+	struct ingest_limits lim;
+	struct collect c;
+	GError *err = NULL;
+	int r;
+
+	ingest_limits_default(&lim);
+	collect_init(&c);
+	r = walk_bytes(raw, &lim, &c, &err);
+	g_clear_error(&err);
+	g_ptr_array_unref(c.got);
+	return r;
+}
+
+static int
+slurp_payload(void *user, struct ingest_payload *p)
+{
+	GError **err = user;
+	GBytes *b = ingest_payload_slurp(p, 10, err);
+
+	if (b != NULL)
+		g_bytes_unref(b);
+	return 0;
+}
+
+static void
+test_json_payloads(void)
+{
+	static const char json[] = TLS_JSON;
+	GBytes *plain = LITERAL(TLS_JSON), *gz, *raw;
+	struct ingest_limits lim;
+	struct ingest_message *m;
+	GError *err = NULL;
+
+	gz = gzip_bytes((const guchar *)json, strlen(json));
+	TAP_OK(one_payload(plain, "json", "json", json),
+	    "a bare .json file: one payload, container json, format json");
+	TAP_OK(one_payload(gz, "gzip", "json", json),
+	    "a bare .json.gz file: container gzip, format json");
+	raw = LITERAL("\357\273\277\n\n   {\n    \"organization-name\": \"x\"}\n");
+	TAP_OK(one_payload(raw, "json", "json",
+	    "\357\273\277\n\n   {\n    \"organization-name\": \"x\"}\n"),
+	    "BOM, blank lines and indentation before the object: JSON");
+	g_bytes_unref(raw);
+
+	raw = mail_with("application/tlsrpt+gzip", "mail.example!example.com!"
+	    "1700006400!1700092799!001.json.gz", gz);
+	TAP_OK(one_payload(raw, "gzip", "json", json),
+	    "application/tlsrpt+gzip attachment: unpacked, format json");
+	g_bytes_unref(raw);
+	raw = mail_with("application/tlsrpt+gzip", "report.json.gz", plain);
+	TAP_OK(one_payload(raw, "json", "json", json),
+	    "plain JSON labelled +gzip: read as JSON, by content");
+	g_bytes_unref(raw);
+	raw = mail_with("application/tlsrpt+json", "report.json", gz);
+	TAP_OK(one_payload(raw, "gzip", "json", json),
+	    "gzip labelled +json: unpacked, by content");
+	g_bytes_unref(raw);
+	raw = mail_with("application/octet-stream", "x.bin", gz);
+	TAP_OK(one_payload(raw, "gzip", "json", json),
+	    "gzipped JSON with a label that says nothing: found");
+	g_bytes_unref(raw);
+
+	raw = LITERAL("[1, 2, 3]\n");
+	TAP_OK(count_payloads(raw) <= 0, "a JSON array is no payload");
+	g_bytes_unref(raw);
+	raw = LITERAL("From: a@example.org\nSubject: hi\n\n"
+	    "{{greeting}} friends,\n{ not json }\n");
+	TAP_OK(count_payloads(raw) == 0,
+	    "a text body starting with braces is no payload");
+	g_bytes_unref(raw);
+	raw = LITERAL("<?xml version=\"1.0\"?><feedback/>\n");
+	TAP_OK(one_payload(raw, "xml", "xml",
+	    "<?xml version=\"1.0\"?><feedback/>\n"),
+	    "XML keeps format xml");
+	g_bytes_unref(raw);
+
+	/* Read whole, bounded. */
+	ingest_limits_default(&lim);
+	m = ingest_message_new(plain, "test");
+	ingest_walk(m, &lim, slurp_payload, &err, NULL);
+	TAP_OK(g_error_matches(err, INGEST_ERROR, INGEST_ERROR_LIMIT) &&
+	    strstr(err->message, "larger than 10 bytes") != NULL,
+	    "ingest_payload_slurp past its bound: LIMIT, the bound named");
+	g_clear_error(&err);
+	ingest_message_free(m);
+	g_bytes_unref(plain);
+	g_bytes_unref(gz);
+}
+
 /* Standard input, through a pipe put on fd 0. */
 static int
 stdin_message(const char *data, gsize len, gsize max,
@@ -1236,6 +1387,7 @@ main(void)
 	test_encoded_rfc822();
 	test_plain_rfc822();
 	test_not_messages();
+	test_json_payloads();
 	test_stdin();
 	test_files_errors();
 	test_maildir();
