@@ -19,11 +19,14 @@
  * is about (the returned message's, else the first Reported-Domain), and
  * the domain of SPF-DNS.  Values: text made valid UTF-8, Source-IP as inet
  * when it is an address (the text as read kept beside it), times outside
- * 1970..9999 as NULL (the text as written kept).  Incidents that are
+ * 1970..9999 as NULL (the text as written kept), a Source-Port that is
+ * no port as NULL.  Incidents that are
  * negative or absurd (over 10^12) refuse the report with STORE_ERROR_DATA
  * before anything is sent (quarantine), as TLS counts do.  Unknown fields
- * go to a jsonb object by lower-cased name, built by the server from two
- * arrays (no JSON is written here).
+ * go to a jsonb object by lower-cased name, every field read to a jsonb
+ * array of [name, value] pairs, both built by the server from two arrays
+ * each (no JSON is written here).  Columns of sql/004_tls_arf.sql and
+ * sql/005_arf_fields.sql.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -43,7 +46,10 @@ enum {
 	A_O_SUBJECT, A_O_MSGID, A_O_DATE, A_O_DATE_T, A_O_AUTHRES, A_O_DKIM_D,
 	A_O_DKIM_S, A_O_RECEIVED, A_O_HEADERS, A_O_BODY, A_R_FROM,
 	A_R_SUBJECT, A_R_MSGID, A_R_DATE, A_REPORTER, A_FROM_DOMAIN,
-	A_SPF_DOMAIN, A_IDENTITY, A_PARAMS
+	A_SPF_DOMAIN, A_IDENTITY,
+	/* sql/005_arf_fields.sql */
+	A_FIELDS_N, A_FIELDS_V, A_SPORT, A_ADSP_DNS, A_SEL_DNS, A_O_PART,
+	A_O_DROPPED, A_O_TRUNC, A_O_BODY_TRUNC, A_PARAMS
 };
 
 static const struct q_stmt ins_arf = { "ms_arf_ins",
@@ -59,7 +65,9 @@ static const struct q_stmt ins_arf = { "ms_arf_ins",
 	" orig_authentication_results, orig_dkim_domain, orig_dkim_selector,"
 	" orig_received, orig_headers, orig_body, report_from,"
 	" report_subject, report_message_id, report_date, reporter,"
-	" from_domain, spf_domain, day, identity)"
+	" from_domain, spf_domain, day, identity, fields, source_port,"
+	" dkim_adsp_dns, dkim_selector_dns, orig_part_type,"
+	" orig_fields_dropped, orig_truncated, orig_body_truncated)"
 	" VALUES (CASE WHEN $1::bool THEN currval('ingest_log_id_seq')"
 	" ELSE nextval('ingest_log_id_seq') END, $2::text, $3::text,"
 	" $4::text, $5::text, $6::text, $7::text, $8::text, $9::text[],"
@@ -76,7 +84,12 @@ static const struct q_stmt ins_arf = { "ms_arf_ins",
 	" $40::text[], $41::text, $42::text, $43::text, $44::text, $45::text,"
 	" to_timestamp($46::bigint), $47::text, $48::text, $49::text,"
 	" (coalesce(to_timestamp($11::bigint), now()) AT TIME ZONE 'UTC')::date,"
-	" $50::text)"
+	" $50::text,"
+	" (SELECT jsonb_agg(jsonb_build_array(u.n, u.v) ORDER BY u.i)"
+	"  FROM unnest($51::text[], $52::text[]) WITH ORDINALITY"
+	"  AS u(n, v, i)),"
+	" $53::int, $54::text, $55::text, $56::text, $57::int, $58::bool,"
+	" $59::bool)"
 	" ON CONFLICT ON CONSTRAINT arf_report_identity DO NOTHING"
 	" RETURNING id" };
 
@@ -194,6 +207,16 @@ identity(const struct arf_report *a, const char *sha256)
 		val_ident_add(ck, f ? f->name : NULL);
 		val_ident_add(ck, f ? f->value : NULL);
 	}
+	val_ident_add_int(ck, a->source_port);
+	val_ident_add(ck, a->dkim_adsp_dns);
+	val_ident_add(ck, a->dkim_selector_dns);
+	val_ident_add_int(ck, a->fields ? a->fields->len : 0);
+	for (i = 0; a->fields && i < a->fields->len; i++) {
+		const struct arf_field *f = g_ptr_array_index(a->fields, i);
+
+		val_ident_add(ck, f ? f->name : NULL);
+		val_ident_add(ck, f ? f->value : NULL);
+	}
 	val_ident_add(ck, o->message_id);
 	val_ident_add(ck, o->from);
 	val_ident_add(ck, o->to);
@@ -238,9 +261,36 @@ other_fields(const GPtrArray *fields, const char **names,
 	g_ptr_array_free(v, TRUE);
 }
 
+/* Every field read, as two text[] literals in order (the server pairs
+ * them into a JSON array). */
+static void
+all_fields(const GPtrArray *fields, const char **names, const char **values,
+    GPtrArray *keep)
+{
+	GPtrArray *n, *v;
+	guint i;
+
+	*names = *values = NULL;
+	if (fields == NULL || fields->len == 0)
+		return;
+	n = g_ptr_array_sized_new(fields->len);
+	v = g_ptr_array_sized_new(fields->len);
+	for (i = 0; i < fields->len; i++) {
+		const struct arf_field *f = g_ptr_array_index(fields, i);
+
+		g_ptr_array_add(n, f ? f->name : NULL);
+		g_ptr_array_add(v, f ? f->value : NULL);
+	}
+	g_ptr_array_add(keep, (char *)(*names = val_text_array(n)));
+	g_ptr_array_add(keep, (char *)(*values = val_text_array(v)));
+	g_ptr_array_free(n, TRUE);
+	g_ptr_array_free(v, TRUE);
+}
+
 /* Times as epoch text, in buffers of 32 bytes each. */
 struct arf_times {
 	char arrival[32], odate[32], rdate[32], incidents[32], dropped[16];
+	char port[16], odropped[16];
 };
 
 static void
@@ -286,6 +336,12 @@ report_values(const struct arf_report *a, const char **v,
 	v[A_R_SUBJECT] = val_utf8(a->subject, keep);
 	v[A_R_MSGID] = val_utf8(a->message_id, keep);
 	v[A_R_DATE] = val_epoch(a->date, t->rdate, sizeof(t->rdate));
+	all_fields(a->fields, &v[A_FIELDS_N], &v[A_FIELDS_V], keep);
+	snprintf(t->port, sizeof(t->port), "%d", a->source_port);
+	v[A_SPORT] = a->source_port >= 0 && a->source_port <= 65535 ?
+	    t->port : NULL;
+	v[A_ADSP_DNS] = val_utf8(a->dkim_adsp_dns, keep);
+	v[A_SEL_DNS] = val_utf8(a->dkim_selector_dns, keep);
 }
 
 static void
@@ -306,6 +362,12 @@ original_values(const struct arf_original *o, const char **v,
 	    val_text_array(o->received)));
 	v[A_O_HEADERS] = val_utf8(o->headers, keep);
 	v[A_O_BODY] = val_utf8(o->body, keep);
+	v[A_O_PART] = o->part_type;
+	snprintf(t->odropped, sizeof(t->odropped), "%u",
+	    MIN(o->fields_dropped, (guint)G_MAXINT));
+	v[A_O_DROPPED] = t->odropped;
+	v[A_O_TRUNC] = o->truncated ? "t" : "f";
+	v[A_O_BODY_TRUNC] = o->body_truncated ? "t" : "f";
 }
 
 int

@@ -132,13 +132,21 @@ strv(const char *first, ...)
 }
 
 static void
-field_add(struct arf_report *a, const char *name, const char *value)
+list_add(GPtrArray *list, const char *name, const char *value)
 {
 	struct arf_field *f = g_new0(struct arf_field, 1);
 
 	f->name = g_strdup(name);
 	f->value = g_strdup(value);
-	g_ptr_array_add(a->other_fields, f);
+	g_ptr_array_add(list, f);
+}
+
+/* An unknown field: in other_fields, and in fields as every field read. */
+static void
+field_add(struct arf_report *a, const char *name, const char *value)
+{
+	list_add(a->other_fields, name, value);
+	list_add(a->fields, name, value);
 }
 
 /* A report with its lists empty and nothing else set. */
@@ -150,6 +158,8 @@ arf_new(const char *format, const char *feedback_type)
 	a->format = format;
 	a->feedback_type = g_strdup(feedback_type);
 	a->incidents = -1;
+	a->source_port = -1;
+	a->fields = g_ptr_array_new_with_free_func(field_free);
 	a->original_rcpt_to = strv(NULL);
 	a->authentication_results = strv(NULL);
 	a->reported_domain = strv(NULL);
@@ -179,6 +189,8 @@ arf_free(struct arf_report *a)
 	g_free(a->dkim_canonicalized_body); g_free(a->spf_dns);
 	g_free(a->identity_alignment);
 	g_ptr_array_unref(a->other_fields);
+	g_ptr_array_unref(a->fields);
+	g_free(a->dkim_adsp_dns); g_free(a->dkim_selector_dns);
 	g_free(o->from); g_free(o->to); g_free(o->subject);
 	g_free(o->message_id); g_free(o->date);
 	g_ptr_array_unref(o->authentication_results);
@@ -222,9 +234,13 @@ failure(const char *ip, int64_t arrival, const char *msgid)
 	a->dkim_selector = g_strdup("s1");
 	a->spf_dns = g_strdup("txt : Bounce.Example.com. : \"v=spf1 -all\"");
 	a->identity_alignment = g_strdup("none");
+	a->source_port = 25;
+	a->dkim_selector_dns = g_strdup("s1._domainkey.example.com");
+	list_add(a->fields, "Feedback-Type", "auth-failure");
+	list_add(a->fields, "Source-Port", "25");
 	field_add(a, "X-Extra", "1");
 	field_add(a, "x-extra", "2");
-	field_add(a, "Source-Port", "25");
+	field_add(a, "X-Mailer-Id", "42");
 	o->from = g_strdup("News <news@Example.COM>");
 	o->to = g_strdup("a@gmail.example");
 	o->subject = g_strdup("October news");
@@ -239,6 +255,9 @@ failure(const char *ip, int64_t arrival, const char *msgid)
 	g_ptr_array_add(o->received, g_strdup("from c by d"));
 	o->headers = g_strdup_printf("From: News <news@Example.COM>\n"
 	    "Message-ID: %s\nSubject: October news\n", msgid);
+	o->part_type = "text/rfc822-headers";
+	o->fields_dropped = 3;
+	o->truncated = TRUE;
 	a->from = g_strdup("noreply-dmarc-support@google.com");
 	a->subject = g_strdup("Report domain: example.com");
 	a->message_id = g_strdup("<r1@google.com>");
@@ -305,7 +324,7 @@ test_store(struct store *st)
 	    " fields_dropped FROM arf_report_v"),
 	    "reject|dmarc|example.com|@example.com|s1|"
 	    "txt : Bounce.Example.com. : \"v=spf1 -all\"|bounce.example.com|"
-	    "none|{\"x-extra\": [\"1\", \"2\"], \"source-port\": [\"25\"]}|2|0",
+	    "none|{\"x-extra\": [\"1\", \"2\"], \"x-mailer-id\": [\"42\"]}|2|0",
 	    "the failure fields; unknown fields by lower-cased name, in order");
 	TAP_IS(V(st, "SELECT orig_from, orig_to, orig_subject,"
 	    " orig_message_id, orig_date, orig_date_time,"
@@ -321,6 +340,14 @@ test_store(struct store *st)
 	    "noreply-dmarc-support@google.com|Report domain: example.com|"
 	    "<r1@google.com>|2026-10-20 10:15:00+00|sha-a",
 	    "the returned message's headers and the report's own");
+	TAP_IS(V(st, "SELECT fields, source_port, dkim_adsp_dns,"
+	    " dkim_selector_dns, orig_part_type, orig_fields_dropped,"
+	    " orig_truncated, orig_body_truncated FROM arf_report_v"),
+	    "[[\"Feedback-Type\", \"auth-failure\"], [\"Source-Port\", \"25\"],"
+	    " [\"X-Extra\", \"1\"], [\"x-extra\", \"2\"], [\"X-Mailer-Id\", \"42\"]]|25|-|"
+	    "s1._domainkey.example.com|text/rfc822-headers|3|t|f",
+	    "every field read, in order, as written; Source-Port, the DNS "
+	    "fields, the returned part's kind and bounds");
 	TAP_IS(V(st, "SELECT orig_headers FROM arf_report_v"),
 	    "From: News <news@Example.COM>\nMessage-ID: <n1@example.com>\n"
 	    "Subject: October news\n", "the header block as the parser gave it");
@@ -366,6 +393,42 @@ test_store(struct store *st)
 	    "News <news@Example.COM>|<n1@example.com>",
 	    "dmarc_failure_v's columns");
 
+	/* Which are failure reports: a Microsoft complaint (no feedback part,
+	 * but abuse), an ARF report that names no type but an Auth-Failure,
+	 * and one that names neither (a complaint of unknown kind). */
+	{
+		static const char *const kind[][3] = {
+			{ "microsoft", "abuse", NULL },
+			{ "arf", NULL, "spf" },
+			{ "arf", NULL, NULL },
+			{ "exim", "auth-failure", "dmarc" },
+		};
+		struct arf_report *kr;
+		char sha[32], id[32];
+
+		for (guint k = 0; k < G_N_ELEMENTS(kind); k++) {
+			kr = arf_new(kind[k][0], kind[k][1]);
+			kr->auth_failure = g_strdup(kind[k][2]);
+			kr->arrival_time = utc(2026, 10, 1, 0, 0, (int)k);
+			snprintf(id, sizeof(id), "<kind%u@example.net>", k);
+			kr->original.message_id = g_strdup(id);
+			snprintf(sha, sizeof(sha), "sha-kind-%u", k);
+			TAP_OK(store_one(st, kr, sha, &err) == 1, "%s %s %s stored",
+			    kind[k][0], kind[k][1] ? kind[k][1] : "-",
+			    kind[k][2] ? kind[k][2] : "-");
+			g_clear_error(&err);
+			arf_free(kr);
+		}
+		TAP_IS(V(st, "SELECT string_agg(a.format || ':' ||"
+		    " a.dmarc_failure || ':' || (f.arf_pk IS NOT NULL), ','"
+		    " ORDER BY a.arf_pk) FROM arf_report_v a LEFT JOIN"
+		    " dmarc_failure_v f USING (arf_pk) WHERE a.day ="
+		    " '2026-10-01'"), "microsoft:false:false,arf:true:true,"
+		    "arf:false:false,exim:true:true",
+		    "failure reports: auth-failure, or no type and an "
+		    "Auth-Failure; complaints (Microsoft's too) are not");
+	}
+
 	/* Duplicates: the same content, whatever came around it. */
 	TAP_OK(store_one(st, a, "sha-a2", &err) == 0, "the same report in "
 	    "other bytes: duplicate (%s)", err ? err->message : "");
@@ -377,7 +440,7 @@ test_store(struct store *st)
 	TAP_OK(store_one(st, a, "sha-a3", &err) == 0, "through another path "
 	    "(its own From, Subject, Message-ID, Date): duplicate");
 	g_clear_error(&err);
-	TAP_IS(V(st, "SELECT count(*) FROM arf_report"), "3", "no new row");
+	TAP_IS(V(st, "SELECT count(*) FROM arf_report"), "7", "no new row");
 	a->arrival_time += 3600;
 	set(&a->arrival_date, "Tue, 20 Oct 2026 10:15:00 +0000");
 	TAP_OK(store_one(st, a, "sha-a4", &err) == 1, "another arrival: "
@@ -523,10 +586,10 @@ test_views(struct store *st)
 	TAP_IS(V(st, "SELECT count(*) FROM pg_class k JOIN pg_description d"
 	    " ON d.objoid = k.oid AND d.objsubid = 0 WHERE k.relname IN"
 	    " ('arf_report_v', 'dmarc_failure_v')"), "2", "and every view");
-	TAP_IS(V(st, "SELECT count(*) FROM dmarc_failure_v"),
-	    V(st, "SELECT count(*) FROM arf_report WHERE feedback_type ="
-	    " 'auth-failure' OR format <> 'arf'"),
-	    "dmarc_failure_v: one row per failure report");
+	TAP_IS(V(st, "SELECT count(*), count(DISTINCT arf_pk) FROM"
+	    " dmarc_failure_v"),
+	    V(st, "SELECT count(*), count(*) FROM arf_report_v WHERE"
+	    " dmarc_failure"), "dmarc_failure_v: one row per failure report");
 	TAP_IS(V(st, "SELECT sum(failure_reports) FROM dmarc_bounce_daily_v"),
 	    V(st, "SELECT count(*) FROM dmarc_failure_v"),
 	    "the trend's view counts each failure report once");
