@@ -16,8 +16,8 @@ B       ?= build
 FUZZ_SECONDS ?= 60
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 # libpq, libzip and libxml2 are not linked: store/pq.c, ingest/zip_dl.c and
-# parse/dmarc/xml_dl.c (and parse/tlsrpt/json_dl.c for json-c) load them on first use,
-# so a command starts without their
+# parse/dmarc/xml_dl.c (and parse/tlsrpt/json_dl.c for json-c) load them
+# on first use, so a command starts without their
 # 30-odd libraries until it needs a database, a zip or XML.  -O1 and
 # --as-needed: fewer, faster-resolved dependencies at every exec (the
 # postfix pipe runs one per message).
