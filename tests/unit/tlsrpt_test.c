@@ -597,6 +597,51 @@ test_refused_files(void)
 	    "not UTF-8 at byte 30");
 }
 
+/* Every fixture, by its name: invalid-*, not-report-* and malformed-*
+ * are refused with their code, the others parse. */
+static void
+test_every_fixture(void)
+{
+	static const struct {
+		const char *prefix;
+		int code;
+	} refusals[] = {
+		{ "invalid-", TLSRPT_ERROR_INVALID },
+		{ "not-report-", TLSRPT_ERROR_NOT_REPORT },
+		{ "malformed-", TLSRPT_ERROR_JSON },
+	};
+	GDir *dir = g_dir_open(DATA, 0, NULL);
+	const char *name;
+	int code, files = 0, wrong = 0;
+	size_t i;
+
+	if (dir == NULL) {
+		TAP_OK(0, "open " DATA);
+		return;
+	}
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		GError *err = NULL;
+		struct tlsrpt_report *r = parse_file(name, &err);
+
+		code = -1;
+		for (i = 0; i < G_N_ELEMENTS(refusals); i++)
+			if (g_str_has_prefix(name, refusals[i].prefix))
+				code = refusals[i].code;
+		files++;
+		if (code >= 0 ? r != NULL || err == NULL || err->code != code :
+		    r == NULL) {
+			wrong++;
+			printf("# %s: %s\n", name, err ? err->message :
+			    "parsed");
+		}
+		tlsrpt_report_free(r);
+		g_clear_error(&err);
+	}
+	g_dir_close(dir);
+	TAP_OK(files > 0 && wrong == 0, "every fixture: %d files, %d read "
+	    "as their names say", files, files - wrong);
+}
+
 /* A report around one policy entry (or around the policies member). */
 static char *
 doc_policy(const char *policy_entry)
@@ -1537,6 +1582,7 @@ main(int argc, char **argv)
 	test_quirks();
 	test_many();
 	test_refused_files();
+	test_every_fixture();
 	test_counts();
 	test_types();
 	test_json_errors();
