@@ -44,6 +44,8 @@
 #include "arf_internal.h"
 
 #define OPENING		2048	/* bytes of text the opening sentence is in */
+#define PEEK		65536	/* bytes of a part read to tell whether it
+				   is worth reading whole */
 
 /* Start of the line after p, or end. */
 static const char *
@@ -261,24 +263,48 @@ quoted_headers(const char *from, const char *end)
 
 /* The X-HmXmrOriginalRecipient fields of a returned message: Hotmail
  * writes whom the complaining user was. */
-static gboolean
+static void
 hotmail_recipients(struct arf_report *a, const char *headers)
 {
 	struct arf_hreader r;
 	struct arf_hline h;
-	gboolean found = FALSE;
 
 	arf_hreader_init(&r, headers, strlen(headers));
 	while (arf_hreader_next(&r, &h)) {
 		if (g_ascii_strcasecmp(h.name,
 		    "X-HmXmrOriginalRecipient") == 0) {
-			found = TRUE;
 			arf_list_add(a->original_rcpt_to, arf_value(h.raw),
 			    &a->fields_dropped);
 			stated(a, h.name, arf_value(h.raw), TRUE);
 		}
 		arf_hline_clear(&h);
 	}
+}
+
+/* Does the attached message's header block name the Hotmail recipient?
+ * Only its first PEEK bytes are read: most messages with an attachment
+ * are no complaint, and reading each whole would cost every forward. */
+static gboolean
+names_hotmail_recipient(GMimeObject *part)
+{
+	GByteArray *b;
+	const char *p, *lf, *crlf;
+	gsize n;
+	gboolean found = FALSE;
+
+	if (arf_part_bytes(part, PEEK, &b) < 0)
+		return FALSE;
+	p = b->len > 0 ? (const char *)b->data : "";
+	n = b->len;
+	/* The header block ends at the first empty line. */
+	lf = arf_find_ci(p, n, "\n\n");
+	crlf = arf_find_ci(p, n, "\n\r\n");
+	if (lf != NULL && (crlf == NULL || lf < crlf))
+		n = (gsize)(lf - p);
+	else if (crlf != NULL)
+		n = (gsize)(crlf - p);
+	found = arf_find_ci(p, n, "X-HmXmrOriginalRecipient:") != NULL;
+	g_byte_array_unref(b);
 	return found;
 }
 
@@ -287,7 +313,6 @@ layout_microsoft(struct arf_report *a, const struct arf_parts *parts,
     gboolean keep_body)
 {
 	static const char complaint[] = "complaint about message from ";
-	struct arf_original o;
 	const char *ip = NULL;
 
 	if (parts->original == NULL)
@@ -295,17 +320,12 @@ layout_microsoft(struct arf_report *a, const struct arf_parts *parts,
 	if (parts->subject != NULL)
 		ip = arf_find_ci(parts->subject, strlen(parts->subject),
 		    complaint);
-	arf_original_init(&o);
-	arf_original_from_part(&o, parts->original, parts->original_type,
-	    keep_body);
-	if (ip == NULL && (o.headers == NULL || arf_find_ci(o.headers,
-	    strlen(o.headers), "X-HmXmrOriginalRecipient:") == NULL)) {
-		arf_original_clear(&o);
+	if (ip == NULL && !names_hotmail_recipient(parts->original))
 		return FALSE;
-	}
-	arf_original_clear(&a->original);
-	a->original = o;
-	hotmail_recipients(a, o.headers != NULL ? o.headers : "");
+	arf_original_from_part(&a->original, parts->original,
+	    parts->original_type, keep_body);
+	hotmail_recipients(a, a->original.headers != NULL ?
+	    a->original.headers : "");
 	a->format = "microsoft";
 	set_type(a, "abuse");
 	if (ip != NULL)
@@ -491,6 +511,27 @@ fill_from_original(struct arf_report *a)
 	}
 }
 
+/* Every text layout states itself at the text's opening: the report
+ * sentence, Exim's, or a field block.  Only the text's first PEEK bytes
+ * are read to tell, so ordinary mail costs little here. */
+static gboolean
+opens_like_report(GMimeObject *part)
+{
+	char *head = arf_part_text(part, PEEK), *para;
+	gboolean maybe;
+
+	if (head == NULL)
+		return FALSE;
+	para = opening(head);
+	maybe = arf_has_prefix_ci(para, "This is a") ||
+	    arf_has_prefix_ci(para, "Feedback-Type:") ||
+	    arf_find_ci(para, strlen(para),
+	    "has failed the published DMARC policy") != NULL;
+	g_free(para);
+	g_free(head);
+	return maybe;
+}
+
 /* Bounces come from the mailer daemon, whatever they quote. */
 static gboolean
 is_bounce_sender(const char *from)
@@ -509,7 +550,8 @@ arf_text_read(struct arf_report *a, const struct arf_parts *parts,
 	(void)err;
 	if (parts->dsn || is_bounce_sender(a->from))
 		return FALSE;
-	if (parts->text != NULL && !parts->text_is_html)
+	if (parts->text != NULL && !parts->text_is_html &&
+	    opens_like_report(parts->text))
 		text = arf_part_text(parts->text, ARF_MAX_PART);
 	ok = layout_microsoft(a, parts, keep_body);
 	if (!ok && text != NULL)
