@@ -696,6 +696,49 @@ test_negatives(void)
 }
 
 
+/* The project's other mail (bounces, aggregate reports): none is a
+ * feedback report but the bounce reader's own ARF fixtures. */
+static void
+walk_negatives(const char *dir, guint *n, guint *wrong)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		char *path = g_build_filename(dir, name, NULL);
+		struct arf_report *a;
+		GError *err = NULL;
+
+		if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+			walk_negatives(path, n, wrong);
+		} else if (!g_str_has_prefix(name, "arf")) {
+			a = parse_path(path, FALSE, &err);
+			if (a != NULL) {
+				printf("# %s read as %s\n", path, a->format);
+				(*wrong)++;
+			}
+			(*n)++;
+			arf_report_free(a);
+			g_clear_error(&err);
+		}
+		g_free(path);
+	}
+	if (d != NULL)
+		g_dir_close(d);
+}
+
+static void
+test_project_mail(void)
+{
+	guint n = 0, wrong = 0;
+
+	walk_negatives("tests/data/bounces", &n, &wrong);
+	walk_negatives("tests/data/mail", &n, &wrong);
+	TAP_OK(n > 50 && wrong == 0, "%u bounces and report mails of "
+	    "tests/data: no feedback report among them (%u read as one)", n,
+	    wrong);
+}
+
 /* ---- bounds, built in memory ---- */
 
 /* Time bounds in microseconds, four times as long under the sanitizers
@@ -1668,6 +1711,7 @@ main(int argc, char **argv)
 	test_text_fbl();
 	test_mislabelled();
 	test_negatives();
+	test_project_mail();
 	test_bound_part();
 	test_bound_value();
 	test_bound_fields();
