@@ -348,7 +348,8 @@ test_authfail_spf(void)
 	if (a == NULL)
 		return;
 	IS(a->auth_failure, "spf");
-	IS(a->spf_dns, "txt : example.org : \"v=spf1 ip4:203.0.113.0/24 -all\"");
+	IS(a->spf_dns,
+	    "txt : example.org : \"v=spf1 ip4:203.0.113.0/24 -all\"");
 	NUM(a->source_port, 49152);
 	IS(a->source_ip, "198.51.100.23");
 	IS(a->delivery_result, "reject");
@@ -423,7 +424,8 @@ test_microsoft_qp(void)
 	    "reason=000");
 	IS(other(a, "X-Microsoft-Antispam"), "BCL:0;");
 	IS(a->subject, "DMARC failure report for contoso.example");
-	IS(a->original.from, "Jos\xc3\xa9 Garc\xc3\xad" "a <jose@contoso.example>");
+	IS(a->original.from,
+	    "Jos\xc3\xa9 Garc\xc3\xad" "a <jose@contoso.example>");
 	IS(a->original.to, "Andr\xc3\xa9 <andre@outlook.example>");
 	IS(a->original.subject, "R\xc3\xa9union de mardi");
 	IS(a->original.message_id, "<CAF=abc123@mail.contoso.example>");
@@ -441,7 +443,8 @@ test_linkedin_crlf(void)
 	IS(a->version, "1.0");
 	IS(a->delivery_result, "delivered");
 	IS(other(a, "Message-ID"), "<0101@EXCH01.example.org>");
-	IS(a->message_id, "<CC.91.26019.C3EA7CC5@mail516.prod.linkedin.example>");
+	IS(a->message_id,
+	    "<CC.91.26019.C3EA7CC5@mail516.prod.linkedin.example>");
 	IS(a->original.to, "LinkedIn <recipient@linkedin.example>");
 	IS(at(a->original.received, 0), "from [198.51.100.10] "
 	    "([198.51.100.10:4227] helo=mail02.example.org) by "
@@ -465,7 +468,8 @@ test_mailru(void)
 	/* The attached message was base64-encoded. */
 	IS(a->original.from, "\xd0\x9c\xd0\xb0\xd0\xb3\xd0\xb0\xd0\xb7\xd0\xb8"
 	    "\xd0\xbd <news@shop.example>");
-	IS(a->original.subject, "\xd0\xa1\xd0\xba\xd0\xb8\xd0\xb4\xd0\xba\xd0\xb8"
+	IS(a->original.subject,
+	    "\xd0\xa1\xd0\xba\xd0\xb8\xd0\xb4\xd0\xba\xd0\xb8"
 	    " \xd0\xbd\xd0\xb5\xd0\xb4\xd0\xb5\xd0\xbb\xd0\xb8");
 	IS(a->original.dkim_domain, "shop.example");
 	IS(a->original.dkim_selector, "mailru");
@@ -1052,7 +1056,8 @@ test_bound_body(void)
 	GBytes *raw;
 
 	while (o->len < 3 * 1024 * 1024)
-		g_string_append(o, "caf\xc3\xa9 \xe2\x82\xac line of the body\n");
+		g_string_append(o,
+		    "caf\xc3\xa9 \xe2\x82\xac line of the body\n");
 	raw = build_report(head, strlen(head), o->str, o->len);
 	g_string_free(o, TRUE);
 	a = parse_direct(raw, TRUE, &err);
@@ -1084,7 +1089,8 @@ test_bound_text(void)
 	GBytes *raw;
 
 	while (m->len < 10 * 1024 * 1024)
-		g_string_append(m, "Lorem ipsum dolor sit amet, consectetur.\n");
+		g_string_append(m,
+		    "Lorem ipsum dolor sit amet, consectetur.\n");
 	raw = g_string_free_to_bytes(m);
 	a = parse_direct(raw, FALSE, &err);
 	cur = "a 10 MB text report";
@@ -1498,7 +1504,8 @@ compare_feedback(const char *file, JsonObject *fb,
 		const char *key = oracle_known[i];
 		const GPtrArray *l = our_list(a, key);
 		gboolean have = l != NULL ? l->len > 0 :
-		    strcmp(key, "feedback-type") == 0 ? a->feedback_type != NULL :
+		    strcmp(key, "feedback-type") == 0 ?
+		    a->feedback_type != NULL :
 		    strcmp(key, "source-ip") == 0 ? a->source_ip != NULL :
 		    strcmp(key, "incidents") == 0 ? a->incidents >= 0 :
 		    our_single(a, key) != NULL;
