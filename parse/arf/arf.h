@@ -34,10 +34,10 @@
  * with each fold and the blanks around it made one space (so is every
  * header value here), except feedback_type (its first word, lower-cased),
  * source_ip (the address alone, in canonical form, when the value starts
- * with one) and the numbers.  The returned message's From, To and Subject have their
- * RFC 2047 encoded words decoded; its Message-ID and Date are as written
- * (angle brackets kept).  The report's own From and Subject are decoded
- * the same way, its Message-ID as written.
+ * with one) and the numbers.  The returned message's From, To and Subject
+ * have their RFC 2047 encoded words decoded; its Message-ID and Date are
+ * as written (angle brackets kept).  The report's own From and Subject
+ * are decoded the same way, its Message-ID as written.
  *
  * Layouts without a feedback-report part (format other than "arf"):
  *	"microsoft"  Hotmail/Outlook JMRP: the complained-of message attached,
@@ -91,7 +91,7 @@ enum arf_error_code {
 #define ARF_MAX_PART		(1024 * 1024)	/* bytes of the report part */
 #define ARF_MAX_HEADERS		(1024 * 1024)	/* bytes of returned headers */
 #define ARF_MAX_LIST		100	/* entries kept of one list */
-#define ARF_MAX_BODY		(1024 * 1024)	/* bytes of returned body kept */
+#define ARF_MAX_BODY		(1024 * 1024)	/* returned body kept */
 
 struct arf_field {
 	char *name, *value;

@@ -8,6 +8,8 @@
 #include "arf.h"
 
 #define ARF_LATER_TEXTS	3	/* text parts after the first looked at */
+#define ARF_PEEK	65536	/* bytes of a part read to tell whether it
+				   is worth reading whole */
 
 /* The parts of one message that matter to a report (arf.c). */
 struct arf_parts {
@@ -16,7 +18,7 @@ struct arf_parts {
 	const char *original_type;	/* its type, static */
 	GMimeObject *text;	/* first text/plain (or text/html) leaf */
 	gboolean text_is_html;
-	GMimeObject *later_text[ARF_LATER_TEXTS];	/* text/plain after it */
+	GMimeObject *later_text[ARF_LATER_TEXTS];	/* text/plain after */
 	guint n_later_text;
 	gboolean is_report;	/* the message is a multipart/report */
 	gboolean dsn;		/* a delivery-status part: a bounce */
@@ -51,7 +53,7 @@ const char *arf_hreader_rest(const struct arf_hreader *);
 char *arf_text(const char *, gsize, gsize max);	/* valid UTF-8, cut */
 char *arf_value(const char *);		/* arf_text(s, -1, ARF_MAX_VALUE) */
 char *arf_decoded(const char *);	/* RFC 2047 decoded, then arf_value */
-char *arf_unfold(const char *, gsize);	/* CR LF removed, trimmed */
+char *arf_unfold(const char *, gsize);	/* folds made one space, trimmed */
 char *arf_canonical_ip(const char *);	/* NULL when not an IP */
 int64_t arf_date(const char *);		/* epoch seconds, 0 when unreadable */
 gboolean arf_list_add(GPtrArray *, char *, guint *dropped);
@@ -78,9 +80,31 @@ void arf_original_from_part(struct arf_original *, GMimeObject *,
 void arf_original_init(struct arf_original *);
 void arf_original_clear(struct arf_original *);
 
-/* Layouts without a feedback-report part (arf_text.c). */
+/* What a report's text states (arf_statement.c). */
+const char *arf_next_line(const char *p, const char *end);
+gsize arf_line_len(const char *p, const char *end);
+char *arf_labelled(const char *text, const char *label);
+void arf_stated(struct arf_report *, const char *label, char *v,
+    gboolean known);
+void arf_set_source_ip(struct arf_report *, const char *);
+void arf_set_arrival(struct arf_report *, const char *);
+void arf_set_type(struct arf_report *, const char *);
+char *arf_opening(const char *text);
+gboolean arf_report_sentence(struct arf_report *, const char *text);
+const char *arf_quoted_headers(const char *from, const char *end);
+const char *arf_field_block(struct arf_report *, const char *text,
+    gboolean after_sentence);
+
+/* The layouts without a feedback-report part (arf_layout.c). */
+gboolean arf_layout_microsoft(struct arf_report *,
+    const struct arf_parts *, gboolean keep_body);
+gboolean arf_layout_exim(struct arf_report *, const char *text);
+gboolean arf_layout_netease(struct arf_report *, const char *text);
+gboolean arf_layout_text(struct arf_report *, const char *text,
+    gboolean *block);
+
+/* Which layout, if any (arf_text.c). */
 gboolean arf_text_read(struct arf_report *, const struct arf_parts *,
     gboolean keep_body, GError **);
-
 
 #endif

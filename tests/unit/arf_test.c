@@ -348,7 +348,8 @@ test_authfail_spf(void)
 	if (a == NULL)
 		return;
 	IS(a->auth_failure, "spf");
-	IS(a->spf_dns, "txt : example.org : \"v=spf1 ip4:203.0.113.0/24 -all\"");
+	IS(a->spf_dns,
+	    "txt : example.org : \"v=spf1 ip4:203.0.113.0/24 -all\"");
 	NUM(a->source_port, 49152);
 	IS(a->source_ip, "198.51.100.23");
 	IS(a->delivery_result, "reject");
@@ -423,7 +424,8 @@ test_microsoft_qp(void)
 	    "reason=000");
 	IS(other(a, "X-Microsoft-Antispam"), "BCL:0;");
 	IS(a->subject, "DMARC failure report for contoso.example");
-	IS(a->original.from, "Jos\xc3\xa9 Garc\xc3\xad" "a <jose@contoso.example>");
+	IS(a->original.from,
+	    "Jos\xc3\xa9 Garc\xc3\xad" "a <jose@contoso.example>");
 	IS(a->original.to, "Andr\xc3\xa9 <andre@outlook.example>");
 	IS(a->original.subject, "R\xc3\xa9union de mardi");
 	IS(a->original.message_id, "<CAF=abc123@mail.contoso.example>");
@@ -441,7 +443,8 @@ test_linkedin_crlf(void)
 	IS(a->version, "1.0");
 	IS(a->delivery_result, "delivered");
 	IS(other(a, "Message-ID"), "<0101@EXCH01.example.org>");
-	IS(a->message_id, "<CC.91.26019.C3EA7CC5@mail516.prod.linkedin.example>");
+	IS(a->message_id,
+	    "<CC.91.26019.C3EA7CC5@mail516.prod.linkedin.example>");
 	IS(a->original.to, "LinkedIn <recipient@linkedin.example>");
 	IS(at(a->original.received, 0), "from [198.51.100.10] "
 	    "([198.51.100.10:4227] helo=mail02.example.org) by "
@@ -465,7 +468,8 @@ test_mailru(void)
 	/* The attached message was base64-encoded. */
 	IS(a->original.from, "\xd0\x9c\xd0\xb0\xd0\xb3\xd0\xb0\xd0\xb7\xd0\xb8"
 	    "\xd0\xbd <news@shop.example>");
-	IS(a->original.subject, "\xd0\xa1\xd0\xba\xd0\xb8\xd0\xb4\xd0\xba\xd0\xb8"
+	IS(a->original.subject,
+	    "\xd0\xa1\xd0\xba\xd0\xb8\xd0\xb4\xd0\xba\xd0\xb8"
 	    " \xd0\xbd\xd0\xb5\xd0\xb4\xd0\xb5\xd0\xbb\xd0\xb8");
 	IS(a->original.dkim_domain, "shop.example");
 	IS(a->original.dkim_selector, "mailru");
@@ -695,6 +699,49 @@ test_negatives(void)
 	TAP_OK(!arf_is_failure_report(NULL), "NULL report: no failure");
 }
 
+
+/* The project's other mail (bounces, aggregate reports): none is a
+ * feedback report but the bounce reader's own ARF fixtures. */
+static void
+walk_negatives(const char *dir, guint *n, guint *wrong)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		char *path = g_build_filename(dir, name, NULL);
+		struct arf_report *a;
+		GError *err = NULL;
+
+		if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+			walk_negatives(path, n, wrong);
+		} else if (!g_str_has_prefix(name, "arf")) {
+			a = parse_path(path, FALSE, &err);
+			if (a != NULL) {
+				printf("# %s read as %s\n", path, a->format);
+				(*wrong)++;
+			}
+			(*n)++;
+			arf_report_free(a);
+			g_clear_error(&err);
+		}
+		g_free(path);
+	}
+	if (d != NULL)
+		g_dir_close(d);
+}
+
+static void
+test_project_mail(void)
+{
+	guint n = 0, wrong = 0;
+
+	walk_negatives("tests/data/bounces", &n, &wrong);
+	walk_negatives("tests/data/mail", &n, &wrong);
+	TAP_OK(n > 50 && wrong == 0, "%u bounces and report mails of "
+	    "tests/data: no feedback report among them (%u read as one)", n,
+	    wrong);
+}
 
 /* ---- bounds, built in memory ---- */
 
@@ -1009,7 +1056,8 @@ test_bound_body(void)
 	GBytes *raw;
 
 	while (o->len < 3 * 1024 * 1024)
-		g_string_append(o, "caf\xc3\xa9 \xe2\x82\xac line of the body\n");
+		g_string_append(o,
+		    "caf\xc3\xa9 \xe2\x82\xac line of the body\n");
 	raw = build_report(head, strlen(head), o->str, o->len);
 	g_string_free(o, TRUE);
 	a = parse_direct(raw, TRUE, &err);
@@ -1041,7 +1089,8 @@ test_bound_text(void)
 	GBytes *raw;
 
 	while (m->len < 10 * 1024 * 1024)
-		g_string_append(m, "Lorem ipsum dolor sit amet, consectetur.\n");
+		g_string_append(m,
+		    "Lorem ipsum dolor sit amet, consectetur.\n");
 	raw = g_string_free_to_bytes(m);
 	a = parse_direct(raw, FALSE, &err);
 	cur = "a 10 MB text report";
@@ -1455,7 +1504,8 @@ compare_feedback(const char *file, JsonObject *fb,
 		const char *key = oracle_known[i];
 		const GPtrArray *l = our_list(a, key);
 		gboolean have = l != NULL ? l->len > 0 :
-		    strcmp(key, "feedback-type") == 0 ? a->feedback_type != NULL :
+		    strcmp(key, "feedback-type") == 0 ?
+		    a->feedback_type != NULL :
 		    strcmp(key, "source-ip") == 0 ? a->source_ip != NULL :
 		    strcmp(key, "incidents") == 0 ? a->incidents >= 0 :
 		    our_single(a, key) != NULL;
@@ -1668,6 +1718,7 @@ main(int argc, char **argv)
 	test_text_fbl();
 	test_mislabelled();
 	test_negatives();
+	test_project_mail();
 	test_bound_part();
 	test_bound_value();
 	test_bound_fields();
