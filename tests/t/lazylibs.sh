@@ -1,5 +1,6 @@
-# lazylibs.sh - libpq, libzip and libxml2 are loaded on first use, not at
-# exec (store/pq.c, ingest/zip_dl.c, parse/dmarc/xml_dl.c): the binary does not
+# lazylibs.sh - libpq, libzip, libxml2 and json-c are loaded on first use,
+# not at exec (store/pq.c, ingest/zip_dl.c, parse/dmarc/xml_dl.c,
+# parse/tlsrpt/json_dl.c): the binary does not
 # need them; a message that needs a library that cannot be loaded is an
 # error naming it (quarantined, never a crash); other messages are not
 # affected; requeue stores it once the library is back.
@@ -14,8 +15,8 @@ if [ "${MAILSIFT_VALGRIND:-0}" != 1 ]; then
 	needed=$(readelf -d "$MAILSIFT" | grep NEEDED)
 	[ -n "$needed" ]
 	ok $? "readelf lists the libraries the binary needs"
-	echo "$needed" | grep -qE 'lib(pq|zip|xml2)\.so'
-	ok $((! $?)) "libpq, libzip and libxml2 are not among them"
+	echo "$needed" | grep -qE 'lib(pq|zip|xml2|json-c)\.so'
+	ok $((! $?)) "libpq, libzip, libxml2 and json-c are not among them"
 fi
 
 # A file by the library's name that is not a library: dlopen finds it
@@ -58,6 +59,27 @@ ok $? "no libzip: the reason names libzip.so.4"
 ok $? "requeue with libzip exits 0"
 is "$(q "SELECT outcome FROM ingest_log WHERE requeued_from IS NOT NULL")" \
     stored "requeue with libzip: the report is stored"
+
+# Without json-c a TLS report cannot be read: the same, for JSON.
+tls=$TOP/tests/data/tlsrpt/google-sts.json
+mkdir -p "$T_TMP/nojson"
+echo "not a library" >"$T_TMP/nojson/libjson-c.so.5"
+out=$(LD_LIBRARY_PATH=$T_TMP/nojson "$MAILSIFT" parse "$tls")
+is "$?" 65 "no json-c: a TLS report exits 65 (EX_DATAERR), no crash"
+echo "$out" | grep -q '"kind":"error".*libjson-c\.so\.5'
+ok $? "no json-c: the error names libjson-c.so.5"
+LD_LIBRARY_PATH=$T_TMP/nojson "$MAILSIFT" parse - <"$gzmail" |
+    grep -q '"kind":"dmarc_report"'
+ok $? "no json-c: a DMARC report still parses"
+LD_LIBRARY_PATH=$T_TMP/nojson "$MAILSIFT" ingest "$tls" 2>/dev/null
+ok $? "no json-c: ingest exits 0 (quarantined)"
+q "SELECT outcome || ' ' || reason FROM ingest_log_v ORDER BY id DESC LIMIT 1" |
+    grep -q '^quarantined .*libjson-c\.so\.5'
+ok $? "no json-c: quarantined, the reason names libjson-c.so.5"
+"$MAILSIFT" requeue 2>/dev/null
+ok $? "requeue with json-c exits 0"
+is "$(q "SELECT count(*) FROM tls_report_v")" 1 \
+    "requeue with json-c: the TLS report is stored"
 
 # Without libpq nothing can be stored: a configuration error (78, which
 # postfix defers) that names the library, the message left to the retry.
