@@ -27,6 +27,7 @@
 static char *opt_maildir, *opt_mbox;
 static gint64 opt_max_message, opt_max_inflated, opt_batch;
 static gint opt_max_ratio, opt_max_zip_entries, opt_jobs;
+static gboolean opt_keep_bodies;
 
 static const GOptionEntry ingest_entries[] = {
 	{ "maildir", 0, 0, G_OPTION_ARG_FILENAME, &opt_maildir,
@@ -46,6 +47,9 @@ static const GOptionEntry ingest_entries[] = {
 	{ "jobs", 'j', 0, G_OPTION_ARG_INT, &opt_jobs,
 	    "processes sharing a Maildir or file list (default: one per CPU, "
 	    "at most 8)", "N" },
+	{ "keep-failure-bodies", 0, 0, G_OPTION_ARG_NONE, &opt_keep_bodies,
+	    "keep the body of the message a DMARC failure report returns "
+	    "(private mail: only its headers are kept by default)", NULL },
 	G_OPTION_ENTRY_NULL
 };
 
@@ -132,6 +136,7 @@ run_job(int argc, char **argv, struct ingest_source *src, guint shard,
 	apply_limits(&run.lim);
 	if (opt_batch > 0)
 		run.batch_max = (guint)opt_batch;
+	run.keep_bodies = opt_keep_bodies;
 	if (src == NULL &&
 	    (src = open_source(argc, argv, &err)) == NULL) {
 		fprintf(stderr, "mailsift: %s\n", err->message);

@@ -264,7 +264,7 @@ try_arf(struct ingest_run *run, struct ingest_message *m,
 
 	if (mime == NULL)
 		return 0;
-	if ((a = arf_parse(mime, &perr)) == NULL) {
+	if ((a = arf_parse_full(mime, run->keep_bodies, &perr)) == NULL) {
 		if (perr != NULL)
 			append_reason(ms->errors, "feedback report",
 			    perr->message);

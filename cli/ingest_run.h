@@ -5,7 +5,9 @@
  *	ingest_run_add(&run, msg, reason_or_NULL, requeued_from);  (repeatedly)
  *	status = ingest_run_finish(&run);	   flushes, returns sysexits
  *
- * A message without a DMARC report is offered to the bounce reader
+ * A message without a report is offered to the ARF reader
+ * (parse/arf/arf.h: failure reports and complaints, the returned message's
+ * headers and, with keep_bodies, its body) and to the bounce reader
  * (parse/bounce/bounce.h): bounces, auto-replies and complaints are stored too.
  *
  * Messages are gathered into batches; a batch is one transaction, each
@@ -25,6 +27,7 @@ struct ingest_run {
 	struct ingest_limits lim;
 	guint batch_max;	/* messages per transaction */
 	gsize batch_bytes_max;	/* raw bytes per transaction */
+	gboolean keep_bodies;	/* keep a failure report's returned body */
 	GPtrArray *batch;	/* struct queued_message * */
 	gsize batch_bytes;
 	int status;		/* 0, or the sysexits status that stopped us */

@@ -182,3 +182,16 @@ ok $? "an SES JSON notification parses as bounces, not as a broken TLS report"
 ok $? "... and ingests with exit 0"
 is "$(q "SELECT outcome FROM ingest_log_v")" "stored" "... stored as a bounce"
 is "$(q "SELECT count(*) FROM bounce_v")" "2" "... with its two recipients"
+
+# A failure report can carry a private message: its body is kept only
+# when asked for (--keep-failure-bodies).
+fresh_db mailsift_t_failure_body
+"$MAILSIFT" ingest "$TOP/tests/data/arf/authfail-spf.eml"
+ok $? "a failure report with the whole message attached exits 0"
+is "$(q "SELECT orig_subject, orig_body IS NULL FROM arf_report_v")" \
+    "Your invoice|t" "its headers are kept, its body is not"
+fresh_db mailsift_t_failure_body2
+"$MAILSIFT" ingest --keep-failure-bodies "$TOP/tests/data/arf/authfail-spf.eml"
+ok $? "ingest --keep-failure-bodies exits 0"
+q "SELECT orig_body FROM arf_report_v" | grep -q 'Please pay'
+ok $? "with --keep-failure-bodies the body is kept"
