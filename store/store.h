@@ -266,4 +266,36 @@ enum store_failure_by {
 struct store_table *store_failures(struct store *st,
     const struct store_filter *f, enum store_failure_by by, GError **err);
 
+/* ---- source addresses and what enrichment knows of them (source.c,
+ * sql/006_enrich.sql) ---- */
+struct enrich_result;
+
+/* The addresses to resolve: seen in a DMARC record, a bounce, a TLS
+ * failure detail or an ARF report (source_seen_v), stored by a message
+ * whose ingest log id is above after_ingest_id (-1: any), and either
+ * without a source_info row or with an expired one (all: every one);
+ * never asked first, then the longest expired; at most limit (0: all).
+ * Host addresses as text (char *).  Outside a batch. */
+GPtrArray *store_source_pending(struct store *st, int64_t after_ingest_id,
+    gboolean all, int64_t limit, GError **err);
+/* The highest ingest log id now (0: none), -1 on error: what a run that
+ * follows stored is above it. */
+int64_t store_last_ingest_id(struct store *st, GError **err);
+/* Upsert n results into source_info in one transaction (one statement).
+ * A failure (timeout, servfail, refused) after an answer keeps the
+ * answer; ASN fields stay when the result did not look them up. */
+int store_source_write(struct store *st, struct enrich_result *const *results,
+    guint n, GError **err);
+/* enrich_state: a value ("" when unset; NULL on error), and setting it. */
+char *store_enrich_state(struct store *st, const char *key, GError **err);
+int store_enrich_state_set(struct store *st, const char *key,
+    const char *value, GError **err);
+/* Map every stored row to a service again: fn gets the row's ip,
+ * confirmed_name, asn and service fields, sets the service fields and
+ * returns TRUE when they changed; those rows are updated.  One
+ * transaction per page.  Returns the rows changed, -1 on error. */
+typedef gboolean (*store_remap_fn)(void *user, struct enrich_result *r);
+int64_t store_source_remap(struct store *st, store_remap_fn fn, void *user,
+    GError **err);
+
 #endif
