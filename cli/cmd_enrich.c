@@ -13,7 +13,9 @@
  * ingest log id the run started after.
  *
  * Exit: 0 done; 75 the resolver is down or slow (it never answered, or a
- * tenth or more of the addresses timed out), or the database is
+ * tenth or more of the addresses that had not failed before timed out:
+ * an address in a zone that keeps timing out is asked each run without
+ * failing every run), or the database is
  * unreachable: what was answered is kept, and the rest is asked again
  * next time; 69 c-ares or libpsl cannot be loaded; 78 a bad resolver,
  * MMDB or services file, or database configuration.
@@ -73,6 +75,8 @@ struct sink {
 	GPtrArray *pending;	/* struct enrich_result * */
 	GError *err;		/* the first database error: stop writing */
 	guint written;
+	GHashTable *retries;	/* addresses whose last attempt failed */
+	guint fresh_timeouts;	/* timeouts of the others */
 };
 
 static void
@@ -106,6 +110,9 @@ done(void *user, struct enrich_result *r)
 
 	if (cli_global.verbose)
 		print_result(r);
+	if (r->dns_status == ENRICH_TIMEOUT &&
+	    !g_hash_table_contains(k->retries, r->ip))
+		k->fresh_timeouts++;
 	g_ptr_array_add(k->pending, r);
 	if (k->pending->len >= ENRICH_FLUSH)
 		flush(k);
@@ -161,11 +168,16 @@ report(const struct enrich_stats *s, double secs)
 	    s->status[ENRICH_REFUSED], s->status[ENRICH_TIMEOUT]);
 }
 
-/* The resolver is down or slow: say so; the caller exits 75. */
+/* The resolver is down or slow: say so; the caller exits 75.  Slow: a
+ * tenth or more of the addresses not failing before timed out (those in
+ * zones that keep timing out are asked again each run, and are not the
+ * resolver's fault). */
 static gboolean
-resolver_failed(const struct enrich_stats *s, guint asked)
+resolver_failed(const struct enrich_stats *s, guint asked,
+    const struct sink *k)
 {
-	guint to = s->status[ENRICH_TIMEOUT];
+	guint to = k->fresh_timeouts;
+	guint fresh = s->ips - MIN(s->ips, g_hash_table_size(k->retries));
 
 	if (s->resolver_down) {
 		fprintf(stderr, "mailsift: the resolver does not answer: "
@@ -173,10 +185,10 @@ resolver_failed(const struct enrich_stats *s, guint asked)
 		    "kept, the rest is asked at the next run\n", s->ips, asked);
 		return TRUE;
 	}
-	if (to > 0 && (guint64)to * 10 >= s->ips) {
+	if (to > 0 && (guint64)to * 10 >= fresh) {
 		fprintf(stderr, "mailsift: the resolver is slow: %u of %u "
 		    "lookups timed out (kept as timeouts, asked again at the "
-		    "next run)\n", to, s->ips);
+		    "next run)\n", to, fresh);
 		return TRUE;
 	}
 	return FALSE;
@@ -209,12 +221,15 @@ cli_enrich(struct store *st, int64_t after_ingest_id, gboolean all,
 		g_error_free(err);
 		return status;
 	}
+	k.retries = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    NULL);
 	if (remap_if_changed(st, e, &err) < 0 ||
 	    (ips = store_source_pending(st, after_ingest_id, all, limit,
-	    &err)) == NULL) {
+	    k.retries, &err)) == NULL) {
 		fprintf(stderr, "mailsift: database: %s\n", err->message);
 		status = cli_store_status(err);
 		g_error_free(err);
+		g_hash_table_unref(k.retries);
 		enrich_close(e);
 		return status;
 	}
@@ -230,10 +245,11 @@ cli_enrich(struct store *st, int64_t after_ingest_id, gboolean all,
 		    k.err->message, k.written);
 		status = cli_store_status(k.err);
 		g_error_free(k.err);
-	} else if (resolver_failed(&stats, ips->len)) {
+	} else if (resolver_failed(&stats, ips->len, &k)) {
 		status = EX_TEMPFAIL;
 	}
 	g_ptr_array_unref(k.pending);
+	g_hash_table_unref(k.retries);
 	g_ptr_array_unref(ips);
 	enrich_close(e);
 	return status;

@@ -29,7 +29,9 @@ psl_load(gpointer unused)
 	/* The newer of Debian's list file and the copy built into libpsl. */
 	psl_own = psl_latest(NULL);
 	psl = psl_own ? psl_own : psl_builtin();
-	if (psl == NULL || psl_suffix_count(psl) <= 0)
+	/* A list that does not know co.uk is no list. */
+	if (psl == NULL || g_strcmp0(psl_registrable_domain(psl,
+	    "www.example.co.uk"), "example.co.uk") != 0)
 		return (gpointer)"libpsl has no public suffix list "
 		    "(install Debian's publicsuffix package)";
 	return NULL;

@@ -22,8 +22,7 @@
 	F(const psl_ctx_t *, psl_builtin, (void), (), NULL) \
 	V(psl_free, (psl_ctx_t *a), (a)) \
 	F(const char *, psl_registrable_domain, (const psl_ctx_t *a, \
-	    const char *b), (a, b), NULL) \
-	F(int, psl_suffix_count, (const psl_ctx_t *a), (a), 0)
+	    const char *b), (a, b), NULL)
 
 struct psl_api {
 #define PSL_MEMBER(r, n, p, a, fail) r (*n) p;

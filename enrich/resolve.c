@@ -15,10 +15,14 @@
  * c-ares does the timeouts and retries (--timeout per try, doubled each
  * round, --tries rounds).
  *
- * A resolver that answers nothing at all for as long as a query may take
- * is taken to be down: no new address is started, the jobs under way end
- * (as timeouts), and stats->resolver_down says so.  A single zone that
- * times out does not stop the run: other answers keep coming.
+ * A resolver that lets a query time out without answering anything,
+ * to that query or any other, from the moment it was sent is taken to be
+ * down: no new address is started, the jobs under way end (as timeouts),
+ * and stats->resolver_down says so.  A zone that times out does not stop
+ * the run: answers to queries sent after it keep coming, and the run's
+ * first query, a PTR for 127.0.0.1 that every resolver answers from its
+ * own data, shows the resolver alive even when the only addresses due are
+ * in dead zones.
  */
 #include <arpa/inet.h>
 #include <poll.h>
@@ -39,7 +43,7 @@
 #define CYMRU_ORIGIN6	"origin6.asn.cymru.com"
 #define CYMRU_ASN	"asn.cymru.com"
 
-enum qkind { Q_PTR, Q_FWD, Q_ORIGIN, Q_ASNAME };
+enum qkind { Q_PTR, Q_FWD, Q_ORIGIN, Q_ASNAME, Q_PROBE };
 
 struct asname;
 
@@ -60,6 +64,7 @@ struct query {
 	struct job *job;		/* NULL for Q_ASNAME */
 	struct asname *as;		/* Q_ASNAME */
 	guint index;			/* Q_FWD: which PTR name */
+	gint64 sent_at;			/* monotonic us */
 };
 
 /* An AS name asked once per run for every address of that ASN. */
@@ -88,7 +93,6 @@ struct enrich_resolver {
 	struct enrich_stats *stats;
 	gboolean pumping, down;
 	gint64 last_answer;		/* monotonic us */
-	guint timeouts_since_answer;
 };
 
 static void
@@ -150,7 +154,11 @@ enrich_resolver_new(const struct enrich_config *cfg, GError **err)
 	    asname_free);
 
 	memset(&o, 0, sizeof(o));
-	o.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_EDNS;
+	/* NOCHECKRESP: a SERVFAIL or REFUSED is the resolver's answer, to
+	 * be stored as such, not a reason to ask it again and again until
+	 * the tries run out and c-ares calls it a timeout. */
+	o.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_EDNS |
+	    ARES_FLAG_NOCHECKRESP;
 	o.timeout = res->timeout_ms;
 	o.tries = res->tries;
 	o.sock_state_cb = sock_state;
@@ -440,15 +448,18 @@ got_asname(struct asname *as, enum enrich_status s,
 	g_ptr_array_set_size(as->waiters, 0);
 }
 
+/* A query sent after the last answer of any kind timed out: the
+ * resolver took it and answered nothing since, not even the queries sent
+ * before it.  A query in a dead zone times out while answers to later
+ * queries keep coming, so that last_answer is after its sending. */
 static void
-note_liveness(struct enrich_resolver *res, enum enrich_status s)
+note_liveness(struct enrich_resolver *res, const struct query *q,
+    enum enrich_status s)
 {
-	if (s == ENRICH_TIMEOUT) {
-		res->timeouts_since_answer++;
-		return;
-	}
-	res->timeouts_since_answer = 0;
-	res->last_answer = g_get_monotonic_time();
+	if (s != ENRICH_TIMEOUT)
+		res->last_answer = g_get_monotonic_time();
+	else if (q->sent_at >= res->last_answer)
+		res->down = TRUE;
 }
 
 static void
@@ -468,12 +479,13 @@ on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 		    &a) == 0;
 	s = status_of(status, &a, parsed);
 	if (status != ARES_EDESTRUCTION)
-		note_liveness(res, s);
+		note_liveness(res, q, s);
 	switch (q->kind) {
 	case Q_PTR: got_ptr(q->job, s, &a); break;
 	case Q_FWD: got_fwd(q->job, q->index, s, &a); break;
 	case Q_ORIGIN: got_origin(q->job, s, &a); break;
 	case Q_ASNAME: got_asname(q->as, s, &a); break;
+	case Q_PROBE: break;
 	}
 	enrich_dns_clear(&a);
 	if (q->job)
@@ -536,22 +548,10 @@ pump(struct enrich_resolver *res)
 		}
 		res->inflight++;
 		res->stats->queries++;
+		q->sent_at = g_get_monotonic_time();
 		ares_query(res->ch, q->name, CLASS_IN, q->qtype, on_answer, q);
 	}
 	res->pumping = FALSE;
-}
-
-/* Nothing came back for as long as one query may last, and queries
- * timed out meanwhile: the resolver is down or unreachable. */
-static void
-check_down(struct enrich_resolver *res)
-{
-	gint64 life = (gint64)res->timeout_ms * 1000 *
-	    ((1 << MIN(res->tries, 16)) - 1);
-
-	if (res->timeouts_since_answer > 0 &&
-	    g_get_monotonic_time() - res->last_answer >= life)
-		res->down = TRUE;
 }
 
 static void
@@ -596,13 +596,16 @@ enrich_resolver_run(struct enrich_resolver *res, const GPtrArray *ips,
 	res->stats = stats;
 	res->down = FALSE;
 	res->last_answer = g_get_monotonic_time();
-	res->timeouts_since_answer = 0;
+	/* Any answer to this shows the resolver is up, whatever the zones
+	 * of the addresses do: every resolver answers for 127.0.0.1 from
+	 * its own data (RFC 6761), at once. */
+	queue_query(res, NULL, Q_PROBE, DNS_T_PTR,
+	    g_strdup("1.0.0.127.in-addr.arpa"), 0);
 	for (;;) {
 		pump(res);
 		if (res->inflight == 0 && g_queue_is_empty(&res->queue))
 			break;
 		wait_and_process(res);
-		check_down(res);
 	}
 	stats->resolver_down = res->down;
 }

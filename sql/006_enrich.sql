@@ -16,10 +16,11 @@
 --   timeout			0: the next run asks again
 -- A timeout says nothing about the address and is never stored as "no
 -- name": without an earlier answer the row says timeout, fcrdns NULL.  A
--- failure (timeout, servfail, refused) after a real answer (ok, nxdomain,
--- nodata) keeps that answer, its names and answered_at, records the
--- failure in last_status and counts it in failures; it only moves
--- expires_at, so the address is asked again soon.
+-- timeout replaces nothing stored, and a failure of the resolver
+-- (servfail, refused) no real answer (ok, nxdomain, nodata): the row
+-- keeps its answer, names and answered_at, records the failure in
+-- last_status and counts it in failures; only expires_at moves, so the
+-- address is asked again soon.
 
 CREATE TABLE source_info (
 	source_ip	inet PRIMARY KEY,	-- a host address (/32, /128)

@@ -24,7 +24,8 @@
 /* The address's row of the pending list: new ones first, then the
  * longest expired. */
 static const struct q_stmt pending = { NULL,
-	"SELECT host(s.ip) FROM (SELECT DISTINCT source_ip AS ip"
+	"SELECT host(s.ip), coalesce(i.failures > 0, false)"
+	" FROM (SELECT DISTINCT source_ip AS ip"
 	"  FROM source_seen_v"
 	"  WHERE $1::bigint IS NULL OR ingest_id > $1::bigint) s"
 	" LEFT JOIN source_info i ON i.source_ip = s.ip"
@@ -32,10 +33,12 @@ static const struct q_stmt pending = { NULL,
 	" ORDER BY i.expires_at NULLS FIRST, s.ip"
 	" LIMIT $3::bigint" };
 
-/* A failure after an answer: keep the answer. */
+/* Keep what is stored: a timeout replaces nothing, a failure of the
+ * resolver no answer. */
 #define KEEP \
-	" excluded.dns_status IN ('timeout', 'servfail', 'refused')" \
-	" AND s.dns_status IN ('ok', 'nxdomain', 'nodata')"
+	" ((excluded.dns_status = 'timeout' AND s.dns_status <> 'timeout')" \
+	" OR (excluded.dns_status IN ('servfail', 'refused')" \
+	" AND s.dns_status IN ('ok', 'nxdomain', 'nodata')))"
 #define KEEP_OR(col) \
 	" " col " = CASE WHEN" KEEP " THEN s." col " ELSE excluded." col " END"
 #define ASN_OR(col) \
@@ -142,7 +145,7 @@ run_one(struct store *st, const struct q_stmt *s, int n,
 
 GPtrArray *
 store_source_pending(struct store *st, int64_t after_ingest_id,
-    gboolean all, int64_t limit, GError **err)
+    gboolean all, int64_t limit, GHashTable *retries, GError **err)
 {
 	char after[32], lim[32];
 	const char *v[3];
@@ -159,8 +162,12 @@ store_source_pending(struct store *st, int64_t after_ingest_id,
 	if ((res = run_one(st, &pending, 3, v, FALSE, err)) == NULL)
 		return NULL;
 	ips = g_ptr_array_new_full((guint)PQntuples(res), g_free);
-	for (int r = 0; r < PQntuples(res); r++)
+	for (int r = 0; r < PQntuples(res); r++) {
 		g_ptr_array_add(ips, g_strdup(PQgetvalue(res, r, 0)));
+		if (retries && *PQgetvalue(res, r, 1) == 't')
+			g_hash_table_add(retries, g_strdup(PQgetvalue(res, r,
+			    0)));
+	}
 	return ips;
 }
 

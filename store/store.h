@@ -275,9 +275,10 @@ struct enrich_result;
  * whose ingest log id is above after_ingest_id (-1: any), and either
  * without a source_info row or with an expired one (all: every one);
  * never asked first, then the longest expired; at most limit (0: all).
- * Host addresses as text (char *).  Outside a batch. */
+ * Host addresses as text (char *); retries (a set of char *, or NULL)
+ * gets those whose last attempt failed.  Outside a batch. */
 GPtrArray *store_source_pending(struct store *st, int64_t after_ingest_id,
-    gboolean all, int64_t limit, GError **err);
+    gboolean all, int64_t limit, GHashTable *retries, GError **err);
 /* The highest ingest log id now (0: none), -1 on error: what a run that
  * follows stored is above it. */
 int64_t store_last_ingest_id(struct store *st, GError **err);
