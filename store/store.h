@@ -151,7 +151,8 @@ struct store_filter {
 	const char *ip;		/* inet or cidr text or NULL */
 };
 
-/* Per day and source IP: messages, dmarc_pass, dmarc_fail, pass_rate,
+/* Per day and source IP: its ptr (the first PTR name `mailsift enrich`
+ * stored, or NULL), messages, dmarc_pass, dmarc_fail, pass_rate,
  * dkim_pass, spf_pass, quarantined, rejected, then bounces and
  * auth_bounces (authfailure) of mail from that IP, then failure_reports
  * (DMARC failure reports about mail from it); from dmarc_bounce_daily_v. */
@@ -160,7 +161,9 @@ struct store_table *store_trend_by_ip(struct store *st,
 /* Per day only (all IPs summed), same columns without source_ip. */
 struct store_table *store_trend_by_day(struct store *st,
     const struct store_filter *f, GError **err);
-/* Source IPs ranked by volume with DMARC pass rate. */
+/* Source IPs ranked by volume with DMARC pass rate, then what
+ * enrichment knows of each (source_v): ptr, fcrdns, base_domain, asn,
+ * as_org, country, service, service_kind. */
 struct store_table *store_sources(struct store *st,
     const struct store_filter *f, GError **err);
 /* Reports received: reporter, domain, range, records, messages. */
@@ -203,7 +206,7 @@ enum store_bounce_by {
 	STORE_BOUNCE_LIST,	/* one row per bounced recipient */
 	STORE_BOUNCE_BY_REASON,
 	STORE_BOUNCE_BY_DOMAIN,	/* recipient domain */
-	STORE_BOUNCE_BY_IP,	/* sending IP */
+	STORE_BOUNCE_BY_IP,	/* sending IP, then its ptr */
 	STORE_BOUNCE_BY_DAY,
 };
 struct store_bounce_filter {
