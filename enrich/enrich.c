@@ -21,16 +21,6 @@ struct enrich {
 	void *user;
 };
 
-G_DEFINE_QUARK(mailsift-enrich-error-quark, enrich_error)
-
-const char *
-enrich_status_name(enum enrich_status s)
-{
-	static const char *const names[] = { "ok", "nxdomain", "nodata",
-	    "servfail", "refused", "timeout" };
-
-	return (unsigned)s < G_N_ELEMENTS(names) ? names[s] : "timeout";
-}
 
 int64_t
 enrich_lifetime(enum enrich_status s)

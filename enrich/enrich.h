@@ -55,8 +55,17 @@ enum enrich_status {
 	ENRICH_REFUSED,		/* the resolver refused to answer */
 	ENRICH_TIMEOUT,		/* no answer at all: says nothing */
 };
-/* "ok", "nxdomain", "nodata", "servfail", "refused", "timeout" */
-const char *enrich_status_name(enum enrich_status s);
+/* "ok", "nxdomain", "nodata", "servfail", "refused", "timeout": inline,
+ * so that store/ can name a status without calling into enrich/. */
+static inline const char *
+enrich_status_name(enum enrich_status s)
+{
+	static const char *const names[] = { "ok", "nxdomain", "nodata",
+	    "servfail", "refused", "timeout" };
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] :
+	    "timeout";
+}
 
 /* How long an answer stands before it is asked again, in seconds: names
  * a week, no name a day, a failing resolver an hour, a timeout not at all
