@@ -360,6 +360,29 @@ cymru_asn(const char *s)
 
 static void want_asname(struct job *job);
 
+/* "192.0.2.0/24" made canonical (host bits cleared), or NULL when the
+ * answer's text is not a network. */
+static char *
+cymru_network(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	char addr[INET6_ADDRSTRLEN + 1], *end;
+	unsigned char bytes[16];
+	int family;
+	long prefix;
+
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(addr))
+		return NULL;
+	memcpy(addr, s, (size_t)(slash - s));
+	addr[slash - s] = '\0';
+	family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	prefix = strtol(slash + 1, &end, 10);
+	if (inet_pton(family, addr, bytes) != 1 || end == slash + 1 ||
+	    *end != '\0' || prefix < 0 || prefix > 128)
+		return NULL;
+	return enrich_network_text(family, bytes, (int)prefix);
+}
+
 /* "15169 | 8.8.8.0/24 | US | arin | 1992-12-01", maybe several records
  * (announcements of different lengths): the most specific one. */
 static void
@@ -368,8 +391,10 @@ got_origin(struct job *job, enum enrich_status s, const struct dns_answer *a)
 	struct enrich_result *r = job->r;
 	int best = -1;
 
-	if (s == ENRICH_NXDOMAIN || s == ENRICH_NODATA)
+	if (s == ENRICH_NXDOMAIN || s == ENRICH_NODATA) {
 		r->asn_known = TRUE;	/* not announced */
+		r->asn_source = "cymru";
+	}
 	if (s != ENRICH_OK)
 		return;
 	r->asn_known = TRUE;
@@ -380,17 +405,20 @@ got_origin(struct job *job, enum enrich_status s, const struct dns_answer *a)
 		const char *slash = n >= 2 ? strrchr(f[1], '/') : NULL;
 		int64_t asn = n >= 2 ? cymru_asn(f[0]) : 0;
 		int prefix = slash ? atoi(slash + 1) : -1;
+		char *net = n >= 2 ? cymru_network(f[1]) : NULL;
 
-		if (asn > 0 && prefix > best) {
+		if (asn > 0 && net && prefix > best) {
 			best = prefix;
 			r->asn = asn;
 			g_free(r->network);
-			r->network = g_strndup(f[1], 64);
+			r->network = net;
+			net = NULL;
 			g_free(r->country);
 			r->country = n >= 3 && strlen(f[2]) == 2 &&
 			    g_ascii_isalpha(f[2][0]) && g_ascii_isalpha(f[2][1]) ?
 			    g_ascii_strup(f[2], 2) : NULL;
 		}
+		g_free(net);
 		g_strfreev(f);
 	}
 	if (r->asn > 0)

@@ -52,6 +52,8 @@ cat >"$D/zones.conf" <<EOF
 	local-data: '1.2.0.192.origin.asn.cymru.com. 3600 IN TXT "64500 | 192.0.2.0/24 | NL | ripencc | 2000-01-01"'
 	local-data: '9.2.0.192.origin.asn.cymru.com. 3600 IN TXT "64500 | 192.0.2.0/24 | NL | ripencc | 2000-01-01"'
 	local-data: '9.2.0.192.origin.asn.cymru.com. 3600 IN TXT "64501 | 192.0.2.0/28 | US | arin | 2001-01-01"'
+	local-data: '3.2.0.192.origin.asn.cymru.com. 3600 IN TXT "99999999999 | 192.0.2.0/99 | XYZ | bogus"'
+	local-data: '3.2.0.192.origin.asn.cymru.com. 3600 IN TXT "64503 | 192.0.2.1/4294967320 | NL"'
 	local-data: 'AS64500.asn.cymru.com. 3600 IN TXT "64500 | NL | ripencc | 2000-01-01 | EXAMPLE-NET Example Networks B.V., NL"'
 	local-data: 'AS64501.asn.cymru.com. 3600 IN TXT "64501 | US | arin | 2001-01-01 | SENDER-AS Example Sender Inc., US"'
 	local-data: '5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.origin6.asn.cymru.com. 3600 IN TXT "64502 | 2001:db8::/32 | FR | ripencc | 2005-01-01"'
@@ -132,6 +134,8 @@ is "$(row 192.0.2.2 "ptr, fcrdns, base_domain, service")" \
     "a name that does not confirm: no base domain, no service (a spoof)"
 is "$(row 192.0.2.3 "base_domain")" "example.co.uk" \
     "the PSL: mail.example.co.uk -> example.co.uk"
+is "$(row 192.0.2.3 "asn IS NULL, network IS NULL, country IS NULL")" \
+    "t|t|t" "hostile Team Cymru answers (ASN too big, /99, /2^32+24) are not kept"
 is "$(row 192.0.2.4 "dns_status, ptr, fcrdns")" "nxdomain||f" "NXDOMAIN"
 is "$(row 192.0.2.5 "dns_status, ptr, fcrdns")" "nodata||f" \
     "NODATA (the name exists without a PTR)"
