@@ -72,6 +72,7 @@ static const GOptionEntry run_entries[] = {
 /* The results on their way to the database. */
 struct sink {
 	struct store *st;
+	struct enrich *e;
 	GPtrArray *pending;	/* struct enrich_result * */
 	GError *err;		/* the first database error: stop writing */
 	guint written;
@@ -88,6 +89,8 @@ flush(struct sink *k)
 	    (struct enrich_result *const *)k->pending->pdata,
 	    k->pending->len, &k->err) == 0)
 		k->written += k->pending->len;
+	else if (k->e)
+		enrich_stop(k->e);	/* nowhere to keep more answers */
 	g_ptr_array_set_size(k->pending, 0);
 }
 
@@ -234,6 +237,7 @@ cli_enrich(struct store *st, int64_t after_ingest_id, gboolean all,
 		return status;
 	}
 	k.st = st;
+	k.e = e;
 	k.pending = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)enrich_result_free);
 	t0 = g_get_monotonic_time();

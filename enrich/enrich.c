@@ -121,6 +121,12 @@ enrich_run(struct enrich *e, const GPtrArray *ips, enrich_done_fn done,
 	return 0;
 }
 
+void
+enrich_stop(struct enrich *e)
+{
+	enrich_resolver_stop(e->res);
+}
+
 gboolean
 enrich_service_apply(const struct enrich *e, struct enrich_result *r)
 {

@@ -124,6 +124,10 @@ typedef void (*enrich_done_fn)(void *user, struct enrich_result *r);
 int enrich_run(struct enrich *e, const GPtrArray *ips, enrich_done_fn done,
     void *user, struct enrich_stats *stats, GError **err);
 
+/* From done(): start no new address (the run ends when those under way
+ * do); for a caller that can no longer keep the results. */
+void enrich_stop(struct enrich *e);
+
 /* Fill r's service fields again from its confirmed name, ASN and address
  * (after the services table changed).  TRUE when they changed. */
 gboolean enrich_service_apply(const struct enrich *e, struct enrich_result *r);

@@ -110,5 +110,7 @@ void enrich_resolver_free(struct enrich_resolver *res);
 typedef void (*enrich_finish_fn)(void *user, struct enrich_result *r);
 void enrich_resolver_run(struct enrich_resolver *res, const GPtrArray *ips,
     enrich_finish_fn finish, void *user, struct enrich_stats *stats);
+/* No new address from now on. */
+void enrich_resolver_stop(struct enrich_resolver *res);
 
 #endif

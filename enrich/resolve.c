@@ -91,7 +91,7 @@ struct enrich_resolver {
 	enrich_finish_fn finish;
 	void *user;
 	struct enrich_stats *stats;
-	gboolean pumping, down;
+	gboolean pumping, down, stopped;
 	gint64 last_answer;		/* monotonic us */
 };
 
@@ -533,7 +533,7 @@ start_next(struct enrich_resolver *res)
 	struct job *job;
 	struct enrich_result *r;
 
-	if (res->down || res->next_ip >= res->ips->len)
+	if (res->down || res->stopped || res->next_ip >= res->ips->len)
 		return FALSE;
 	ip = g_ptr_array_index(res->ips, res->next_ip++);
 	job = g_new0(struct job, 1);
@@ -623,6 +623,7 @@ enrich_resolver_run(struct enrich_resolver *res, const GPtrArray *ips,
 	res->user = user;
 	res->stats = stats;
 	res->down = FALSE;
+	res->stopped = FALSE;
 	res->last_answer = g_get_monotonic_time();
 	/* Any answer to this shows the resolver is up, whatever the zones
 	 * of the addresses do: every resolver answers for 127.0.0.1 from
@@ -636,4 +637,10 @@ enrich_resolver_run(struct enrich_resolver *res, const GPtrArray *ips,
 		wait_and_process(res);
 	}
 	stats->resolver_down = res->down;
+}
+
+void
+enrich_resolver_stop(struct enrich_resolver *res)
+{
+	res->stopped = TRUE;
 }
