@@ -48,6 +48,9 @@ cat >"$D/zones.conf" <<EOF
 	local-data: "v6mail.example.net. 3600 IN AAAA 2001:db8::25"
 	local-data: "6.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa. 3600 IN PTR v6other.example.net."
 	local-data: "v6other.example.net. 3600 IN AAAA 2001:db8::99"
+	# the sending IP of a bounce (tests/data/bounce-join)
+	local-data: "25.100.51.198.in-addr.arpa. 3600 IN PTR out1.example.com."
+	local-data: "out1.example.com. 3600 IN A 198.51.100.25"
 	# Team Cymru's zones
 	local-data: '1.2.0.192.origin.asn.cymru.com. 3600 IN TXT "64500 | 192.0.2.0/24 | NL | ripencc | 2000-01-01"'
 	local-data: '9.2.0.192.origin.asn.cymru.com. 3600 IN TXT "64500 | 192.0.2.0/24 | NL | ripencc | 2000-01-01"'
@@ -276,3 +279,15 @@ is "$(head -n 1 "$T_TMP/trend.csv" | cut -d, -f1-3 | tr -d '\r')" \
     "day,source_ip,ptr" "trend --by ip: ptr right after source_ip"
 grep -q ',192.0.2.1,mail.example.test,' "$T_TMP/trend.csv"
 ok $? "trend --by ip: the name next to the IP"
+
+# A bounce's sending IP is a source too.
+"$MAILSIFT" ingest --enrich --resolver "$R" \
+    "$TOP/tests/data/bounce-join/postfix-gmail-5.7.26.eml" 2>"$T_TMP/err"
+ok $? "ingest --enrich of a bounce"
+is "$(q "SELECT seen_in FROM source_seen_v WHERE source_ip = '198.51.100.25'
+    LIMIT 1")" bounce "source_seen_v: the bounce's sending IP"
+"$MAILSIFT" bounces --since 3650d --by ip --format csv >"$T_TMP/bip.csv"
+is "$(head -n 1 "$T_TMP/bip.csv" | cut -d, -f1-3 | tr -d '\r')" \
+    "sending_ip,ptr,bounces" "bounces --by ip: ptr right after sending_ip"
+grep -q '^198.51.100.25,out1.example.com,' "$T_TMP/bip.csv"
+ok $? "bounces --by ip: the sending IP's name"
