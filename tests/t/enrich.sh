@@ -291,3 +291,16 @@ is "$(head -n 1 "$T_TMP/bip.csv" | cut -d, -f1-3 | tr -d '\r')" \
     "sending_ip,ptr,bounces" "bounces --by ip: ptr right after sending_ip"
 grep -q '^198.51.100.25,out1.example.com,' "$T_TMP/bip.csv"
 ok $? "bounces --by ip: the sending IP's name"
+
+# TLS failure details and ARF reports name sources too.
+"$MAILSIFT" ingest --enrich --resolver "$R" \
+    "$TOP/tests/data/tlsrpt/google-failures.json" \
+    "$TOP/tests/data/arf/authfail-dkim.eml" 2>"$T_TMP/err"
+ok $? "ingest --enrich of a TLS report and an ARF report"
+is "$(q "SELECT string_agg(DISTINCT seen_in, ',') FROM source_seen_v
+    WHERE source_ip IN ('209.85.167.51', '2607:f8b0:4864:20::b2a',
+    '192.0.2.1')")" "arf,bounce,dmarc,tls" \
+    "source_seen_v: DMARC records, bounces, sending-mta-ip, Source-IP"
+is "$(row 2607:f8b0:4864:20::b2a "dns_status, service, service_basis")" \
+    "nxdomain|Google|net 2607:f8b0:4000::/36" \
+    "a TLS report's sending MTA: no name here, Google by its SPF network"
