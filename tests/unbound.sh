@@ -24,6 +24,7 @@
 set -e
 cmd=$1 dir=$2
 [ -n "$dir" ] || { echo "usage: $0 start|stop|blackhole DIR" >&2; exit 64; }
+dir=$(cd "$dir" && pwd)	# unbound reads its include from anywhere
 
 free_port() {
 	python3 -c 'import socket
