@@ -115,11 +115,12 @@ struct enrich;
 struct enrich *enrich_open(const struct enrich_config *cfg, GError **err);
 void enrich_close(struct enrich *e);
 
-/* Resolve every address of ips (char *, textual IPv4 or IPv6); done(user,
- * result) for each as it ends.  When the resolver stops answering
- * altogether the run stops early (stats->resolver_down) after finishing
- * what was in flight: the addresses not started get no result.  Returns
- * 0, or -1 with err when nothing could be asked. */
+/* Resolve every address of ips (char *, textual IPv4 or IPv6; others are
+ * counted in stats->skipped); done(user, result) for each as it ends.
+ * When the resolver stops answering altogether the run stops early
+ * (stats->resolver_down) after finishing what was in flight: the
+ * addresses not started get no result.  Returns 0 (err is for errors a
+ * later resolver may have; none today). */
 typedef void (*enrich_done_fn)(void *user, struct enrich_result *r);
 int enrich_run(struct enrich *e, const GPtrArray *ips, enrich_done_fn done,
     void *user, struct enrich_stats *stats, GError **err);
