@@ -8,7 +8,8 @@
 #   make check-valgrind   unit and functional tests under valgrind memcheck
 #   make fuzz FUZZ_SECONDS=N   every libFuzzer harness for N seconds
 
-PKGS     = gmime-3.0 glib-2.0 libxml-2.0 zlib libzip libpq json-c
+PKGS     = gmime-3.0 glib-2.0 libxml-2.0 zlib libzip libpq json-c libcares \
+    libpsl libmaxminddb
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter
@@ -18,10 +19,12 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 # libpq, libzip and libxml2 are not linked: store/pq.c, ingest/zip_dl.c and
 # parse/dmarc/xml_dl.c (and parse/tlsrpt/json_dl.c for json-c) load them
 # on first use, so a command starts without their 30-odd libraries until it
-# needs a database, a zip, XML or JSON.  -O1 and
+# needs a database, a zip, XML or JSON; c-ares, libpsl and libmaxminddb
+# the same (enrich/*_dl.c): only `mailsift enrich` uses them.  -O1 and
 # --as-needed: fewer, faster-resolved dependencies at every exec (the
 # postfix pipe runs one per message).
-PKG_LIBS   = $(filter-out -lpq -lzip -lxml2 -ljson-c,$(shell pkg-config --libs $(PKGS)))
+PKG_LIBS   = $(filter-out -lpq -lzip -lxml2 -ljson-c -lcares -lpsl -lmaxminddb,\
+    $(shell pkg-config --libs $(PKGS)))
 # make STATIC_GMIME=1: GMime, GIO, GObject, GModule, GLib, libffi and PCRE2
 # linked from their .a archives (in Debian's -dev packages): half the
 # relocations and 7 fewer libraries at exec, about 2 ms less per message
@@ -37,11 +40,15 @@ endif
 LINK_FLAGS = -Wl,-O1 -Wl,--as-needed
 ALL_CFLAGS = $(WARN) -D_GNU_SOURCE $(CFLAGS) $(PKG_CFLAGS) -I.
 
-LIB_SRC  = $(wildcard ingest/*.c parse/*.c parse/*/*.c parse/*/*/*.c store/*.c)
+LIB_SRC  = $(wildcard ingest/*.c parse/*.c parse/*/*.c parse/*/*/*.c store/*.c \
+    enrich/*.c)
 CLI_SRC  = $(wildcard cli/*.c)
 TEST_SRC = $(wildcard tests/unit/*_test.c)
 GEN_SRC  = $(wildcard tests/gen/*.c)
 SQL      = $(sort $(wildcard sql/*.sql))
+# Compiled in with the migrations: the named services' table, used when no
+# installed copy is found (enrich/services.c).
+DATA     = share/mailsift/services.tsv
 
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/sql_resources.o
 CLI_OBJ  = $(CLI_SRC:%.c=$(B)/obj/%.o)
@@ -72,12 +79,12 @@ $(B)/obj/%.o: %.c
 
 # The migrations are compiled into the binary as GResources, so an installed
 # mailsift needs no data directory.
-$(B)/sql.gresource.xml: $(SQL) Makefile
+$(B)/sql.gresource.xml: $(SQL) $(DATA) Makefile
 	@mkdir -p $(@D)
 	{ echo '<?xml version="1.0" encoding="UTF-8"?><gresources><gresource prefix="/mailsift">'; \
-	  for f in $(SQL); do echo "<file>$$f</file>"; done; \
+	  for f in $(SQL) $(DATA); do echo "<file>$$f</file>"; done; \
 	  echo '</gresource></gresources>'; } > $@
-$(B)/sql_resources.c: $(B)/sql.gresource.xml $(SQL)
+$(B)/sql_resources.c: $(B)/sql.gresource.xml $(SQL) $(DATA)
 	glib-compile-resources --sourcedir=. --generate-source --target=$@ $<
 $(B)/obj/sql_resources.o: $(B)/sql_resources.c
 	$(CC) $(ALL_CFLAGS) -Wno-overlength-strings -c -o $@ $<
@@ -130,3 +137,6 @@ PREFIX ?= /usr/local
 install: $(B)/mailsift
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(B)/mailsift $(DESTDIR)$(PREFIX)/bin/mailsift
+	install -d $(DESTDIR)$(PREFIX)/share/mailsift
+	install -m 644 share/mailsift/services.tsv \
+	    $(DESTDIR)$(PREFIX)/share/mailsift/services.tsv

@@ -32,6 +32,15 @@ int cli_cmd_bounces(int argc, char **argv);
 int cli_cmd_reclassify(int argc, char **argv);
 int cli_cmd_tls(int argc, char **argv);
 int cli_cmd_failures(int argc, char **argv);
+int cli_cmd_enrich(int argc, char **argv);
+
+/* Enrich the addresses stored by messages above after_ingest_id (-1: all)
+ * that are new or expired (all: every one), at most limit (0: no bound),
+ * with the enrich options of cli_enrich_entries (cmd_enrich.c); returns
+ * the exit status `mailsift enrich` would. */
+int cli_enrich(struct store *st, int64_t after_ingest_id, gboolean all,
+    int64_t limit);
+extern const GOptionEntry cli_enrich_entries[];
 
 /* Fork n workers (at most 8) running job(user, k, n), copy their stdout
  * to ours without mixing lines, and return the worst exit status

@@ -4,6 +4,7 @@
  *	mailsift ingest --maildir DIR	   every message in new/ and cur/
  *	mailsift ingest --mbox FILE
  *	mailsift ingest FILE...		   e-mails or bare .xml/.gz/.zip
+ *	mailsift ingest --enrich ...	   then enrich what the run stored
  *	mailsift requeue [--id N]		   retry quarantined messages
  *
  * Exit 0 when every message ended stored, duplicate, not a report or
@@ -15,6 +16,11 @@
  * by default), each taking every N-th message with its own connection, so
  * parsing in one overlaps database work in another.  The report identity
  * makes the jobs safe against each other and against other ingesters.
+ *
+ * --enrich (Maildir, mbox or files, never stdin: the postfix pipe must
+ * not wait on DNS) resolves afterwards the source addresses of the
+ * messages this run stored (cmd_enrich.c, with its options); whatever the
+ * resolver does, the exit status is ingest's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +34,7 @@ static char *opt_maildir, *opt_mbox;
 static gint64 opt_max_message, opt_max_inflated, opt_batch;
 static gint opt_max_ratio, opt_max_zip_entries, opt_jobs;
 static gboolean opt_keep_bodies;
+static gboolean opt_enrich;
 
 static const GOptionEntry ingest_entries[] = {
 	{ "maildir", 0, 0, G_OPTION_ARG_FILENAME, &opt_maildir,
@@ -50,6 +57,9 @@ static const GOptionEntry ingest_entries[] = {
 	{ "keep-failure-bodies", 0, 0, G_OPTION_ARG_NONE, &opt_keep_bodies,
 	    "keep the body of the message a DMARC failure report returns "
 	    "(private mail: only its headers are kept by default)", NULL },
+	{ "enrich", 0, 0, G_OPTION_ARG_NONE, &opt_enrich,
+	    "then resolve the source IPs of what this run stored (not with -; "
+	    "the enrich options apply)", NULL },
 	G_OPTION_ENTRY_NULL
 };
 
@@ -262,20 +272,81 @@ job_count(int argc, char **argv)
 	return CLAMP(n, 1, 8);
 }
 
+/* ingest's options and enrich's, for one GOptionContext. */
+static GOptionEntry *
+all_entries(void)
+{
+	GArray *a = g_array_new(TRUE, TRUE, sizeof(GOptionEntry));
+
+	for (const GOptionEntry *o = ingest_entries; o->long_name; o++)
+		g_array_append_val(a, *o);
+	for (const GOptionEntry *o = cli_enrich_entries; o->long_name; o++)
+		g_array_append_val(a, *o);
+	return (GOptionEntry *)g_array_free(a, FALSE);
+}
+
+/* The ingest log id the run will store above, or -1 after printing why
+ * it cannot be had (then no enrichment: ingest goes on regardless). */
+static int64_t
+enrich_mark(void)
+{
+	struct store *st;
+	GError *err = NULL;
+	int64_t id;
+	int status;
+
+	if ((st = cli_store_open(&status)) == NULL)
+		return -1;
+	if ((id = store_last_ingest_id(st, &err)) < 0) {
+		fprintf(stderr, "mailsift: database: %s\n", err->message);
+		g_error_free(err);
+	}
+	store_close(st);
+	return id;
+}
+
+/* After the run: enrich what it stored.  Its status is only reported. */
+static void
+enrich_after(int64_t mark)
+{
+	struct store *st;
+	int status;
+
+	if (mark < 0 || (st = cli_store_open(&status)) == NULL)
+		return;
+	if (cli_enrich(st, mark, FALSE, 0) != 0)
+		fprintf(stderr, "mailsift: ingest is done; enrichment is not "
+		    "(run mailsift enrich later)\n");
+	store_close(st);
+}
+
 int
 cli_cmd_ingest(int argc, char **argv)
 {
+	GOptionEntry *entries = all_entries();
 	struct job_result res;
+	int64_t mark = -1;
 	guint jobs;
+	gboolean ok;
 
-	if (!cli_options(&argc, &argv, "[- | FILE...]",
-	    "Store DMARC reports found in e-mails.", ingest_entries))
+	ok = cli_options(&argc, &argv, "[- | FILE...]",
+	    "Store DMARC reports found in e-mails.", entries);
+	g_free(entries);
+	if (!ok)
 		return EX_USAGE;
 	if ((opt_maildir != NULL) + (opt_mbox != NULL) + (argc > 1) != 1) {
 		fprintf(stderr, "mailsift: ingest needs exactly one of -, "
 		    "--maildir DIR, --mbox FILE, FILE...\n");
 		return EX_USAGE;
 	}
+	if (opt_enrich && argc == 2 && strcmp(argv[1], "-") == 0) {
+		fprintf(stderr, "mailsift: --enrich is not for stdin: the "
+		    "pipe must not wait on DNS (run mailsift enrich from "
+		    "cron)\n");
+		return EX_USAGE;
+	}
+	if (opt_enrich)
+		mark = enrich_mark();
 	jobs = job_count(argc, argv);
 	if (jobs > 1)
 		run_jobs(argc, argv, jobs, &res);
@@ -288,6 +359,8 @@ cli_cmd_ingest(int argc, char **argv)
 		    "%u duplicate, %u not a report, %u quarantined\n", res.n[0],
 		    res.reports, res.records, res.bounces, res.bounce_rcpts,
 		    res.n[1], res.n[2], res.n[3]);
+	if (opt_enrich)
+		enrich_after(mark);
 	if (res.status == 0 && res.unreadable)
 		return EX_IOERR;
 	return res.status;

@@ -47,9 +47,14 @@ GRANT SELECT, INSERT ON bounce_message, bounce_recipient TO mailsift_ingest;
 GRANT SELECT, INSERT ON tls_report, arf_report TO mailsift_ingest;
 GRANT INSERT ON tls_report_raw, tls_policy, tls_failure TO mailsift_ingest;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO mailsift_ingest;
+-- Enrichment (`mailsift enrich`, `ingest --enrich`) runs as the ingest
+-- role: it reads the addresses seen (source_seen_v, a view: not the
+-- tables' other columns), and writes what it learns of them.
+GRANT SELECT ON source_seen_v TO mailsift_ingest;
+GRANT SELECT, INSERT, UPDATE ON source_info, enrich_state TO mailsift_ingest;
 
 GRANT SELECT ON ingest_log_v, dmarc_report_v, dmarc_record_v, dmarc_dkim_v,
 	dmarc_spf_v, dmarc_reason_v, dmarc_daily_v, bounce_v, bounce_daily_v,
 	dmarc_bounce_daily_v, tls_report_v, tls_failure_v, tls_daily_v,
-	arf_report_v, dmarc_failure_v
+	arf_report_v, dmarc_failure_v, source_v, source_seen_v
 	TO mailsift_reader, mailsift_ingest;

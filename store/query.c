@@ -11,9 +11,10 @@
  *
  * Values are PostgreSQL's text output (numbers plain, days YYYY-MM-DD,
  * times in UTC, NULL as a NULL pointer).  The fixed queries read the views
- * of sql/002_views.sql, 003_bounce.sql and 004_tls_arf.sql only.  Filters
- * are parameters; an absent one is a NULL parameter, and each statement is
- * planned with its values, so an unused filter costs nothing.  The ip filter is an address or a network
+ * of sql/002_views.sql, 003_bounce.sql, 004_tls_arf.sql and 006_enrich.sql
+ * only.  Filters are parameters; an absent one is a
+ * NULL parameter, and each statement is planned with its values, so an
+ * unused filter costs nothing.  The ip filter is an address or a network
  * (inet, so host bits are allowed: 192.0.2.1/24).  Queries run in their own
  * read-only transaction: not inside a batch.
  */
@@ -51,8 +52,14 @@
 	" AND ($2::text IS NULL OR domain = $2::text)" \
 	" AND ($3::inet IS NULL OR source_ip <<= $3::inet)"
 
+/* The name of an address, from what `mailsift enrich` stored
+ * (sql/006_enrich.sql): the first PTR name, NULL when not known. */
+#define PTR_OF(ip) \
+	"(SELECT v.ptr FROM source_v v WHERE v.source_ip = " ip ") AS ptr"
+
 static const struct q_stmt trend_ip = { NULL,
-	"SELECT day, source_ip," TREND_COLS
+	"SELECT day, source_ip, " PTR_OF("dmarc_bounce_daily_v.source_ip") ","
+	TREND_COLS
 	" GROUP BY day, source_ip ORDER BY day, source_ip" };
 
 static const struct q_stmt trend_day = { NULL,
@@ -60,8 +67,11 @@ static const struct q_stmt trend_day = { NULL,
 	" GROUP BY day ORDER BY day" };
 
 /* A report's last day is that of its last second: an end of 00:00:00
- * belongs to the day before, as in dmarc_daily_v. */
+ * belongs to the day before, as in dmarc_daily_v.  What enrichment knows
+ * of each address comes after (source_v, sql/006_enrich.sql). */
 static const struct q_stmt sources = { NULL,
+	"SELECT s.*, v.ptr, v.fcrdns, v.base_domain, v.asn, v.as_org,"
+	" v.country, v.service, v.service_kind FROM ("
 	"SELECT source_ip, sum(count) AS messages,"
 	" coalesce(sum(count) FILTER (WHERE dmarc_pass), 0) AS dmarc_pass,"
 	" coalesce(sum(count) FILTER (WHERE NOT dmarc_pass), 0) AS dmarc_fail,"
@@ -75,7 +85,9 @@ static const struct q_stmt sources = { NULL,
 	" FROM dmarc_record_v"
 	FILTER_WHERE("date_end >= to_timestamp($1::bigint)")
 	" AND ($3::inet IS NULL OR source_ip <<= $3::inet)"
-	" GROUP BY source_ip ORDER BY messages DESC, source_ip" };
+	" GROUP BY source_ip) s"
+	" LEFT JOIN source_v v ON v.source_ip = s.source_ip"
+	" ORDER BY s.messages DESC, s.source_ip" };
 
 static const struct q_stmt reports = { NULL,
 	"SELECT org_name, email, report_id, policy_domain, date_begin,"
@@ -254,7 +266,8 @@ static const struct q_stmt bounce_list = { NULL,
 static const struct q_stmt bounce_by[] = {
 	BOUNCE_GROUP("reason", "reason", "bounces DESC, 1"),
 	BOUNCE_GROUP("recipient_domain", "domain", "bounces DESC, 1"),
-	BOUNCE_GROUP("sending_ip", "sending_ip", "bounces DESC, 1"),
+	BOUNCE_GROUP("sending_ip", "sending_ip, "
+	    PTR_OF("bounce_v.sending_ip"), "bounces DESC, 1"),
 	BOUNCE_GROUP("day", "day", "1"),
 };
 

@@ -151,7 +151,8 @@ struct store_filter {
 	const char *ip;		/* inet or cidr text or NULL */
 };
 
-/* Per day and source IP: messages, dmarc_pass, dmarc_fail, pass_rate,
+/* Per day and source IP: its ptr (the first PTR name `mailsift enrich`
+ * stored, or NULL), messages, dmarc_pass, dmarc_fail, pass_rate,
  * dkim_pass, spf_pass, quarantined, rejected, then bounces and
  * auth_bounces (authfailure) of mail from that IP, then failure_reports
  * (DMARC failure reports about mail from it); from dmarc_bounce_daily_v. */
@@ -160,7 +161,9 @@ struct store_table *store_trend_by_ip(struct store *st,
 /* Per day only (all IPs summed), same columns without source_ip. */
 struct store_table *store_trend_by_day(struct store *st,
     const struct store_filter *f, GError **err);
-/* Source IPs ranked by volume with DMARC pass rate. */
+/* Source IPs ranked by volume with DMARC pass rate, then what
+ * enrichment knows of each (source_v): ptr, fcrdns, base_domain, asn,
+ * as_org, country, service, service_kind. */
 struct store_table *store_sources(struct store *st,
     const struct store_filter *f, GError **err);
 /* Reports received: reporter, domain, range, records, messages. */
@@ -203,7 +206,7 @@ enum store_bounce_by {
 	STORE_BOUNCE_LIST,	/* one row per bounced recipient */
 	STORE_BOUNCE_BY_REASON,
 	STORE_BOUNCE_BY_DOMAIN,	/* recipient domain */
-	STORE_BOUNCE_BY_IP,	/* sending IP */
+	STORE_BOUNCE_BY_IP,	/* sending IP, then its ptr */
 	STORE_BOUNCE_BY_DAY,
 };
 struct store_bounce_filter {
@@ -265,5 +268,38 @@ enum store_failure_by {
 };
 struct store_table *store_failures(struct store *st,
     const struct store_filter *f, enum store_failure_by by, GError **err);
+
+/* ---- source addresses and what enrichment knows of them (source.c,
+ * sql/006_enrich.sql) ---- */
+struct enrich_result;
+
+/* The addresses to resolve: seen in a DMARC record, a bounce, a TLS
+ * failure detail or an ARF report (source_seen_v), stored by a message
+ * whose ingest log id is above after_ingest_id (-1: any), and either
+ * without a source_info row or with an expired one (all: every one);
+ * never asked first, then the longest expired; at most limit (0: all).
+ * Host addresses as text (char *); retries (a set of char *, or NULL)
+ * gets those whose last attempt failed.  Outside a batch. */
+GPtrArray *store_source_pending(struct store *st, int64_t after_ingest_id,
+    gboolean all, int64_t limit, GHashTable *retries, GError **err);
+/* The highest ingest log id now (0: none), -1 on error: what a run that
+ * follows stored is above it. */
+int64_t store_last_ingest_id(struct store *st, GError **err);
+/* Upsert n results into source_info in one transaction (one statement).
+ * A failure (timeout, servfail, refused) after an answer keeps the
+ * answer; ASN fields stay when the result did not look them up. */
+int store_source_write(struct store *st, struct enrich_result *const *results,
+    guint n, GError **err);
+/* enrich_state: a value ("" when unset; NULL on error), and setting it. */
+char *store_enrich_state(struct store *st, const char *key, GError **err);
+int store_enrich_state_set(struct store *st, const char *key,
+    const char *value, GError **err);
+/* Map every stored row to a service again: fn gets the row's ip,
+ * confirmed_name, asn and service fields, sets the service fields and
+ * returns TRUE when they changed; those rows are updated.  One
+ * transaction per page.  Returns the rows changed, -1 on error. */
+typedef gboolean (*store_remap_fn)(void *user, struct enrich_result *r);
+int64_t store_source_remap(struct store *st, store_remap_fn fn, void *user,
+    GError **err);
 
 #endif

@@ -3,7 +3,9 @@
 # private PostgreSQL, then the trend that shows the story: one sending IP
 # starts failing DKIM alignment half way through the month, the DMARC
 # reports say so, and Gmail starts refusing its mail (5.7.26), which the
-# bounces say, on the same row of `mailsift trend`.
+# bounces say, on the same row of `mailsift trend`.  The senders get their
+# names from a private unbound (tests/data/demo/zones.conf, tests/unbound.sh)
+# and their networks from a small MMDB file, through `mailsift enrich`.
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -24,6 +26,27 @@ echo
 echo "== mailsift ingest --maildir $demo/Maildir"
 "$B/mailsift" -v ingest --maildir "$demo/Maildir" 2>&1 | tail -n 1
 echo
+echo "== mailsift enrich (a private unbound, an ASN database, the demo's site file)"
+mkdir -p "$demo/dns"
+cp tests/data/demo/zones.conf "$demo/dns/"
+port=$(tests/unbound.sh start "$demo/dns")
+python3 tests/mmdb_write.py "$demo/asn.mmdb" GeoLite2-ASN '{
+  "192.0.2.0/24": {"autonomous_system_number": 64500,
+    "autonomous_system_organization": "EXAMPLE-ESP Example Sending Networks",
+    "country": {"iso_code": "US"}},
+  "198.51.100.0/24": {"autonomous_system_number": 64496,
+    "autonomous_system_organization": "EXAMPLE-HOSTING Example Hosting GmbH",
+    "country": {"iso_code": "DE"}},
+  "203.0.113.0/24": {"autonomous_system_number": 64511,
+    "autonomous_system_organization": "BULK-HOST Bulk Hosting Ltd",
+    "country": {"iso_code": "NL"}},
+  "2001:db8::/32": {"autonomous_system_number": 64499,
+    "autonomous_system_organization": "EXAMPLE-V6 Example IPv6 Networks",
+    "country": {"iso_code": "FR"}}}'
+"$B/mailsift" enrich --resolver "127.0.0.1:$port" --geoip "$demo/asn.mmdb" \
+    --services-local tests/data/demo/services.local.tsv || true
+tests/unbound.sh stop "$demo/dns"
+echo
 echo "== mailsift sources --since 30d (top 12)"
 "$B/mailsift" sources --since 30d | head -n 13
 echo
@@ -39,4 +62,5 @@ echo "The database keeps running: eval \"\$(tests/pg.sh env)\" and try"
 echo "  $B/mailsift trend --by day --since 30d"
 echo "  $B/mailsift bounces --since 7d --reason authfailure"
 echo "  psql -c 'SELECT * FROM dmarc_daily_v LIMIT 10'"
+echo "  psql -c 'SELECT source_ip, ptr, fcrdns, service, service_kind FROM source_v'"
 echo "Stop it with: make pg-stop"

@@ -14,8 +14,9 @@
 #   BENCH_BOUNCES	bounce e-mails in the bounce Maildir (10000)
 #   BENCH_PIPE_RUNS	piped messages timed one by one (30)
 #   BENCH_TLS		TLS report e-mails in the TLS Maildir (BENCH_MESSAGES)
-#   BENCH_SKIP		words: mailsift tls dmarcts big bounces sisimai (parts
-#			to leave out)
+#   BENCH_ENRICH	distinct source addresses enriched (50000)
+#   BENCH_SKIP		words: mailsift tls dmarcts big bounces sisimai enrich
+#			(parts to leave out)
 #   MAILSIFT_BUILD	build directory (build)
 #
 # What it measures:
@@ -51,6 +52,15 @@
 #      empty main linked with GMime what any GMime program costs.
 #      Skipped, saying so, when this build's mailsift or mailsift-gen
 #      cannot do it yet.
+#   6. Enrichment: tests/bench/enrich_data.py writes BENCH_ENRICH
+#      addresses, each with a PTR name whose A record confirms it, as
+#      unbound local-data (tests/unbound.sh, 127.0.0.1 and a free port),
+#      and a DMARC report naming them all, ingested into a fresh database
+#      mailsift_bench_enrich; then `mailsift enrich` against that unbound:
+#      addresses/s (target 5,000/s), DNS queries/s and peak RSS.  The floor:
+#      dnsperf (Debian's package) sending the same PTR and A queries to the
+#      same server with as many in flight (500); ratio: mailsift's
+#      queries/s over dnsperf's.
 # Prints a table at the end.  Exits non-zero when a measured step failed.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -445,6 +455,57 @@ else
 	    -v b="$t_share" 'BEGIN { if (a == "-" || b == "-") print "-";
 	    else printf "%.1fms", a - b }')" "" "" ""
 	dropdb --if-exists mailsift_bench_pipe
+fi
+
+# 6. Enrichment against a local unbound, dnsperf as the floor.
+EN=${BENCH_ENRICH:-50000}
+if ! skip enrich && need unbound dnsperf; then
+	ed=$dir/enrich
+	mkdir -p "$ed"
+	python3 tests/bench/enrich_data.py "$ed" "$EN" || exit 1
+	if ! eport=$(tests/unbound.sh start "$ed"); then
+		failed=1; say "bench: unbound did not start"
+	else
+		freshdb mailsift_bench_enrich || exit 1
+		edb="dbname=mailsift_bench_enrich"
+		"$mailsift" --db "$edb" db migrate >/dev/null 2>&1 &&
+		    "$mailsift" --db "$edb" ingest "$ed/report.xml" \
+		    >"$ed/ingest.out" 2>&1 || { failed=1; cat "$ed/ingest.out"; }
+		if timed "$ed/dnsperf.out" dnsperf -s 127.0.0.1 -p "$eport" \
+		    -d "$ed/queries.txt" -q 500 -n 1; then
+			dq=$(sed -n 's/.*Queries per second: *\([0-9]*\).*/\1/p' \
+			    "$ed/dnsperf.out")
+			# Its run time, not its wait for the queries lost.
+			dt=$(sed -n 's/.*Run time (s): *\([0-9.]*\).*/\1/p' \
+			    "$ed/dnsperf.out")
+			row "dnsperf, same PTR + A queries (floor)" "${dt}s" "" \
+			    "$dq q/s" "$((kb / 1024)) MB"
+		else
+			failed=1; say "bench: dnsperf failed"; tail -n 5 "$ed/dnsperf.out"
+		fi
+		if timed "$ed/enrich.out" "$mailsift" --db "$edb" enrich \
+		    --resolver "127.0.0.1:$eport"; then
+			eq=$(sed -n 's/.* s (.*, \([0-9]*\) queries).*/\1/p' \
+			    "$ed/enrich.out")
+			erate=$(div "$EN" "$secs" "%.0f")
+			row "mailsift enrich ($EN addresses, PTR + A)" "${secs}s" \
+			    "$erate addr/s" "$(div "$eq" "$secs" "%.0f") q/s" \
+			    "$((kb / 1024)) MB"
+			row "  target 5,000 addresses/s" \
+			    "$(div "$erate" 5000 "%.2fx")" "" "" ""
+			[ -n "$dq" ] && row "  queries/s over dnsperf's" "$(div \
+			    "$(div "$eq" "$secs" "%f")" "$dq" "%.2fx")" "" "" ""
+			got=$(psql -X -qAt -d mailsift_bench_enrich -c \
+			    "SELECT count(*) FROM source_v WHERE fcrdns" 2>&1)
+			[ "$got" = "$EN" ] || { failed=1; say "bench: MISMATCH:" \
+			    "$got of $EN addresses confirmed"; }
+		else
+			failed=1; say "bench: mailsift enrich failed:"
+			tail -n 5 "$ed/enrich.out"
+		fi
+		tests/unbound.sh stop "$ed"
+		dropdb --if-exists mailsift_bench_enrich
+	fi
 fi
 
 say ""

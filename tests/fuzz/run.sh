@@ -32,6 +32,9 @@ build fuzz_walk tests/fuzz/fuzz_walk.c ingest/*.c $PARSE_SRC
 build fuzz_bounce tests/fuzz/fuzz_bounce.c ingest/*.c $PARSE_SRC
 build fuzz_arf tests/fuzz/fuzz_arf.c ingest/*.c $PARSE_SRC
 build fuzz_tlsrpt tests/fuzz/fuzz_tlsrpt.c $PARSE_SRC
+# enrich/'s DNS answer reader, with the host-name check it uses.
+build fuzz_dns tests/fuzz/fuzz_dns.c enrich/dns.c enrich/name.c \
+    enrich/psl_dl.c parse/common/lazylib.c
 
 seed() {	# name, seed files...
 	name=$1; shift
@@ -47,9 +50,10 @@ seed fuzz_bounce tests/data/bounces/*.eml tests/data/bounces/*/*.eml \
 seed fuzz_arf tests/data/arf/* tests/data/fuzz/* \
     "${CORPUS:-$top/../shared/corpus}"/arf/*/*
 seed fuzz_tlsrpt tests/data/tlsrpt/* tests/data/fuzz/tlsrpt-*
+seed fuzz_dns tests/data/dns/*
 
 status=0
-for name in ${FUZZ_ONLY:-fuzz_dmarc fuzz_walk fuzz_bounce fuzz_arf fuzz_tlsrpt}; do
+for name in ${FUZZ_ONLY:-fuzz_dmarc fuzz_walk fuzz_bounce fuzz_arf fuzz_tlsrpt fuzz_dns}; do
 	echo "== $name for ${secs}s"
 	(cd "$out/$name" && ASAN_OPTIONS=detect_leaks=1 "$out/bin/$name" -max_total_time="$secs" \
 	    -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 corpus \

@@ -9,7 +9,9 @@ Checks, on the compiled objects and the sources:
     (nm's defined and undefined symbols make the graph);
   * data flows one way: parse/ never calls the database (PQ*, store_*),
     store/ never parses mail (g_mime_*, dmarc_parse, bounce_parse, ...),
-    ingest/ never reaches store/ or the parsers' internals;
+    ingest/ never reaches store/ or the parsers' internals, enrich/ never
+    calls the database (the CLI hands its results to store/) and store/
+    never resolves (enrich_*, ares_*: it only reads enrich.h's struct);
   * each room is entered through its door: a file outside parse/NAME/
     includes only parse/NAME/NAME.h of it (parse/common/ is shared).
 """
@@ -36,7 +38,7 @@ def tap(ok, what, detail=""):
             print("#   " + line)
 
 
-rooms = ("ingest", "parse", "store", "cli")
+rooms = ("ingest", "parse", "store", "enrich", "cli")
 objs = []
 for room in rooms:
     for d, _, files in os.walk(os.path.join(build, "obj", room)):
@@ -126,6 +128,14 @@ bad = calls("store", r"^(g_mime_|dmarc_parse|bounce_parse|tlsrpt_parse|arf_parse
 tap(not bad, "store/ never parses mail", "\n".join(bad))
 bad = calls("ingest", r"^(PQ|store_)")
 tap(not bad, "ingest/ never talks to the database", "\n".join(bad))
+bad = calls("enrich", r"^(PQ|store_)")
+tap(not bad, "enrich/ never talks to the database", "\n".join(bad))
+bad = calls("store", r"^(enrich_|ares_|psl_|MMDB_)")
+tap(not bad, "store/ never resolves", "\n".join(bad))
+bad = calls("ingest", r"^(enrich_|ares_|psl_|MMDB_)") + \
+    calls("parse", r"^(enrich_|ares_|psl_|MMDB_)")
+tap(not bad, "ingest/ and parse/ never resolve (nothing in the ingest path "
+    "waits on DNS)", "\n".join(bad))
 
 inc = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 bad = []

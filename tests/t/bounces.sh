@@ -60,14 +60,14 @@ is "$(q "SELECT kind || ':' || reason || ':' || bounced FROM bounce_v
 "$MAILSIFT" trend --by ip --since 3650d --format csv >"$T_TMP/trend.csv"
 ok $? "trend --by ip --format csv"
 is "$(head -n 1 "$T_TMP/trend.csv" | tr -d '\r')" \
-    "day,source_ip,messages,dmarc_pass,dmarc_fail,pass_pct,dkim_pass,spf_pass,quarantined,rejected,bounces,auth_bounces,failure_reports" \
-    "the existing columns, then bounces and auth_bounces, then failure_reports"
+    "day,source_ip,ptr,messages,dmarc_pass,dmarc_fail,pass_pct,dkim_pass,spf_pass,quarantined,rejected,bounces,auth_bounces,failure_reports" \
+    "the existing columns with ptr after source_ip, then bounces and auth_bounces, then failure_reports"
 is "$(grep -c "^2026-10-20,$IP," "$T_TMP/trend.csv")" 1 "one row for $IP on 2026-10-20"
 is "$(grep "^2026-10-20,$IP," "$T_TMP/trend.csv" | tr -d '\r')" \
-    "2026-10-20,$IP,60,8,52,13.3,0,8,0,0,3,3,0" \
+    "2026-10-20,$IP,,60,8,52,13.3,0,8,0,0,3,3,0" \
     "it holds the DMARC failures (52 of 60) and the 3 auth bounces"
 is "$(grep "^2026-10-20,192.0.2.10," "$T_TMP/trend.csv" | tr -d '\r')" \
-    "2026-10-20,192.0.2.10,100,100,0,100.0,100,100,0,0,0,0,0" \
+    "2026-10-20,192.0.2.10,,100,100,0,100.0,100,100,0,0,0,0,0" \
     "an IP with reports only: no bounces"
 "$MAILSIFT" trend --by ip --since 3650d --ip "$IP" --format json >"$T_TMP/trend.json"
 python3 - "$T_TMP/trend.json" <<'EOF'
@@ -174,7 +174,7 @@ awk -F '\t' '$2 == "198.51.100.25" { f[$1] = $6 }
     END { for (d in f) print d "," f[d] "," (a[d] + 0) }' \
     "$T_TMP/demo/Maildir.expected.tsv" "$dm" | sort >"$T_TMP/want.story"
 "$MAILSIFT" trend --by ip --since 3650d --ip 198.51.100.25 --format csv |
-    tr -d '\r' | tail -n +2 | cut -d, -f1,5,12 | sort >"$T_TMP/got.story"
+    tr -d '\r' | tail -n +2 | cut -d, -f1,6,13 | sort >"$T_TMP/got.story"
 cmp -s "$T_TMP/want.story" "$T_TMP/got.story"
 ok $? "trend: 198.51.100.25's DMARC failures and auth bounces, one row a day, as generated"
 diff "$T_TMP/want.story" "$T_TMP/got.story" | head -n 5 | sed 's/^/# /'

@@ -61,7 +61,7 @@ is "$(q "SELECT count(*) FROM dmarc_report_v")" "$reports" "and is counted once"
 
 # --- trend == SQL over the views --------------------------------------------
 "$MAILSIFT" trend --by ip --since 3650d --format csv | tail -n +2 |
-    cut -d, -f1-5 | tr -d '\r' | sort >"$T_TMP/trend.csv"
+    cut -d, -f1,2,4-6 | tr -d '\r' | sort >"$T_TMP/trend.csv"
 q "COPY (SELECT day, source_ip, sum(messages), sum(dmarc_pass), sum(dmarc_fail)
     FROM dmarc_daily_v GROUP BY 1, 2) TO STDOUT WITH (FORMAT csv)" |
     sort >"$T_TMP/sql.csv"

@@ -1,6 +1,7 @@
 # lazylibs.sh - libpq, libzip, libxml2 and json-c are loaded on first use,
 # not at exec (store/pq.c, ingest/zip_dl.c, parse/dmarc/xml_dl.c,
-# parse/tlsrpt/json_dl.c): the binary does not
+# parse/tlsrpt/json_dl.c), and c-ares, libpsl and libmaxminddb by
+# `mailsift enrich` only (enrich/*_dl.c): the binary does not
 # need them; a message that needs a library that cannot be loaded is an
 # error naming it (quarantined, never a crash); other messages are not
 # affected; requeue stores it once the library is back.
@@ -17,6 +18,8 @@ if [ "${MAILSIFT_VALGRIND:-0}" != 1 ]; then
 	ok $? "readelf lists the libraries the binary needs"
 	echo "$needed" | grep -qE 'lib(pq|zip|xml2|json-c)\.so'
 	ok $((! $?)) "libpq, libzip, libxml2 and json-c are not among them"
+	echo "$needed" | grep -qE 'lib(cares|psl|maxminddb)\.so'
+	ok $((! $?)) "nor c-ares, libpsl and libmaxminddb"
 fi
 
 # A file by the library's name that is not a library: dlopen finds it
@@ -91,3 +94,17 @@ is "$?" 78 "no libpq: ingest exits 78 (EX_CONFIG)"
 grep -q 'cannot load libpq\.so\.5' "$T_TMP/err"
 ok $? "no libpq: the error names libpq.so.5"
 is "$(q "SELECT count(*) FROM ingest_log")" "$before" "no libpq: nothing written"
+
+# enrich without c-ares, libpsl or libmaxminddb: exit 69 (EX_UNAVAILABLE)
+# naming the library, before anything is asked or written.
+for lib in libcares.so.2 libpsl.so.5 libmaxminddb.so.0; do
+	mkdir -p "$T_TMP/no-$lib"
+	echo "not a library" >"$T_TMP/no-$lib/$lib"
+	geo=
+	[ "$lib" = libmaxminddb.so.0 ] && geo="--geoip /dev/null"
+	LD_LIBRARY_PATH=$T_TMP/no-$lib "$MAILSIFT" enrich --resolver 127.0.0.1:9 \
+	    $geo 2>"$T_TMP/err"
+	is "$?" 69 "no $lib: enrich exits 69"
+	grep -q "cannot load $lib" "$T_TMP/err"
+	ok $? "no $lib: the error names it"
+done

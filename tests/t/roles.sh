@@ -102,3 +102,18 @@ as "$rd_user" "INSERT INTO ingest_log (source, outcome) VALUES ('x', 'stored')"
 [ $? != 0 ]; ok $? "the reader cannot write"
 "$MAILSIFT" --db "dbname=$T_DB user=$rd_user" ingest --maildir "$T_TMP/md" 2>/dev/null
 [ $? != 0 ]; ok $? "ingest as the reader fails"
+
+# Enrichment runs as the ingest role: it reads the addresses seen and
+# writes source_info (the resolver here is a closed port: it answers
+# nothing, enrich stops at once, and the timeouts it got are written).
+"$MAILSIFT" --db "dbname=$T_DB user=$in_user" enrich --resolver 127.0.0.1:9 \
+    --timeout 50 --tries 1 --limit 3 2>"$T_TMP/err"
+is "$?" 75 "enrich as the ingest role: the unreachable resolver is reported (75)"
+is "$(q "SELECT count(*) > 0 AND bool_and(dns_status = 'timeout')
+    FROM source_info")" t "and the ingest role wrote its timeouts"
+as "$in_user" "DELETE FROM source_info"
+[ $? != 0 ]; ok $? "the ingest role cannot delete enrichment rows"
+as "$rd_user" "SELECT source_ip, ptr, service FROM source_v LIMIT 1" >/dev/null
+ok $? "the reader reads source_v"
+as "$rd_user" "SELECT * FROM source_info"
+[ $? != 0 ]; ok $? "the reader cannot read source_info itself"

@@ -704,13 +704,13 @@ test_queries(struct store *st)
 
 	f.domain = "example.com";
 	t = store_trend_by_ip(st, &f, &err);
-	TAP_IS(header(t), "day,source_ip,messages,dmarc_pass,dmarc_fail,"
+	TAP_IS(header(t), "day,source_ip,ptr,messages,dmarc_pass,dmarc_fail,"
 	    "pass_pct,dkim_pass,spf_pass,quarantined,rejected,bounces,"
 	    "auth_bounces,failure_reports", "trend --by ip: the columns as "
-	    "they were, then failure_reports (%s)", err ? err->message : "");
-	TAP_IS(row(t, 0), "2026-10-20|198.51.100.25|10|0|10|0.0|0|0|0|10|0|0|2",
+	    "they were (ptr after source_ip), then failure_reports (%s)", err ? err->message : "");
+	TAP_IS(row(t, 0), "2026-10-20|198.51.100.25|-|10|0|10|0.0|0|0|0|10|0|0|2",
 	    "one row: the IP's DMARC failures and its 2 failure reports");
-	TAP_IS(row(t, 1), "2026-10-20|198.51.100.30|0|0|0|-|0|0|0|0|0|0|1",
+	TAP_IS(row(t, 1), "2026-10-20|198.51.100.30|-|0|0|0|-|0|0|0|0|0|0|1",
 	    "an IP with only a failure report shows");
 	TAP_OK(t && t->rows->len == 2, "the subdomain's report is not "
 	    "example.com's (%u rows)", t ? t->rows->len : 0);
@@ -718,7 +718,7 @@ test_queries(struct store *st)
 	f.domain = NULL;
 	f.ip = "198.51.100.26";
 	t = store_trend_by_ip(st, &f, &err);
-	TAP_IS(row(t, 0), "2026-10-21|198.51.100.26|0|0|0|-|0|0|0|0|0|0|1",
+	TAP_IS(row(t, 0), "2026-10-21|198.51.100.26|-|0|0|0|-|0|0|0|0|0|0|1",
 	    "--ip: that IP's day");
 	store_table_free(t);
 	f.ip = NULL;

@@ -326,6 +326,10 @@ test_unmigrated(struct store *st)
 	report_free(r);
 }
 
+/* The migrations compiled in: versions need not be contiguous (a branch
+ * may add 006 before 005 lands). */
+static int migrations_applied;
+
 static void
 test_migrate(struct store *st)
 {
@@ -334,14 +338,15 @@ test_migrate(struct store *st)
 
 	n = store_migrate(st, &err);
 	store_schema_version(st, &latest, NULL);
-	TAP_OK(n == latest && n >= 2, "migrate applies all %d (%s)", n,
+	migrations_applied = n;
+	TAP_OK(n >= 2 && n <= latest, "migrate applies all %d (%s)", n,
 	    err ? err->message : "");
 	clear_err(&err);
 	TAP_OK(store_migrate(st, &err) == 0, "second migrate applies none");
 	TAP_OK(store_schema_version(st, NULL, &err) == latest,
 	    "schema version is the latest");
 	TAP_IS(V(st, "SELECT count(*) FROM schema_migrations"),
-	    V(st, "SELECT %d", latest), "schema_migrations rows");
+	    V(st, "SELECT %d", n), "schema_migrations rows");
 	TAP_IS(V(st, "SELECT current_setting('application_name')"),
 	    "mailsift", "application_name");
 }
@@ -383,7 +388,7 @@ test_migrate_concurrent(void)
 	}
 	st = store_open(ci, NULL);
 	store_schema_version(st, &latest, NULL);
-	TAP_OK(bad == 0 && total == latest,
+	TAP_OK(bad == 0 && total == migrations_applied && latest > 0,
 	    "4 concurrent migrators: no error, %d applied in all", total);
 	store_close(st);
 	sql = g_strdup_printf("DROP DATABASE %s WITH (FORCE)", db);
@@ -1042,10 +1047,10 @@ test_queries(struct store *st)
 
 	t = store_trend_by_ip(st, &f, &err);
 	TAP_OK(t && t->rows->len == 3, "trend by ip: 3 rows (%s)", err ? err->message : "");
-	TAP_IS(t ? (char *)g_ptr_array_index(t->columns, 5) : NULL, "pass_pct", "column 6 is pass_pct");
-	ROW_IS(t, 0, "2024-06-01|192.0.2.1|10|10|0|100.0|10|0|0|0|0|0|0", "2024-06-01 192.0.2.1");
-	ROW_IS(t, 1, "2024-06-01|198.51.100.2|5|0|5|0.0|0|0|0|5|0|0|0", "2024-06-01 198.51.100.2");
-	ROW_IS(t, 2, "2024-06-02|192.0.2.1|6|4|2|66.7|0|4|2|0|0|0|0", "2024-06-02 192.0.2.1");
+	TAP_IS(t ? (char *)g_ptr_array_index(t->columns, 6) : NULL, "pass_pct", "column 7 is pass_pct");
+	ROW_IS(t, 0, "2024-06-01|192.0.2.1|-|10|10|0|100.0|10|0|0|0|0|0|0", "2024-06-01 192.0.2.1");
+	ROW_IS(t, 1, "2024-06-01|198.51.100.2|-|5|0|5|0.0|0|0|0|5|0|0|0", "2024-06-01 198.51.100.2");
+	ROW_IS(t, 2, "2024-06-02|192.0.2.1|-|6|4|2|66.7|0|4|2|0|0|0|0", "2024-06-02 192.0.2.1");
 	store_table_free(t);
 
 	f.ip = "192.0.2.0/24";
@@ -1070,8 +1075,10 @@ test_queries(struct store *st)
 	store_table_free(t);
 
 	t = store_sources(st, &f, &err);
-	ROW_IS(t, 0, "192.0.2.1|16|14|2|87.5|2|2|2024-06-01|2024-06-02", "sources: top");
-	ROW_IS(t, 1, "198.51.100.2|5|0|5|0.0|1|1|2024-06-01|2024-06-01", "sources: second");
+	ROW_IS(t, 0, "192.0.2.1|16|14|2|87.5|2|2|2024-06-01|2024-06-02"
+	    "|-|-|-|-|-|-|-|-", "sources: top, nothing enriched yet");
+	ROW_IS(t, 1, "198.51.100.2|5|0|5|0.0|1|1|2024-06-01|2024-06-01"
+	    "|-|-|-|-|-|-|-|-", "sources: second");
 	store_table_free(t);
 
 	f.since = utc(2024, 6, 2, 0, 0, 0);
