@@ -48,14 +48,18 @@
 --                  local_policy with ARC in its comment, for at least a
 --                  quarter of the messages that failed DMARC (for any
 --                  message, when none failed);
---   partial        at least one passing day (90 % or more of the day's
---                  messages pass DMARC) and at least one failing day (under
---                  50 % pass), the failing days' failures being at least
---                  1 % of the source's messages (a lone failing message on
---                  a quiet day is noise, not a change); change_day is the
---                  first failing day after a passing one, or, when every
---                  failing day came before the passing ones, the first
---                  passing day after the last failing one (it was fixed);
+--   partial        it changed on a day D: it broke (D is a failing day,
+--                  under 50 % of its messages passing DMARC; the days
+--                  before D together pass 90 % or more, D and the days
+--                  after it together under 50 %) or it was fixed (D is a
+--                  passing day, 90 % or more; the days before together
+--                  under 50 %, D and after together 90 % or more); the
+--                  failing side holds at least 1 % of the source's
+--                  messages.  change_day is D (the first such day, a break
+--                  before a fix).  So a rotated key or an SPF change is
+--                  partial from its first day, while one bad day among
+--                  passing ones (a DNS outage, a reporter's glitch) is not:
+--                  the days after it pass again;
 --   compliant      90 % or more of the messages pass DMARC;
 --   esp_unaligned  of the messages that failed DMARC (and were not
 --                  forwarded), at least as many had a DKIM or SPF pass for
@@ -368,8 +372,8 @@ WITH rep AS MATERIALIZED (
 		OR (v.fcrdns AND domain_aligned(lower(rtrim(v.base_domain, '.')),
 		    s.policy_domain,
 		    'r', s.policy_domain)), false) AS ours,
-	    host(s.source_ip) || coalesce(' (' || coalesce(v.service, v.ptr)
-		|| ')', '') AS who,
+	    host(s.source_ip) || coalesce(' (' || nullif(concat_ws(', ',
+		v.service, v.ptr), '') || ')', '') AS who,
 	    CASE
 	    WHEN v.service_kind = 'forwarder' OR (s.forwarded > 0
 		AND 4 * s.forwarded >= s.messages - s.dmarc_pass)
@@ -420,13 +424,11 @@ SELECT c.policy_domain, c.source_ip, p_since, p_until, c.category,
 		c.bad_since, c.days_since) ELSE 'fails' END,
 	    c.break_day,
 	    coalesce(nullif(concat_ws(' and ',
-		CASE WHEN c.dkim_stopped THEN 'its aligned DKIM'
-		    || coalesce(' ' || c.dk_aligned_pass, '')
-		    || ' stopped passing' END,
-		CASE WHEN c.spf_stopped THEN 'its aligned SPF'
-		    || coalesce(' for ' || c.sp_aligned_pass, '')
-		    || ' stopped passing' END), ''),
-		'DMARC stopped passing'),
+		CASE WHEN c.dkim_stopped THEN 'aligned DKIM'
+		    || coalesce(' ' || c.dk_aligned_pass, '') END,
+		CASE WHEN c.spf_stopped THEN 'aligned SPF'
+		    || coalesce(' for ' || c.sp_aligned_pass, '') END), '')
+		|| ' stopped passing', 'DMARC stopped passing'),
 	    concat_ws('; ',
 		CASE WHEN c.dkim_stopped OR NOT c.spf_stopped THEN
 		    'check the DKIM key published for that selector and the signer (a rotated key?)' END,
@@ -442,7 +444,7 @@ SELECT c.policy_domain, c.source_ip, p_since, p_until, c.category,
 		CASE WHEN c.adkim = 's' THEN 'adkim=s' END,
 		CASE WHEN c.aspf = 's' THEN 'aspf=s' END),
 	    c.main_from, c.main_from)
-	ELSE format('Set up DKIM signing with %s and a custom Return-Path under %s at %s: it %s, so DMARC fails for %s of %s messages.',
+	ELSE format('Set up DKIM signing with %s and a custom Return-Path under %s at %s: it %s, so DMARC fails for %s messages.',
 	    c.policy_domain, c.policy_domain,
 	    CASE WHEN c.ours THEN 'your own server ' || c.who
 		ELSE coalesce(c.service, 'the service behind ' || c.who) END,
@@ -450,7 +452,8 @@ SELECT c.policy_domain, c.source_ip, p_since, p_until, c.category,
 		'signs as ' || c.dk_other,
 		'uses the Return-Path ' || c.sp_other), ''),
 		'passes for another domain'),
-	    c.messages - c.dmarc_pass, c.messages)
+	    CASE WHEN c.dmarc_pass = 0 THEN 'all ' || c.messages
+		ELSE (c.messages - c.dmarc_pass) || ' of its ' || c.messages END)
 	END
     WHEN 'unauthorized' THEN CASE
 	WHEN c.ours THEN format(
@@ -466,13 +469,13 @@ SELECT c.policy_domain, c.source_ip, p_since, p_until, c.category,
 	WHEN 2 * c.own_fail >= c.no_pass THEN format(
 	    '%s signs as %s (%s) but the signatures fail and SPF does not pass: if it is your server, publish that selector''s key and add it to the SPF record of %s; if not, it is spoofing.',
 	    c.who, c.main_from, c.dk_aligned_fail, c.policy_domain)
-	ELSE format('Spoofing: %s sends as %s and passes neither SPF nor DKIM; %s',
+	ELSE format('Spoofing: %s sends as %s without passing SPF or DKIM; %s',
 	    c.who, c.main_from,
 	    CASE coalesce(CASE WHEN c.main_from = c.policy_domain THEN c.p
 		ELSE coalesce(c.sp, c.p) END, 'none')
-	    WHEN 'reject' THEN 'nothing to fix on your side: your policy (reject) has receivers refuse it.'
-	    WHEN 'quarantine' THEN 'your policy (quarantine) sends it to spam; p=reject would have it refused.'
-	    ELSE 'with p=none receivers deliver it: once your own sources pass, publish p=quarantine, then p=reject.'
+	    WHEN 'reject' THEN 'your policy (reject) has receivers refuse it, so there is nothing to fix on your side.'
+	    WHEN 'quarantine' THEN 'your policy (quarantine) sends it to spam, and p=reject would have it refused.'
+	    ELSE 'with p=none receivers deliver it, so once your own sources pass, publish p=quarantine, then p=reject.'
 	    END)
 	END
     END,
@@ -497,7 +500,7 @@ SELECT *
 FROM source_diagnosis(NULL, (now() AT TIME ZONE 'UTC')::date - 30, NULL);
 
 COMMENT ON VIEW source_diagnosis_v IS
-'What each source is to each policy domain over the last 30 UTC days and today, and what to fix: source_diagnosis(NULL, current UTC date - 30, NULL). For another period or one domain, select from source_diagnosis(domain, since, until) instead: it has these columns. Categories, first rule that holds: forwarded (known forwarder, or receivers said forwarded/mailing_list/trusted_forwarder/local_policy with ARC for at least a quarter of the failing messages), partial (days with 90 % or more passing and days under 50 %, the failing days holding at least 1 % of the messages), compliant (90 % or more pass DMARC), esp_unaligned (most failing messages pass SPF or DKIM for another domain), unauthorized (most pass neither). Problems first:
+'What each source is to each policy domain over the last 30 UTC days and today, and what to fix: source_diagnosis(NULL, current UTC date - 30, NULL). For another period or one domain, select from source_diagnosis(domain, since, until) instead: it has these columns. Categories, first rule that holds: forwarded (known forwarder, or receivers said forwarded/mailing_list/trusted_forwarder/local_policy with ARC for at least a quarter of the failing messages), partial (on change_day it broke: the days before pass 90 % or more together, that day is failing and it and the days after pass under 50 % together; or the reverse, it was fixed; the failing side holds at least 1 % of the messages), compliant (90 % or more pass DMARC), esp_unaligned (most failing messages pass SPF or DKIM for another domain), unauthorized (most pass neither). Problems first:
   SELECT category, host(source_ip), affected, action FROM source_diagnosis_v
   WHERE policy_domain = ''example.com'' ORDER BY affected DESC';
 COMMENT ON COLUMN source_diagnosis_v.policy_domain IS 'The domain whose policy was evaluated, lower-cased without a trailing dot.';
@@ -525,7 +528,7 @@ COMMENT ON COLUMN source_diagnosis_v.last_day IS 'Last UTC day with messages.';
 COMMENT ON COLUMN source_diagnosis_v.days IS 'Days with messages.';
 COMMENT ON COLUMN source_diagnosis_v.passing_days IS 'Days on which 90 % or more of its messages passed DMARC.';
 COMMENT ON COLUMN source_diagnosis_v.failing_days IS 'Days on which less than 50 % passed.';
-COMMENT ON COLUMN source_diagnosis_v.change_day IS 'partial only: the first failing day after a passing one, or when it was fixed, the first passing day after the last failing one.';
+COMMENT ON COLUMN source_diagnosis_v.change_day IS 'partial only: the day it broke (the first failing day, the days before passing) or, when it was fixed, the first passing day.';
 COMMENT ON COLUMN source_diagnosis_v.service IS 'Named service (source_v), NULL when unknown.';
 COMMENT ON COLUMN source_diagnosis_v.service_kind IS 'Its kind (source_v): esp, forwarder, ours, ...';
 COMMENT ON COLUMN source_diagnosis_v.ptr IS 'PTR name (source_v).';
