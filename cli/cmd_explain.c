@@ -134,13 +134,13 @@ print_source(FILE *fp, const struct store_table *t, GPtrArray *row)
 	const char *v;
 	GString *s = g_string_new(NULL);
 
-	g_string_printf(s, "  %s ", val(t, row, "source_ip"));
-	if (service)
-		g_string_append_printf(s, " %s", service);
-	if (ptr)
-		g_string_append_printf(s, "%s %s", service ? "," : "", ptr);
+	g_string_printf(s, "  %s", val(t, row, "source_ip"));
+	if (service || ptr)
+		g_string_append_printf(s, "  %s%s%s", service ? service : "",
+		    service && ptr ? ", " : "", ptr ? ptr : "");
 	if (kind)
-		g_string_append_printf(s, " (%s)", kind);
+		g_string_append_printf(s, "%s(%s)", service || ptr ? " " : "  ",
+		    kind);
 	fprintf(fp, "%s\n", s->str);
 	g_string_printf(s, "%" G_GINT64_FORMAT " messages, %" G_GINT64_FORMAT
 	    " pass DMARC; %s to %s, %s day%s", num(t, row, "messages"),

@@ -53,3 +53,7 @@ GRANT SELECT ON ingest_log_v, dmarc_report_v, dmarc_record_v, dmarc_dkim_v,
 	dmarc_bounce_daily_v, tls_report_v, tls_failure_v, tls_daily_v,
 	arf_report_v, dmarc_failure_v
 	TO mailsift_reader, mailsift_ingest;
+-- The diagnosis (007_diagnosis.sql: source_diagnosis() runs with the
+-- caller's rights and reads the views above and source_v) and the
+-- enrichment view it reads (006_enrich.sql).
+GRANT SELECT ON source_v, source_diagnosis_v TO mailsift_reader;
