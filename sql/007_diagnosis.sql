@@ -149,11 +149,11 @@ WITH rep AS MATERIALIZED (
 	-- Each DKIM result with its alignment to the record's From domain:
 	-- under the policy's mode (aligned), and relaxed but not under the
 	-- policy's mode (relaxed_only: strict alignment refused it).
-	SELECT x.*,
-	    domain_aligned(domain, header_from, adkim, policy_domain) AS aligned,
-	    adkim = 's' AND NOT domain_aligned(domain, header_from, 's',
-		policy_domain) AND domain_aligned(domain, header_from, 'r',
-		policy_domain) AS relaxed_only
+	SELECT y.*,
+	    CASE WHEN adkim = 's' THEN equal ELSE relaxed END AS aligned,
+	    adkim = 's' AND relaxed AND NOT equal AS relaxed_only
+	FROM (SELECT x.*, domain = header_from AS equal,
+	    domain_aligned(domain, header_from, 'r', policy_domain) AS relaxed
 	FROM (SELECT c.report_pk, c.rec_no, c.policy_domain, c.source_ip,
 		c.count, c.header_from, c.adkim,
 		lower(rtrim(k.domain, '.')) AS domain,
@@ -162,12 +162,13 @@ WITH rep AS MATERIALIZED (
 	    JOIN dmarc_dkim_v k ON k.report_pk = r.report_pk
 	    JOIN rec c ON c.report_pk = k.report_pk AND c.rec_no = k.rec_no
 	    WHERE coalesce(k.domain, '') <> '') x
+	    OFFSET 0) y	-- evaluate domain_aligned once per row
 ), spf AS MATERIALIZED (
-	SELECT x.*,
-	    domain_aligned(domain, header_from, aspf, policy_domain) AS aligned,
-	    aspf = 's' AND NOT domain_aligned(domain, header_from, 's',
-		policy_domain) AND domain_aligned(domain, header_from, 'r',
-		policy_domain) AS relaxed_only
+	SELECT y.*,
+	    CASE WHEN aspf = 's' THEN equal ELSE relaxed END AS aligned,
+	    aspf = 's' AND relaxed AND NOT equal AS relaxed_only
+	FROM (SELECT x.*, domain = header_from AS equal,
+	    domain_aligned(domain, header_from, 'r', policy_domain) AS relaxed
 	FROM (SELECT c.report_pk, c.rec_no, c.policy_domain, c.source_ip,
 		c.count, c.header_from, c.aspf,
 		lower(rtrim(s.domain, '.')) AS domain, s.result = 'pass' AS pass
@@ -176,6 +177,7 @@ WITH rep AS MATERIALIZED (
 	    JOIN rec c ON c.report_pk = s.report_pk AND c.rec_no = s.rec_no
 	    WHERE coalesce(s.domain, '') <> ''
 		AND coalesce(s.scope, 'mfrom') = 'mfrom') x
+	    OFFSET 0) y
 ), fwd AS MATERIALIZED (
 	-- Records a receiver says were forwarded.
 	SELECT e.report_pk, e.rec_no,
