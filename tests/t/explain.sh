@@ -359,3 +359,30 @@ usage "a bad --since" --since 30x --domain example.com
 usage "a bad --format" --format xml --domain example.com
 usage "a bad --ip" --ip 300.1.2.3 --domain example.com
 usage "an extra argument" --domain example.com extra
+
+# The demo month (make demo: tests/demo.sh) has a source of every
+# category, named by tests/demo_sources.sql; it starts 2026-10-01.
+unset MAILSIFT_DB
+fresh_db mailsift_t_explain_demo
+"$MAILSIFT_GEN" maildir "$T_TMP/demo/Maildir" --demo --seed 1 >/dev/null &&
+    "$MAILSIFT" ingest --maildir "$T_TMP/demo/Maildir" 2>"$T_TMP/err" &&
+    psql -X -q -v ON_ERROR_STOP=1 -d "$T_DB" -f "$TOP/tests/demo_sources.sql"
+ok $? "the demo month ingested and its sources named"
+"$MAILSIFT" explain --domain example.com --since 2026-10-01 --format json >"$T_TMP/ex.json"
+ok $? "explain the demo's example.com"
+cat_is 198.51.100.25 partial "the demo's rotated key"
+is "$(field 198.51.100.25 change_day)" 2026-10-19 "198.51.100.25: changed on day 19, as generated"
+action_has 198.51.100.25 "Passed DMARC until 2026-10-18 and fails on"
+cat_is 192.0.2.70 esp_unaligned "the demo's marketing service"
+action_has 192.0.2.70 "at Mailchimp: it signs as mcsv.net (s=k1) and uses the Return-Path bounce.mcsv.net"
+cat_is 198.51.100.30 unauthorized "the demo's new server, missing from SPF"
+is "$(field 198.51.100.30 first_day)" 2026-10-11 "198.51.100.30: sends from day 11"
+action_has 198.51.100.30 "(shop.example.com) is your own server"
+cat_is 203.0.113.66 unauthorized "the demo's forger"
+action_has 203.0.113.66 "Spoofing: 203.0.113.66 sends as example.com"
+cat_is 192.0.2.40 forwarded "the demo's mailing list, by override reasons"
+cat_is 192.0.2.41 forwarded "the demo's forwarder, by service kind"
+cat_is 192.0.2.10 compliant "SendGrid with example.com's DKIM"
+cat_is 198.51.100.26 compliant "the demo's other servers"
+is "$(q "SELECT string_agg(DISTINCT category, ' ' ORDER BY category) FROM source_diagnosis(NULL, NULL, NULL)")" \
+    "compliant esp_unaligned forwarded partial unauthorized" "the demo month has every category"
