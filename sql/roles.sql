@@ -29,6 +29,10 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM mailsift_ingest, mailsift_read
 GRANT USAGE ON SCHEMA public TO mailsift_ingest, mailsift_reader;
 
 GRANT SELECT ON schema_migrations TO mailsift_ingest, mailsift_reader;
+-- The diagnosis (007_diagnosis.sql: source_diagnosis() runs with the
+-- caller's rights and reads the DMARC views below and source_v) and the
+-- enrichment view it reads (006_enrich.sql).
+GRANT SELECT ON source_v, source_diagnosis_v TO mailsift_reader;
 GRANT SELECT, INSERT ON ingest_log TO mailsift_ingest;
 GRANT UPDATE (requeued_by) ON ingest_log TO mailsift_ingest;
 GRANT SELECT, INSERT ON quarantine TO mailsift_ingest;
@@ -53,7 +57,3 @@ GRANT SELECT ON ingest_log_v, dmarc_report_v, dmarc_record_v, dmarc_dkim_v,
 	dmarc_bounce_daily_v, tls_report_v, tls_failure_v, tls_daily_v,
 	arf_report_v, dmarc_failure_v
 	TO mailsift_reader, mailsift_ingest;
--- The diagnosis (007_diagnosis.sql: source_diagnosis() runs with the
--- caller's rights and reads the views above and source_v) and the
--- enrichment view it reads (006_enrich.sql).
-GRANT SELECT ON source_v, source_diagnosis_v TO mailsift_reader;

@@ -2,12 +2,14 @@
 -- (tests/demo.sh), as `mailsift enrich` and its services file would give
 -- them: PTR names, forward confirmation, base domain, network, service.
 -- The addresses are documentation ranges, so no resolver knows them; the
--- rows go straight into source_info, under source_v (sql/006_enrich.sql).
-INSERT INTO source_info (source_ip, ptr, ptr_names, fcrdns, base_domain,
-    dns_status, asn, as_org, country, service, service_kind, asked_at,
-    expires_at)
-SELECT a::inet, ptr, CASE WHEN ptr IS NOT NULL THEN ARRAY[ptr] END,
+-- rows go straight into source_info, under source_v (sql/006_enrich.sql),
+-- with the columns enrich writes.
+INSERT INTO source_info (source_ip, ptr_names, fcrdns, base_domain,
+    dns_status, last_status, asn, as_org, country, service, service_kind,
+    asked_at, expires_at)
+SELECT a::inet, CASE WHEN ptr IS NOT NULL THEN ARRAY[ptr] END,
     ptr IS NOT NULL, base, CASE WHEN ptr IS NULL THEN 'nxdomain' ELSE 'ok' END,
+    CASE WHEN ptr IS NULL THEN 'nxdomain' ELSE 'ok' END,
     asn, as_org, country, service, kind, now(), now() + interval '1 day'
 FROM (VALUES
     ('198.51.100.25', 'mail1.example.com', 'example.com', 64500, 'EXAMPLE-HOSTING', 'NL', NULL, 'ours'),

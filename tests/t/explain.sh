@@ -156,14 +156,18 @@ done
 ok $? "ingest of $n reports"
 is "$(q "SELECT count(*) FROM dmarc_report_v")" "$n" "every report stored"
 
-q "INSERT INTO source_info (source_ip, ptr, fcrdns, base_domain, service, service_kind)
-    VALUES ('192.0.2.2', 'mx2.example.com', true, 'example.com', NULL, 'ours'),
+q "INSERT INTO source_info (source_ip, ptr_names, fcrdns, base_domain, service,
+	service_kind, dns_status, last_status, asked_at, expires_at)
+    SELECT a::inet, CASE WHEN ptr IS NOT NULL THEN ARRAY[ptr] END, fcrdns,
+	base, service, kind, 'ok', 'ok', now(), now() + interval '1 day'
+    FROM (VALUES ('192.0.2.2', 'mx2.example.com', true, 'example.com', NULL, 'ours'),
 	('192.0.2.5', 'o5.esp.example', true, 'esp.example', 'Esp Example', 'esp'),
 	('192.0.2.8', 'relay.example', true, 'relay.example', 'Relay Forwarding', 'forwarder'),
 	('192.0.2.9', 'mta.example.com', true, 'example.com', 'billing app', 'ours'),
 	('2001:db8::9', NULL, NULL, NULL, NULL, 'ours'),
 	('192.0.2.19', 'out.example.com', true, 'example.com', NULL, NULL),
-	('192.0.2.29', 'fake.example.com', false, 'example.com', NULL, NULL)" >/dev/null
+	('192.0.2.29', 'fake.example.com', false, NULL, NULL, NULL))
+	AS v(a, ptr, fcrdns, base, service, kind)" >/dev/null
 ok $? "names for some sources in source_info"
 
 since=$(day 1)
