@@ -400,14 +400,15 @@ SELECT c.policy_domain, c.source_ip, p_since, p_until, c.category,
     WHEN 'compliant' THEN CASE
 	WHEN 2 * c.dkim_aligned_pass >= c.dmarc_pass
 	    AND 2 * c.spf_aligned_pass >= c.dmarc_pass THEN format(
-	    'Nothing to fix: DMARC passes through aligned DKIM (%s) and aligned SPF (%s).',
-	    c.dk_aligned_pass, c.sp_aligned_pass)
+	    'Nothing to fix: DMARC passes through aligned DKIM%s and aligned SPF%s.',
+	    ' (' || c.dk_aligned_pass || ')', ' (' || c.sp_aligned_pass || ')')
 	WHEN 2 * c.dkim_aligned_pass >= c.dmarc_pass THEN format(
-	    'Nothing to fix: DMARC passes through aligned DKIM (%s); SPF is not aligned%s, so keep DKIM signing on.',
-	    c.dk_aligned_pass, ' (Return-Path ' || c.sp_other || ')')
+	    'Nothing to fix: DMARC passes through aligned DKIM%s; SPF is not aligned%s, so keep DKIM signing on.',
+	    ' (' || c.dk_aligned_pass || ')',
+	    ' (Return-Path ' || c.sp_other || ')')
 	ELSE format(
-	    'DMARC passes through aligned SPF (%s) only: sign its mail with DKIM for %s too, or forwarded copies will fail.',
-	    c.sp_aligned_pass, c.main_from)
+	    'DMARC passes through aligned SPF%s only: sign its mail with DKIM for %s too, or forwarded copies will fail.',
+	    ' (' || c.sp_aligned_pass || ')', c.main_from)
 	END
     WHEN 'forwarded' THEN format(
 	'Nothing to fix on your side: %s %s, which breaks SPF; %s%% of its messages still passed through DKIM, so keep every message DKIM-signed for %s.',
@@ -468,7 +469,7 @@ SELECT c.policy_domain, c.source_ip, p_since, p_until, c.category,
 	WHEN c.dmarc_pass > 0 THEN format(
 	    '%s of its %s messages pass neither SPF nor DKIM for %s while the others pass: find the mail it sends unsigned or with another Return-Path, and sign it with DKIM for %s.',
 	    c.messages - c.dmarc_pass, c.messages, c.main_from, c.policy_domain)
-	WHEN 2 * c.own_fail >= c.no_pass THEN format(
+	WHEN c.own_fail > 0 AND 2 * c.own_fail >= c.no_pass THEN format(
 	    '%s signs as %s (%s) but the signatures fail and SPF does not pass: if it is your server, publish that selector''s key and add it to the SPF record of %s; if not, it is spoofing.',
 	    c.who, c.main_from, c.dk_aligned_fail, c.policy_domain)
 	ELSE format('Spoofing: %s sends as %s without passing SPF or DKIM; %s',

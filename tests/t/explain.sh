@@ -71,6 +71,8 @@ for d in 1 2 3 4 5 6 7 8 9 10; do
 		else
 			rec 192.0.2.2 50 fail fail example.com dkim:example.com:k2026:fail spf:example.com:softfail
 		fi
+		# a receiver that lists no auth results
+		rec 192.0.2.25 10 pass fail example.com
 		# border: exactly 90 % pass every day: compliant
 		rec 192.0.2.3 45 pass pass example.com $PASS
 		rec 192.0.2.3 5 fail fail example.com spf:example.com:fail
@@ -207,7 +209,7 @@ assert all(isinstance(r["messages"], int) and isinstance(r["dmarc_pass"], int)
 assert len({r["source_ip"] for r in rows}) == len(rows), "one object per source"
 ' "$T_TMP/ex.json"
 ok $? "json: one object per source with source_ip, service, category, messages, dmarc_pass, action"
-is "$(wc -l <"$T_TMP/ex.json" | tr -d ' ')" 22 "22 sources of example.com"
+is "$(wc -l <"$T_TMP/ex.json" | tr -d ' ')" 23 "23 sources of example.com"
 
 cat_is 192.0.2.1 compliant "aligned DKIM and SPF"
 is "$(field 192.0.2.1 messages)/$(field 192.0.2.1 dmarc_pass)/$(field 192.0.2.1 days)" \
@@ -228,6 +230,9 @@ field 192.0.2.2 action | grep -q SPF
 [ $? != 0 ]; ok $? "192.0.2.2: SPF never passed, so the action does not blame it"
 
 cat_is 192.0.2.3 compliant "exactly 90 % pass"
+cat_is 192.0.2.25 compliant "aligned DKIM by the receiver's verdict, no auth results listed"
+is "$(field 192.0.2.25 action)" "Nothing to fix: DMARC passes through aligned DKIM; SPF is not aligned, so keep DKIM signing on." \
+    "192.0.2.25: the action names nothing it was not told"
 cat_is 192.0.2.14 unauthorized "89 % pass, the rest passes nothing"
 action_has 192.0.2.14 "220 of its 2000 messages pass neither SPF nor DKIM for example.com while the others pass"
 
@@ -286,7 +291,7 @@ for l in open(sys.argv[1]):
 print(" ".join(seen))' "$T_TMP/ex.json")" \
     "unauthorized esp_unaligned partial forwarded compliant" \
     "categories grouped, biggest problem first"
-head -n 1 "$T_TMP/ex.txt" | grep -q "^example.com since $since: 22 sources, "
+head -n 1 "$T_TMP/ex.txt" | grep -q "^example.com since $since: 23 sources, "
 ok $? "table: a summary line"
 grep -q "^unauthorized: 9 sources, " "$T_TMP/ex.txt"
 ok $? "table: the unauthorized group"
@@ -296,7 +301,7 @@ grep -q "^  192.0.2.14$" "$T_TMP/ex.txt"
 ok $? "table: a source without a name is its address alone"
 is "$(awk -F, 'NR == 1 { print $1 "," $2 "," $6 "," $7 }' "$T_TMP/ex.csv" | tr -d '\r')" \
     "category,source_ip,messages,dmarc_pass" "csv: header"
-is "$(($(wc -l <"$T_TMP/ex.csv") - 1))" 22 "csv: one line per source"
+is "$(($(wc -l <"$T_TMP/ex.csv") - 1))" 23 "csv: one line per source"
 
 # The period: from day 7 on, 192.0.2.2 only fails, signing as example.com.
 "$MAILSIFT" explain --domain example.com --since "$(day 7)" --ip 192.0.2.2 --format json >"$T_TMP/ex.json"
@@ -343,7 +348,7 @@ is "$(q "SELECT count(*) FROM pg_attribute WHERE attrelid = 'source_diagnosis_v'
     "every column of source_diagnosis_v has a comment"
 is "$(q "SELECT count(*) FROM source_diagnosis('example.com', '$(day 11)', NULL)")" 0 \
     "nothing after the last report day"
-is "$(q "SELECT count(*) FROM source_diagnosis('example.com', NULL, '$(day 1)')")" 22 \
+is "$(q "SELECT count(*) FROM source_diagnosis('example.com', NULL, '$(day 1)')")" 23 \
     "until the first day: every source of it"
 
 # Arguments are checked before any query: 64, saying what is expected.
