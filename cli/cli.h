@@ -27,12 +27,12 @@ int cli_cmd_parse(int argc, char **argv);
 int cli_cmd_trend(int argc, char **argv);
 int cli_cmd_sources(int argc, char **argv);
 int cli_cmd_reports(int argc, char **argv);
+int cli_cmd_explain(int argc, char **argv);
 int cli_cmd_db(int argc, char **argv);
 int cli_cmd_bounces(int argc, char **argv);
 int cli_cmd_reclassify(int argc, char **argv);
 int cli_cmd_tls(int argc, char **argv);
 int cli_cmd_failures(int argc, char **argv);
-int cli_cmd_explain(int argc, char **argv);
 
 /* Fork n workers (at most 8) running job(user, k, n), copy their stdout
  * to ours without mixing lines, and return the worst exit status

@@ -12,8 +12,7 @@
  *
  * Values are PostgreSQL's text output (numbers plain, days YYYY-MM-DD,
  * times in UTC, NULL as a NULL pointer).  The fixed queries read the views
- * of sql/002_views.sql, 003_bounce.sql and 004_tls_arf.sql only, and the
- * function source_diagnosis of 007_diagnosis.sql.  Filters are parameters; an absent one is a
+ * of sql/002_views.sql, 003_bounce.sql and 004_tls_arf.sql only.  Filters are parameters; an absent one is a
  * NULL parameter, and each statement is planned with its values, so an
  * unused filter costs nothing.  The ip filter is an address or a network
  * (inet, so host bits are allowed: 192.0.2.1/24).  Queries run in their own
