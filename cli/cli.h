@@ -27,6 +27,7 @@ int cli_cmd_parse(int argc, char **argv);
 int cli_cmd_trend(int argc, char **argv);
 int cli_cmd_sources(int argc, char **argv);
 int cli_cmd_reports(int argc, char **argv);
+int cli_cmd_explain(int argc, char **argv);
 int cli_cmd_db(int argc, char **argv);
 int cli_cmd_bounces(int argc, char **argv);
 int cli_cmd_reclassify(int argc, char **argv);
@@ -61,6 +62,10 @@ int cli_store_status(const GError *err);
 /* "30d", "12h", "2w", "2026-10-01" -> epoch seconds (now minus the span).
  * Returns FALSE on a malformed value. */
 gboolean cli_parse_since(const char *text, int64_t *since);
+
+/* NULL, an address or a CIDR block; else FALSE after saying what is
+ * expected ("mailsift: CMD: bad --ip ..."). */
+gboolean cli_check_ip(const char *cmd, const char *s);
 
 /* JSON text helpers (always valid UTF-8 out). */
 void cli_json_str(GString *out, const char *s);	/* "..." or null */

@@ -14,7 +14,6 @@
  * that says what is expected, never an SQL message.
  */
 #include <string.h>
-#include <gio/gio.h>
 
 #include "cli.h"
 
@@ -60,31 +59,6 @@ parse_by(const char *cmd, const struct by_word *words, const char *s,
 	return FALSE;
 }
 
-/* An address or a CIDR block, checked here so that the database never
- * sees (and never answers with SQL about) anything else. */
-static gboolean
-valid_ip(const char *cmd, const char *s)
-{
-	GInetAddressMask *m;
-	GInetAddress *a;
-
-	if (s == NULL)
-		return TRUE;
-	if (strchr(s, '/') != NULL) {
-		m = g_inet_address_mask_new_from_string(s, NULL);
-		if (m != NULL) {
-			g_object_unref(m);
-			return TRUE;
-		}
-	} else if ((a = g_inet_address_new_from_string(s)) != NULL) {
-		g_object_unref(a);
-		return TRUE;
-	}
-	fprintf(stderr, "mailsift: %s: bad --ip '%s' (an IPv4 or IPv6 "
-	    "address, or a CIDR block like 192.0.2.0/24)\n", cmd, s);
-	return FALSE;
-}
-
 /* What both commands check before they query; an exit status or -1. */
 static int
 common_args(const char *cmd, int argc, char **argv, enum cli_format *fmt,
@@ -105,7 +79,7 @@ common_args(const char *cmd, int argc, char **argv, enum cli_format *fmt,
 		    "2w, YYYY-MM-DD)\n", cmd, opt_since);
 		return EX_USAGE;
 	}
-	if (!valid_ip(cmd, opt_ip))
+	if (!cli_check_ip(cmd, opt_ip))
 		return EX_USAGE;
 	f->domain = opt_domain;
 	f->ip = opt_ip;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <gio/gio.h>
 
 #include "cli.h"
 
@@ -101,6 +102,31 @@ cli_parse_since(const char *text, int64_t *since)
 		return FALSE;
 	*since = (int64_t)time(NULL) - n * unit;
 	return TRUE;
+}
+
+/* An address or a CIDR block, checked before any query so that the
+ * database never sees (and never answers with SQL about) anything else. */
+gboolean
+cli_check_ip(const char *cmd, const char *s)
+{
+	GInetAddressMask *m;
+	GInetAddress *a;
+
+	if (s == NULL)
+		return TRUE;
+	if (strchr(s, '/') != NULL) {
+		m = g_inet_address_mask_new_from_string(s, NULL);
+		if (m != NULL) {
+			g_object_unref(m);
+			return TRUE;
+		}
+	} else if ((a = g_inet_address_new_from_string(s)) != NULL) {
+		g_object_unref(a);
+		return TRUE;
+	}
+	fprintf(stderr, "mailsift: %s: bad --ip '%s' (an IPv4 or IPv6 "
+	    "address, or a CIDR block like 192.0.2.0/24)\n", cmd, s);
+	return FALSE;
 }
 
 /* What a byte becomes inside a JSON string: 0 itself, else the letter of

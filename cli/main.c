@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "parse", cli_cmd_parse, "print what ingest would store, without a database" },
 	{ "trend", cli_cmd_trend, "DMARC pass/fail and bounces per day, per source IP" },
 	{ "sources", cli_cmd_sources, "source IPs ranked by volume, with DMARC pass rate" },
+	{ "explain", cli_cmd_explain, "what each source of a domain is, and what to fix" },
 	{ "reports", cli_cmd_reports, "reports received" },
 	{ "bounces", cli_cmd_bounces, "bounced recipients, or counts per reason, domain, IP, day" },
 	{ "tls", cli_cmd_tls, "SMTP TLS reports: sessions and failures per day, MX, result" },

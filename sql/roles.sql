@@ -29,6 +29,10 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM mailsift_ingest, mailsift_read
 GRANT USAGE ON SCHEMA public TO mailsift_ingest, mailsift_reader;
 
 GRANT SELECT ON schema_migrations TO mailsift_ingest, mailsift_reader;
+-- The diagnosis (007_diagnosis.sql: source_diagnosis() runs with the
+-- caller's rights and reads the DMARC views below and source_v) and the
+-- enrichment view it reads (006_enrich.sql).
+GRANT SELECT ON source_v, source_diagnosis_v TO mailsift_reader;
 GRANT SELECT, INSERT ON ingest_log TO mailsift_ingest;
 GRANT UPDATE (requeued_by) ON ingest_log TO mailsift_ingest;
 GRANT SELECT, INSERT ON quarantine TO mailsift_ingest;

@@ -6,6 +6,7 @@
  *	t = store_bounces(st, &bf, STORE_BOUNCE_BY_REASON, &err);
  *	t = store_tls(st, &f, STORE_TLS_BY_MX, &err);
  *	t = store_failures(st, &f, STORE_FAILURE_LIST, &err);
+ *	t = store_explain(st, &f, &err);
  *	... t->columns, t->rows ...
  *	store_table_free(t);
  *
@@ -403,4 +404,35 @@ store_failures(struct store *st, const struct store_filter *f,
 	default: s = &failure_list; break;
 	}
 	return run_filtered(st, s, f, err);
+}
+
+/* ---- the diagnosis of a domain's sources ---- */
+
+/* source_diagnosis() (sql/007_diagnosis.sql) from the since day on, one
+ * row per source; the lists as text.  The problems first: the categories
+ * with something to fix, the one with the most messages failing first,
+ * then forwarded and compliant; within a category the most affected
+ * messages first. */
+static const struct q_stmt explain = { NULL,
+	"SELECT category, source_ip, service, service_kind, ptr, messages,"
+	" dmarc_pass, dmarc_fail, affected, forwarded, days, first_day,"
+	" last_day, change_day,"
+	" array_to_string(header_from, ' ') AS header_from,"
+	" array_to_string(dkim_signatures, ', ') AS dkim,"
+	" array_to_string(spf_domains, ', ') AS spf,"
+	" array_to_string(override_reasons, ', ') AS override_reasons,"
+	" array_to_string(reporters, ', ') AS reporters, action"
+	" FROM source_diagnosis($2::text, CASE WHEN $1::bigint IS NOT NULL"
+	"  THEN (to_timestamp($1::bigint) AT TIME ZONE 'UTC')::date END, NULL)"
+	" WHERE $3::inet IS NULL OR source_ip <<= $3::inet"
+	" ORDER BY category IN ('forwarded', 'compliant'),"
+	" sum(affected) OVER (PARTITION BY category) DESC,"
+	" array_position(ARRAY['unauthorized', 'esp_unaligned', 'partial',"
+	"  'forwarded', 'compliant'], category),"
+	" affected DESC, messages DESC, source_ip" };
+
+struct store_table *
+store_explain(struct store *st, const struct store_filter *f, GError **err)
+{
+	return run_filtered(st, &explain, f, err);
 }

@@ -169,6 +169,15 @@ struct store_table *store_sources(struct store *st,
 /* Reports received: reporter, domain, range, records, messages. */
 struct store_table *store_reports(struct store *st,
     const struct store_filter *f, GError **err);
+/* `mailsift explain`: what each source of f->domain is to it from the
+ * since day on, and what to fix (source_diagnosis, sql/007_diagnosis.sql):
+ * category, source_ip, service, service_kind, ptr, messages, dmarc_pass,
+ * dmarc_fail, affected, forwarded, days, first_day, last_day, change_day,
+ * header_from, dkim, spf, override_reasons, reporters, action; the
+ * problems first, the most affected messages first; f->ip keeps the
+ * sources in that network. */
+struct store_table *store_explain(struct store *st,
+    const struct store_filter *f, GError **err);
 /* Run any read-only SQL (tests, the `sql` command). */
 struct store_table *store_query(struct store *st, const char *sql,
     GError **err);

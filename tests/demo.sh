@@ -5,7 +5,11 @@
 # reports say so, and Gmail starts refusing its mail (5.7.26), which the
 # bounces say, on the same row of `mailsift trend`.  The senders get their
 # names from a private unbound (tests/data/demo/zones.conf, tests/unbound.sh)
-# and their networks from a small MMDB file, through `mailsift enrich`.
+# and their networks from a small MMDB file, through `mailsift enrich`
+# (tests/demo_sources.sql names the two the zones do not know).  Then
+# `mailsift explain` says what each of example.com's sources is and what
+# to fix: the failing server, an ESP sending with its own DKIM and
+# Return-Path, a new server of ours missing from SPF, forwarders, spoofers.
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -25,6 +29,7 @@ createdb mailsift
 echo
 echo "== mailsift ingest --maildir $demo/Maildir"
 "$B/mailsift" -v ingest --maildir "$demo/Maildir" 2>&1 | tail -n 1
+psql -X -q -v ON_ERROR_STOP=1 -f tests/demo_sources.sql
 echo
 echo "== mailsift enrich (a private unbound, an ASN database, the demo's site file)"
 mkdir -p "$demo/dns"
@@ -58,9 +63,14 @@ echo
 echo "== mailsift bounces --since 30d --by reason"
 "$B/mailsift" bounces --since 30d --by reason
 echo
+echo "== mailsift explain --domain example.com --since 30d"
+"$B/mailsift" explain --domain example.com --since 30d
+echo
 echo "The database keeps running: eval \"\$(tests/pg.sh env)\" and try"
 echo "  $B/mailsift trend --by day --since 30d"
 echo "  $B/mailsift bounces --since 7d --reason authfailure"
+echo "  $B/mailsift explain --domain example.org --format json"
 echo "  psql -c 'SELECT * FROM dmarc_daily_v LIMIT 10'"
 echo "  psql -c 'SELECT source_ip, ptr, fcrdns, service, service_kind FROM source_v'"
+echo "  psql -c 'SELECT category, source_ip, action FROM source_diagnosis_v'"
 echo "Stop it with: make pg-stop"

@@ -77,6 +77,10 @@ enum kind {
 	KIND_FWD,	/* a forwarder or list: SPF fails, DKIM mostly survives */
 	KIND_SPF,	/* SPF aligned, DKIM not set up */
 	KIND_SPOOF,	/* nothing passes */
+	/* Kinds of the demo only (--demo), drawn from their own GRand: */
+	KIND_ESP_OWN,	/* an ESP with its own DKIM d= and Return-Path only */
+	KIND_UNLISTED,	/* the domain's own server, in neither SPF nor DKIM */
+	KIND_COUNT
 };
 
 struct sender {
@@ -125,6 +129,7 @@ struct gen_opts {
 struct gen {
 	struct gen_opts o;
 	GRand *rand;
+	GRand *extra_rand;	/* demo: draws of the demo-only sources */
 	GHashTable *ids;	/* report ids handed out */
 	guint nreports;
 	/* demo schedule state */

@@ -18,7 +18,13 @@
  * The demo story (--demo): 198.51.100.25, example.com's busiest server,
  * passes DKIM until day DEMO_BREAK_DAY, then its DKIM alignment fails (a
  * rotated key) while SPF still passes for some of its mail; 203.0.113.66
- * forges example.com all month and always fails.
+ * forges example.com all month and always fails.  Two sources of the demo
+ * only give `mailsift explain` every category: 192.0.2.70, a marketing
+ * service sending for example.com with its own DKIM and Return-Path
+ * (esp_unaligned), and 198.51.100.30, example.com's new application
+ * server, in use from day DEMO_UNLISTED_DAY on and in neither its SPF
+ * record nor signing (unauthorized, ours).  They draw from a GRand of
+ * their own, so the rest of the month is the same with or without them.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -28,6 +34,7 @@
 #define DEMO_BREAK_DAY	18
 #define DEMO_IP		"198.51.100.25"
 #define DEMO_SPOOF_IP	"203.0.113.66"
+#define DEMO_UNLISTED_DAY 10
 
 const struct domain gen_domains[] = {
 	{ "example.com", "reject", "reject", "reject", "r", "r", "s2026a", 100 },
@@ -92,6 +99,9 @@ const struct sender gen_senders[] = {
 	{ 2, "203.0.113.22", KIND_SPOOF, 2, "parcel-track.example", NULL },
 	{ 2, "2001:db8:bad::20", KIND_SPOOF, 1, "mx.bad.example", NULL },
 	{ 2, "2001:db8:bad:1::21", KIND_SPOOF, 1, "mx.bad.example", NULL },
+	/* the demo's only: example.com */
+	{ 0, "192.0.2.70", KIND_ESP_OWN, 8, "mcsv.net", "k1" },
+	{ 0, "198.51.100.30", KIND_UNLISTED, 6, NULL, NULL },
 };
 const guint gen_nsenders = G_N_ELEMENTS(gen_senders);
 
@@ -141,6 +151,17 @@ static const struct reporter reporters[] = {
 	    0, 0, 1, 0, 4, 0 },
 };
 
+/* The first day (0-based) a demo-only source sends, -1: not demo-only. */
+static int
+demo_only_from(const struct sender *s)
+{
+	switch (s->kind) {
+	case KIND_ESP_OWN: return 0;
+	case KIND_UNLISTED: return DEMO_UNLISTED_DAY;
+	default: return -1;
+	}
+}
+
 static gint32 *dom_senders[8];	/* per domain: sender indices, -1 ended */
 static int dom_weight[8];
 static int rep_weight;
@@ -181,13 +202,15 @@ gen_init(struct gen *g, const struct gen_opts *o)
 	memset(g, 0, sizeof(*g));
 	g->o = *o;
 	g->rand = g_rand_new_with_seed(o->seed);
+	g->extra_rand = g_rand_new_with_seed(o->seed ^ 0x5eed);
 	g->ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	check_world();
 	for (d = 0; d < gen_ndomains; d++) {
 		dom_senders[d] = g_new(gint32, gen_nsenders + 1);
 		dom_weight[d] = 0;
 		for (i = n = 0; i < gen_nsenders; i++)
-			if (gen_senders[i].domain == (int)d) {
+			if (gen_senders[i].domain == (int)d &&
+			    demo_only_from(&gen_senders[i]) < 0) {
 				dom_senders[d][n++] = i;
 				dom_weight[d] += gen_senders[i].weight;
 			}
@@ -206,6 +229,7 @@ gen_free(struct gen *g)
 	for (d = 0; d < gen_ndomains; d++)
 		g_clear_pointer(&dom_senders[d], g_free);
 	g_rand_free(g->rand);
+	g_rand_free(g->extra_rand);
 	g_hash_table_destroy(g->ids);
 }
 
@@ -299,12 +323,15 @@ make_id(struct gen *g, struct report *r)
 
 /* Demo: a report lists each of the domain's senders that the reporter saw
  * that day, once; the busy servers and the forger are (nearly) always seen,
- * so the trend of one IP is a steady line. */
+ * so the trend of one IP is a steady line.  The demo-only sources come
+ * last, drawn from extra_rand. */
 static void
 demo_visible(struct gen *g, struct report *r, int64_t max)
 {
-	static const double seen[] = { 0.9, 0.9, 0.5, 0.5, 0.35 };
+	static const double seen[KIND_COUNT] = { 0.9, 0.9, 0.5, 0.5, 0.35,
+	    0.8, 0.8 };
 	const gint32 *s;
+	guint i;
 
 	r->nrec = 0;
 	for (s = dom_senders[r->domain]; *s >= 0; s++) {
@@ -318,13 +345,24 @@ demo_visible(struct gen *g, struct report *r, int64_t max)
 	}
 	if (r->nrec == 0)
 		r->visible[r->nrec++] = (guint8)dom_senders[r->domain][0];
+	for (i = 0; i < gen_nsenders; i++) {
+		const struct sender *x = &gen_senders[i];
+
+		if (demo_only_from(x) < 0 || x->domain != r->domain ||
+		    r->day < demo_only_from(x))
+			continue;
+		if (g_rand_double(g->extra_rand) < seen[x->kind] &&
+		    r->nrec < MIN(max, 64))
+			r->visible[r->nrec++] = (guint8)i;
+	}
 }
 
 /* Demo counts: proportional to the sender's weight, +-50%. */
 static int64_t
 demo_count(struct gen *g, const struct sender *s)
 {
-	static const double per_weight[] = { 4.0, 4.0, 1.0, 1.0, 2.0 };
+	static const double per_weight[KIND_COUNT] = { 4.0, 4.0, 1.0, 1.0,
+	    2.0, 4.0, 4.0 };
 	double v = s->weight * per_weight[s->kind] *
 	    (0.5 + g_rand_double(g->rand));
 
@@ -520,6 +558,38 @@ draw_spoof(struct gen *g, const struct report *r, struct record *rec)
 	rec->spf = "fail";
 }
 
+/* An ESP sending for the domain with its own DKIM and Return-Path: both
+ * pass, neither aligns, DMARC fails. */
+static void
+draw_esp_own(struct gen *g, const struct report *r, struct record *rec)
+{
+	const struct sender *s = &gen_senders[rec->sender];
+
+	(void)r;
+	g_snprintf(rec->spf_domain_buf, sizeof(rec->spf_domain_buf),
+	    "bounce.%s", s->other);
+	rec->envelope_from = rec->spf_domain_buf;
+	add_dkim(rec, s->other, s->selector, chance(g, 0.98) ? "pass" : "fail");
+	rec->dkim = "fail";
+	rec->spf_domain = rec->spf_domain_buf;
+	rec->spf_result = "pass";
+	rec->spf = "fail";
+}
+
+/* The domain's own server that nobody added to SPF and that does not
+ * sign: SPF softfails for the domain, no DKIM signature. */
+static void
+draw_unlisted(struct gen *g, const struct report *r, struct record *rec)
+{
+	const struct domain *dom = &gen_domains[r->domain];
+
+	rec->envelope_from = dom->name;
+	rec->dkim = "fail";
+	rec->spf_domain = dom->name;
+	rec->spf_result = chance(g, 0.5) ? "softfail" : "fail";
+	rec->spf = "fail";
+}
+
 int
 record_passes(const struct record *rec)
 {
@@ -531,12 +601,18 @@ gen_record(struct gen *g, const struct report *r, struct record *rec)
 {
 	const struct domain *dom = &gen_domains[r->domain];
 	const struct sender *s;
-	static const int64_t maxcount[] = { 3000, 3000, 200, 200, 30 };
+	static const int64_t maxcount[KIND_COUNT] = { 3000, 3000, 200, 200,
+	    30, 3000, 3000 };
+	GRand *rand = g->rand;
 
 	memset(rec, 0, sizeof(*rec));
 	if (g->o.demo) {
 		rec->sender = r->visible[g->rec_i++ % r->nrec];
 		s = &gen_senders[rec->sender];
+		/* A demo-only source draws from its own GRand, so that the
+		 * other sources' records stay what they were without it. */
+		if (demo_only_from(s) >= 0)
+			g->rand = g->extra_rand;
 		rec->count = demo_count(g, s);
 	} else {
 		rec->sender = pick_sender(g, r->domain);
@@ -549,7 +625,11 @@ gen_record(struct gen *g, const struct report *r, struct record *rec)
 	case KIND_FWD:	draw_fwd(g, r, rec); break;
 	case KIND_SPF:	draw_spf_only(g, r, rec); break;
 	case KIND_SPOOF: draw_spoof(g, r, rec); break;
+	case KIND_ESP_OWN: draw_esp_own(g, r, rec); break;
+	case KIND_UNLISTED: draw_unlisted(g, r, rec); break;
+	case KIND_COUNT: break;
 	}
+	g->rand = rand;
 	rec->header_from = dom->name;
 	if (r->rp->idents == IDENT_ETO)
 		rec->envelope_to = "outlook.com";

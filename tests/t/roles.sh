@@ -82,9 +82,19 @@ ok $? "trend works with only the mailsift_reader role"
 ok $? "sources and reports work with the reader role"
 "$MAILSIFT" --db "dbname=$T_DB user=$rd_user" bounces --since 3650d --by reason >/dev/null
 ok $? "bounces works with the reader role"
+dom=$(q "SELECT policy_domain FROM dmarc_report_v LIMIT 1")
+"$MAILSIFT" --db "dbname=$T_DB user=$rd_user" explain --domain "$dom" --since 3650d --format csv >"$T_TMP/explain"
+ok $? "explain works with the reader role"
+[ "$(wc -l <"$T_TMP/explain")" -gt 1 ]; ok $? "and sees the sources of $dom"
+as "$rd_user" "SELECT * FROM source_info"
+[ $? != 0 ]; ok $? "the reader cannot read the enrichment table, only source_v"
 for v in ingest_log_v dmarc_report_v dmarc_record_v dmarc_dkim_v dmarc_spf_v dmarc_reason_v dmarc_daily_v \
     bounce_v bounce_daily_v dmarc_bounce_daily_v tls_report_v tls_failure_v tls_daily_v \
     arf_report_v dmarc_failure_v; do
+	as "$rd_user" "SELECT * FROM $v LIMIT 1"
+	ok $? "the reader can read $v"
+done
+for v in source_v source_diagnosis_v; do
 	as "$rd_user" "SELECT * FROM $v LIMIT 1"
 	ok $? "the reader can read $v"
 done
