@@ -5,7 +5,7 @@ set -e
 PKGS="gcc make pkg-config libglib2.0-dev libglib2.0-dev-bin libgmime-3.0-dev
 libxml2-dev libxml2-utils libjson-c-dev libjson-glib-dev zlib1g-dev libzip-dev libpq-dev postgresql
 postgresql-client python3 time libc-ares-dev libpsl-dev publicsuffix
-libmaxminddb-dev unbound ${MAILSIFT_EXTRA_PKGS:-}"
+libmaxminddb-dev unbound postfix procmail ${MAILSIFT_EXTRA_PKGS:-}"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
@@ -17,5 +17,9 @@ if [ "$(id -u)" != 0 ]; then
 	SUDO=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
+# postfix installed for the tests only (tests/t/postfix.sh runs a private
+# instance): no system configuration, nothing listening.
+echo "postfix postfix/main_mailer_type select No configuration" |
+	$SUDO debconf-set-selections 2>/dev/null || true
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
