@@ -140,3 +140,5 @@ install: $(B)/mailsift
 	install -d $(DESTDIR)$(PREFIX)/share/mailsift
 	install -m 644 share/mailsift/services.tsv \
 	    $(DESTDIR)$(PREFIX)/share/mailsift/services.tsv
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 docs/mailsift.1 $(DESTDIR)$(PREFIX)/share/man/man1/mailsift.1
