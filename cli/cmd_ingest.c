@@ -120,13 +120,25 @@ feed(struct ingest_run *run, struct ingest_source *src)
 	return unreadable;
 }
 
+/* One line on stderr: what the run stored, each kind by its name. */
+static void
+print_summary(const struct ingest_counts *n)
+{
+	fprintf(stderr, "mailsift: %u stored (%" G_GUINT64_FORMAT " reports, %"
+	    G_GUINT64_FORMAT " records, %" G_GUINT64_FORMAT " bounces, %"
+	    G_GUINT64_FORMAT " bounce recipients, %" G_GUINT64_FORMAT
+	    " complaints, %" G_GUINT64_FORMAT " auto-replies, %"
+	    G_GUINT64_FORMAT " failure reports), %u duplicate, %u not a "
+	    "report, %u quarantined\n", n->stored, n->reports, n->records,
+	    n->bounces, n->bounce_rcpts, n->complaints, n->autoreplies,
+	    n->failure_reports, n->duplicate, n->none, n->quarantined);
+}
+
 /* What one process did, passed from a job to the parent. */
 struct job_result {
 	int status;
 	gboolean unreadable;
-	guint n[4];
-	guint64 reports, records;
-	guint64 bounces, bounce_rcpts;
+	struct ingest_counts n;
 };
 
 /* One ingest process over its shard of src, or over the whole input
@@ -164,14 +176,7 @@ run_job(int argc, char **argv, struct ingest_source *src, guint shard,
 	res->unreadable |= run.unmoved;
 	ingest_source_free(src);
 	store_close(st);
-	res->n[0] = run.n_stored;
-	res->n[1] = run.n_duplicate;
-	res->n[2] = run.n_none;
-	res->n[3] = run.n_quarantined;
-	res->reports = run.n_reports;
-	res->records = run.n_records;
-	res->bounces = run.n_bounces;
-	res->bounce_rcpts = run.n_bounce_rcpts;
+	res->n = run.n;
 }
 
 /* The status that matters most to the caller: retry beats the rest. */
@@ -188,12 +193,7 @@ add_result(struct job_result *sum, const struct job_result *r)
 {
 	sum->status = worse_status(sum->status, r->status);
 	sum->unreadable |= r->unreadable;
-	for (int i = 0; i < 4; i++)
-		sum->n[i] += r->n[i];
-	sum->reports += r->reports;
-	sum->records += r->records;
-	sum->bounces += r->bounces;
-	sum->bounce_rcpts += r->bounce_rcpts;
+	ingest_counts_add(&sum->n, &r->n);
 }
 
 /* Fork nshards processes, each with its own database connection, over
@@ -352,13 +352,9 @@ cli_cmd_ingest(int argc, char **argv)
 		run_jobs(argc, argv, jobs, &res);
 	else
 		run_job(argc, argv, NULL, 0, 1, &res);
-	if (cli_global.verbose || res.n[0] + res.n[1] + res.n[2] + res.n[3] > 1)
-		fprintf(stderr, "mailsift: %u stored (%" G_GUINT64_FORMAT
-		    " reports, %" G_GUINT64_FORMAT " records, %" G_GUINT64_FORMAT
-		    " bounces, %" G_GUINT64_FORMAT " bounce recipients), "
-		    "%u duplicate, %u not a report, %u quarantined\n", res.n[0],
-		    res.reports, res.records, res.bounces, res.bounce_rcpts,
-		    res.n[1], res.n[2], res.n[3]);
+	if (cli_global.verbose || res.n.stored + res.n.duplicate + res.n.none +
+	    res.n.quarantined > 1)
+		print_summary(&res.n);
 	if (opt_enrich)
 		enrich_after(mark);
 	if (res.status == 0 && res.unreadable)
@@ -433,8 +429,8 @@ cli_cmd_requeue(int argc, char **argv)
 	status = ingest_run_finish(&run);
 	fprintf(stderr, "mailsift: requeued %u: %u stored, %u duplicate, "
 	    "%u not a report, %u still quarantined\n",
-	    run.n_stored + run.n_duplicate + run.n_none + run.n_quarantined,
-	    run.n_stored, run.n_duplicate, run.n_none, run.n_quarantined);
+	    run.n.stored + run.n.duplicate + run.n.none + run.n.quarantined,
+	    run.n.stored, run.n.duplicate, run.n.none, run.n.quarantined);
 	store_close(st);
 	return status;
 }

@@ -14,6 +14,9 @@
  *   "autoreply"     an RFC 3834 auto-reply (vacation);
  *   "none"          the message holds nothing to store, with "reason";
  *   "error"         the message or a payload failed, with "error".
+ * Exit status: 0; 65 when a message or payload could not be read as what
+ * it claims; 74 when an input could not be read at all (a missing file),
+ * as ingest says it.
  * A message with no DMARC report is read as a bounce from the tree the walk
  * already parsed (ingest_message_mime), not parsed again.
  * No database is touched.  Reports stream: a report's object is built while
@@ -70,6 +73,7 @@ static const GOptionEntry parse_entries[] = {
 };
 
 static GString *outbuf;		/* what is not yet written */
+static gboolean in_unreadable;	/* some input could not be read */
 static gboolean out_failed;	/* stdout refused a write */
 
 /* Write out what is gathered, at least min bytes of it (0: all). */
@@ -537,8 +541,13 @@ parse_source(struct ingest_source *src, const char *file,
 		if (r < 0) {
 			print_error(name, NULL, err->message);
 			g_clear_error(&err);
+			/* No message: the input could not be read (74, as
+			 * ingest says); else one over a limit (65). */
+			if (msg == NULL)
+				in_unreadable = TRUE;
+			else
+				failed++;
 			ingest_message_free(msg);
-			failed++;
 			continue;
 		}
 		failed += parse_message(msg, name, lim);
@@ -582,14 +591,14 @@ parse_job(void *user, guint shard, guint nshards)
 		if (src == NULL) {
 			print_error(a->argv[i], NULL, err->message);
 			g_clear_error(&err);
-			failed++;
+			in_unreadable = TRUE;
 			continue;
 		}
 		failed += parse_source(src, a->argv[i], &a->lim);
 		ingest_source_free(src);
 	}
 	out_flush(0);
-	if (out_failed)
+	if (out_failed || in_unreadable)
 		return EX_IOERR;
 	return failed ? EX_DATAERR : 0;
 }

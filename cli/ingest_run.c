@@ -45,6 +45,8 @@ struct message_state {
 	gboolean report_open;	/* store_report_begin returned 1 */
 	gboolean duplicate;	/* the current report was already stored */
 	int bounce;		/* store_bounce: 1 stored, 0 duplicate, -1 none */
+	enum bounce_kind bounce_kind;	/* of the bounce stored */
+	gboolean failure_report;	/* the ARF report is a failure report */
 	int bounce_rcpts;	/* recipients it stored */
 	int arf;		/* store_arf_report: 1 stored, 0 duplicate, -1 none */
 };
@@ -272,6 +274,7 @@ try_arf(struct ingest_run *run, struct ingest_message *m,
 		return 0;
 	}
 	rc = store_arf_report(run->st, a, ingest_message_sha256(m), err);
+	ms->failure_report = arf_is_failure_report(a);
 	arf_report_free(a);
 	if (rc < 0) {
 		if (db_error_is_fatal(*err))
@@ -320,6 +323,7 @@ try_bounce(struct ingest_run *run, struct ingest_message *m,
 	}
 	rc = store_bounce(run->st, b, ingest_message_sha256(m),
 	    &ms->bounce_rcpts, err);
+	ms->bounce_kind = b->kind;
 	bounce_report_free(b);
 	if (rc < 0) {
 		if (db_error_is_fatal(*err))
@@ -409,16 +413,56 @@ log_message(struct ingest_run *run, struct queued_message *q,
 	if (store_message_end(run->st, &log, err) < 0)
 		return -1;
 	switch (outcome) {
-	case STORE_OUTCOME_STORED: run->n_stored++; break;
-	case STORE_OUTCOME_DUPLICATE: run->n_duplicate++; break;
-	case STORE_OUTCOME_NOT_REPORT: run->n_none++; break;
-	case STORE_OUTCOME_QUARANTINED: run->n_quarantined++; break;
+	case STORE_OUTCOME_STORED: run->n.stored++; break;
+	case STORE_OUTCOME_DUPLICATE: run->n.duplicate++; break;
+	case STORE_OUTCOME_NOT_REPORT: run->n.none++; break;
+	case STORE_OUTCOME_QUARANTINED: run->n.quarantined++; break;
 	}
 	if (cli_global.verbose || outcome == STORE_OUTCOME_QUARANTINED)
 		fprintf(stderr, "mailsift: %s: %s%s%s\n", m->source,
 		    outcome_names[outcome], reason ? ": " : "",
 		    reason ? reason : "");
 	return 0;
+}
+
+static void
+count_message(struct ingest_counts *n, const struct message_state *ms)
+{
+	n->reports += ms->reports_stored;
+	n->records += ms->records;
+	if (ms->errors->len != 0)
+		return;
+	if (ms->arf == 1 && ms->failure_report)
+		n->failure_reports++;
+	if (ms->bounce != 1)
+		return;
+	switch (ms->bounce_kind) {
+	case BOUNCE_KIND_FEEDBACK:
+		n->complaints += !ms->failure_report;
+		break;
+	case BOUNCE_KIND_AUTOREPLY:
+		n->autoreplies++;
+		break;
+	default:
+		n->bounces++;
+		n->bounce_rcpts += ms->bounce_rcpts;
+	}
+}
+
+void
+ingest_counts_add(struct ingest_counts *a, const struct ingest_counts *b)
+{
+	a->stored += b->stored;
+	a->duplicate += b->duplicate;
+	a->none += b->none;
+	a->quarantined += b->quarantined;
+	a->reports += b->reports;
+	a->records += b->records;
+	a->bounces += b->bounces;
+	a->bounce_rcpts += b->bounce_rcpts;
+	a->complaints += b->complaints;
+	a->autoreplies += b->autoreplies;
+	a->failure_reports += b->failure_reports;
 }
 
 /* Store one message inside the open batch.  -1: a database error that
@@ -475,12 +519,7 @@ process_message(struct ingest_run *run, struct queued_message *q, GError **err)
 		rc = -1;
 		goto out;
 	}
-	run->n_reports += ms.reports_stored;
-	run->n_records += ms.records;
-	if (ms.bounce == 1 && ms.errors->len == 0) {
-		run->n_bounces++;
-		run->n_bounce_rcpts += ms.bounce_rcpts;
-	}
+	count_message(&run->n, &ms);
 	outcome = message_outcome(&ms, &reason);
 	rc = log_message(run, q, outcome, reason, &ms, err);
 	if (rc < 0 && !db_error_is_fatal(*err)) {
@@ -518,26 +557,6 @@ try_batch(struct ingest_run *run, GError **err)
 	return 0;
 }
 
-/* Counters are only kept for committed batches. */
-static void
-save_counters(const struct ingest_run *run, guint saved[4], guint64 saved64[4])
-{
-	saved[0] = run->n_stored; saved[1] = run->n_duplicate;
-	saved[2] = run->n_none; saved[3] = run->n_quarantined;
-	saved64[0] = run->n_reports; saved64[1] = run->n_records;
-	saved64[2] = run->n_bounces; saved64[3] = run->n_bounce_rcpts;
-}
-
-static void
-restore_counters(struct ingest_run *run, const guint saved[4],
-    const guint64 saved64[4])
-{
-	run->n_stored = saved[0]; run->n_duplicate = saved[1];
-	run->n_none = saved[2]; run->n_quarantined = saved[3];
-	run->n_reports = saved64[0]; run->n_records = saved64[1];
-	run->n_bounces = saved64[2]; run->n_bounce_rcpts = saved64[3];
-}
-
 static void
 mark_seen(struct ingest_run *run)
 {
@@ -562,17 +581,15 @@ mark_seen(struct ingest_run *run)
 static void
 flush_batch(struct ingest_run *run)
 {
-	guint saved[4];
-	guint64 saved64[4];
+	struct ingest_counts saved = run->n;	/* kept for committed batches */
 	GError *err = NULL;
 
 	if (run->batch->len == 0 || run->stopped)
 		return;
-	save_counters(run, saved, saved64);
 	for (int attempt = 0; ; attempt++) {
 		if (try_batch(run, &err) == 0)
 			break;
-		restore_counters(run, saved, saved64);
+		run->n = saved;
 		if (cli_store_status(err) != EX_TEMPFAIL || attempt >= RUN_RETRIES) {
 			fprintf(stderr, "mailsift: database: %s\n", err->message);
 			run->status = cli_store_status(err);

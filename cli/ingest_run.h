@@ -22,6 +22,18 @@
 #include "../ingest/ingest.h"
 #include "../store/store.h"
 
+/* What a run stored, counted for committed batches only. */
+struct ingest_counts {
+	guint stored, duplicate, none, quarantined;	/* messages */
+	guint64 reports, records;	/* DMARC and TLS reports, DMARC records */
+	guint64 bounces, bounce_rcpts;	/* bounce messages, their recipients */
+	guint64 complaints, autoreplies;	/* ARF complaints, RFC 3834 */
+	guint64 failure_reports;	/* DMARC failure reports */
+};
+
+/* Adds b to a. */
+void ingest_counts_add(struct ingest_counts *a, const struct ingest_counts *b);
+
 struct ingest_run {
 	struct store *st;
 	struct ingest_limits lim;
@@ -33,10 +45,7 @@ struct ingest_run {
 	int status;		/* 0, or the sysexits status that stopped us */
 	gboolean stopped;	/* a fatal database error ended the run */
 	gboolean unmoved;	/* a committed Maildir message stayed in new/ */
-	/* what happened, for the summary line */
-	guint n_stored, n_duplicate, n_none, n_quarantined;
-	guint64 n_reports, n_records;
-	guint64 n_bounces, n_bounce_rcpts;	/* bounce messages, recipients */
+	struct ingest_counts n;	/* what happened, for the summary line */
 };
 
 void ingest_run_init(struct ingest_run *run, struct store *st);

@@ -21,5 +21,8 @@ export DEBIAN_FRONTEND=noninteractive
 # instance): no system configuration, nothing listening.
 echo "postfix postfix/main_mailer_type select No configuration" |
 	$SUDO debconf-set-selections 2>/dev/null || true
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# Another apt (unattended-upgrades, a second make) may hold the dpkg lock:
+# wait for it instead of failing.
+$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+    --no-install-recommends $missing >/dev/null

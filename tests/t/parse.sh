@@ -116,3 +116,14 @@ python3 -c '
 import json,sys; r=json.loads(open(sys.argv[1]).read())
 assert r["kind"] in ("none","error") and r.get("reason") or r.get("error"), r' "$T_TMP/junk.json"
 ok $? "a file that is neither an e-mail nor a report gets a clear reason"
+
+# A file that is not there: parse says so as ingest does (74, EX_IOERR),
+# and still reads the other files.
+"$MAILSIFT" parse "$T_TMP/no-such-file.eml" "$TOP/tests/data/mail/yahoo-gzip.eml" \
+    >"$T_TMP/missing.out" 2>/dev/null
+is "$?" 74 "parse of a missing file exits 74, like ingest"
+grep -q '"kind":"dmarc_report"' "$T_TMP/missing.out"
+ok $? "... the other file is still parsed"
+fresh_db mailsift_t_parse_missing
+"$MAILSIFT" ingest "$T_TMP/no-such-file.eml" 2>/dev/null
+is "$?" 74 "ingest of a missing file exits 74"

@@ -195,3 +195,12 @@ fresh_db mailsift_t_failure_body2
 ok $? "ingest --keep-failure-bodies exits 0"
 q "SELECT orig_body FROM arf_report_v" | grep -q 'Please pay'
 ok $? "with --keep-failure-bodies the body is kept"
+
+# The summary line names each kind: a complaint is not a bounce.
+fresh_db mailsift_t_summary
+"$MAILSIFT" ingest "$TOP/tests/data/arf/abuse-rfc5965.eml" \
+    "$TOP/tests/data/arf/authfail-dkim.eml" \
+    "$TOP/tests/data/bounce-join/postfix-userunknown.eml" 2>"$T_TMP/sum"
+grep -q '1 bounces, 1 bounce recipients, 1 complaints, 0 auto-replies, 1 failure reports' "$T_TMP/sum"
+ok $? "the summary counts 1 bounce, 1 complaint, 1 failure report"
+sed 's/^/#   /' "$T_TMP/sum"
