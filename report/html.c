@@ -203,6 +203,33 @@ is_numeric(const struct report_table *t, guint c)
 	    g_array_index(t->numeric, gboolean, c);
 }
 
+/* A column's name as a header: dmarc_pass as "dmarc pass", so it wraps. */
+static void
+html_header(GString *out, const char *name)
+{
+	char *h = g_strdelimit(g_strdup(name), "_", ' ');
+
+	report_escape(out, h);
+	g_free(h);
+}
+
+/* A text cell: escaped, with a chance to break after each dot of a long
+ * host name (<wbr>), so that the table fits the page. */
+static void
+html_text(GString *out, const char *s)
+{
+	GString *e = g_string_new(NULL);
+	gsize i;
+
+	report_escape(e, s);
+	for (i = 0; i < e->len; i++) {
+		g_string_append_c(out, e->str[i]);
+		if (e->str[i] == '.' && i + 1 < e->len && e->str[i + 1] != ' ')
+			g_string_append(out, "<wbr>");
+	}
+	g_string_free(e, TRUE);
+}
+
 /* The columns shown in the row's cells: not attention, not action. */
 static gboolean
 shown(int c, int attn, int action)
@@ -245,7 +272,10 @@ html_row(GString *out, const struct report_table *t, GPtrArray *row,
 			g_string_append(out, ATTN_MARK);
 		first = FALSE;
 		span++;
-		report_escape(out, g_ptr_array_index(row, c));
+		if (is_numeric(t, c))
+			report_escape(out, g_ptr_array_index(row, c));
+		else
+			html_text(out, g_ptr_array_index(row, c));
 		g_string_append(out, "</td>");
 	}
 	g_string_append(out, "</tr>\n");
@@ -280,8 +310,8 @@ html_table(GString *out, const struct report_table *t)
 		if (!shown((int)c, attn, action))
 			continue;
 		g_string_append_printf(out, "<th style=\"" S_TH "%s\">",
-		    is_numeric(t, c) ? S_NUM : "");
-		report_escape(out, g_ptr_array_index(t->columns, c));
+		    is_numeric(t, c) ? ";text-align:right" : "");
+		html_header(out, g_ptr_array_index(t->columns, c));
 		g_string_append(out, "</th>");
 	}
 	g_string_append(out, "</tr>\n");

@@ -186,6 +186,10 @@ try:
     b.events.clear()
     b.call("Page.navigate", {"url": url}, session=s)
     b.wait_event("Page.loadEventFired")
+    scroll = b.call("Runtime.evaluate", {"expression":
+                    "Math.max(document.documentElement.scrollWidth, "
+                    "document.body.scrollWidth)", "returnByValue": True},
+                    session=s)["result"]["value"]
     metrics = b.call("Page.getLayoutMetrics", session=s)
     size = metrics.get("cssContentSize") or metrics["contentSize"]
     shot = b.call("Page.captureScreenshot", {
@@ -233,7 +237,7 @@ for e in b.events:
 print("console %d" % len(console))
 print("failed %d" % len(failed))
 print("external %d" % len(external))
-print("size %d %d" % (size["width"], size["height"]))
+print("size %d %d" % (max(size["width"], scroll), size["height"]))
 print("pixels %d %d %d %d" % count_pixels(small))
 if pdf is not None:
     boxes = re.findall(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+"
