@@ -188,7 +188,24 @@ text_part(const char *subtype, const char *text)
 	return GMIME_PART(p);
 }
 
-/* An address list that parses to at least one mailbox, else NULL. */
+/* Every address of the list is a mailbox with a domain. */
+static gboolean
+all_mailboxes(InternetAddressList *l)
+{
+	int i, n = internet_address_list_length(l);
+
+	for (i = 0; i < n; i++) {
+		InternetAddress *a = internet_address_list_get_address(l, i);
+
+		if (!INTERNET_ADDRESS_IS_MAILBOX(a) ||
+		    strchr(internet_address_mailbox_get_addr(
+		    INTERNET_ADDRESS_MAILBOX(a)), '@') == NULL)
+			return FALSE;
+	}
+	return n > 0;
+}
+
+/* An address list of mailboxes (local@domain), else NULL. */
 static InternetAddressList *
 addresses(const char *what, const char *s)
 {
@@ -197,13 +214,20 @@ addresses(const char *what, const char *s)
 	if (s == NULL || strpbrk(s, "\r\n") != NULL ||
 	    (l = internet_address_list_parse(NULL, s)) == NULL)
 		goto bad;
-	if (internet_address_list_length(l) > 0)
+	if (all_mailboxes(l))
 		return l;
 	g_object_unref(l);
 bad:
 	fprintf(stderr, "mailsift: report: bad %s '%s' (an address such as "
 	    "postmaster@example.com)\n", what, s ? s : "");
 	return NULL;
+}
+
+static gboolean
+write_all(const GByteArray *b)
+{
+	return fwrite(b->data, 1, b->len, stdout) == b->len &&
+	    fflush(stdout) == 0;
 }
 
 static int
@@ -215,7 +239,9 @@ write_mail(const struct report *r, InternetAddressList *to,
 	GString *text = report_text(r), *html = report_html(r);
 	GMimePart *tp = text_part("plain", text->str);
 	GMimePart *hp = text_part("html", html->str);
-	GMimeStream *out = g_mime_stream_file_new(stdout);
+	/* In memory first: a file stream on a pipe (sendmail -t) cannot
+	 * tell its position, and GMime's writes fail there. */
+	GMimeStream *out = g_mime_stream_mem_new();
 	GDateTime *now = g_date_time_new_now_utc();
 	char *subject = g_strdup_printf("DMARC report: %s, %s to %s",
 	    r->title, r->since, r->until);
@@ -231,10 +257,12 @@ write_mail(const struct report *r, InternetAddressList *to,
 	g_mime_multipart_add(alt, GMIME_OBJECT(tp));
 	g_mime_multipart_add(alt, GMIME_OBJECT(hp));
 	g_mime_message_set_mime_part(m, GMIME_OBJECT(alt));
-	g_mime_stream_file_set_owner(GMIME_STREAM_FILE(out), FALSE);
 	if (g_mime_object_write_to_stream(GMIME_OBJECT(m), NULL, out) < 0 ||
-	    g_mime_stream_flush(out) < 0)
+	    !write_all(g_mime_stream_mem_get_byte_array(
+	    GMIME_STREAM_MEM(out)))) {
+		fprintf(stderr, "mailsift: report: cannot write the message\n");
 		status = EX_IOERR;
+	}
 	g_object_unref(out);
 	g_object_unref(tp);
 	g_object_unref(hp);
@@ -264,6 +292,7 @@ write_page(const struct report *r)
 		}
 	} else if (fwrite(html->str, 1, html->len, stdout) != html->len ||
 	    fflush(stdout) != 0) {
+		fprintf(stderr, "mailsift: report: cannot write the page\n");
 		status = EX_IOERR;
 	}
 	g_string_free(html, TRUE);

@@ -140,9 +140,11 @@ is "$(awk '$1 == "day" { print $2 }' "$T_TMP/org" | sort -u)" "example.org" \
     "--domain: that domain's chart only"
 
 # --- the digest mail ----------------------------------------------------------
-"$MAILSIFT" report --since "$since" --mail --to postmaster@example.com \
-    --from 'mailsift <mailsift@example.com>' >"$T_TMP/mail.eml"
-ok $? "report --mail exits 0"
+# Through a pipe, as into sendmail -t (a stream that cannot seek).
+{ "$MAILSIFT" report --since "$since" --mail --to postmaster@example.com \
+    --from 'mailsift <mailsift@example.com>'; echo $? >"$T_TMP/rc"; } |
+    cat >"$T_TMP/mail.eml"
+is "$(cat "$T_TMP/rc")" 0 "report --mail into a pipe exits 0"
 python3 - "$T_TMP/mail.eml" "$R" "$n" <<'PY' >"$T_TMP/mail.out"
 import email, email.policy, sys
 m = email.message_from_binary_file(open(sys.argv[1], "rb"),
@@ -169,3 +171,5 @@ is $? 64 "a bad --since is a usage error"
 is $? 64 "--mail without --to is a usage error"
 "$MAILSIFT" report --mail --to 'not an address' >/dev/null 2>&1
 is $? 64 "--to that is no address is a usage error"
+"$MAILSIFT" report --mail --to postmaster >/dev/null 2>&1
+is $? 64 "--to without a domain is a usage error"
