@@ -87,6 +87,19 @@ set_days(struct fetched *fx, const struct store_table *t)
 }
 
 static void
+set_bounce_days(struct fetched *fx, const struct store_table *t)
+{
+	guint i;
+
+	for (i = 0; i < t->rows->len; i++) {
+		GPtrArray *row = g_ptr_array_index(t->rows, i);
+
+		report_add_bounce_day(&fx->r, g_ptr_array_index(row, 0),
+		    num(row, 1), num(row, 2));
+	}
+}
+
+static void
 lend(struct fetched *fx, struct store_table *t, const char *id,
     const char *title, const char *note, const char *empty)
 {
@@ -155,6 +168,10 @@ fetch(struct store *st, const struct store_filter *f, struct fetched *fx,
 	if ((t = store_digest(st, f, STORE_DIGEST_DAILY, err)) == NULL)
 		return FALSE;
 	set_days(fx, t);
+	store_table_free(t);
+	if ((t = store_digest(st, f, STORE_DIGEST_BOUNCE_DAILY, err)) == NULL)
+		return FALSE;
+	set_bounce_days(fx, t);
 	store_table_free(t);
 	for (i = 0; i < G_N_ELEMENTS(sections); i++) {
 		const struct section *s = &sections[i];

@@ -1,6 +1,7 @@
-/* chart.c - the daily DMARC pass/fail chart, drawn as SVG text.
+/* chart.c - the daily charts (DMARC pass/fail, bounces), drawn as SVG text.
  *
- *	report_chart(out, r, lo, hi, n);   r->days[lo, hi): one domain
+ *	report_chart(out, r, r->days, lo, hi, n, &report_dmarc_series);
+ *					   days[lo, hi): one domain
  *
  * Written here rather than with a chart library: the page needs one
  * kind of chart (stacked bars per day, an axis, a legend), a few dozen
@@ -29,6 +30,13 @@
 #define PASS_COLOUR	"#0072B2"
 #define FAIL_COLOUR	"#D55E00"
 
+const struct report_series report_dmarc_series = {
+	"DMARC pass", "DMARC fail", "messages per day"
+};
+const struct report_series report_bounce_series = {
+	"other bounces", "refused for authentication", "bounced recipients per day"
+};
+
 /* The smallest 1, 2 or 5 times a power of ten that, times 4, holds max. */
 static int64_t
 nice_step(int64_t max)
@@ -49,7 +57,20 @@ nice_step(int64_t max)
 }
 
 static void
-chart_axes(GString *out, int64_t step, guint chart_no)
+chart_legend(GString *out, guint chart_no, const struct report_series *ser)
+{
+	g_string_append_printf(out,
+	    "<rect x=\"%d\" y=\"6\" width=\"14\" height=\"14\" fill=\""
+	    PASS_COLOUR "\"/><text x=\"%d\" y=\"18\">%s</text>"
+	    "<rect x=\"%d\" y=\"6\" width=\"14\" height=\"14\" "
+	    "fill=\"url(#hatch%u)\" stroke=\"" FAIL_COLOUR "\"/>"
+	    "<text x=\"%d\" y=\"18\">%s</text>\n",
+	    ML, ML + 20, ser->good, ML + 150, chart_no, ML + 170, ser->bad);
+}
+
+static void
+chart_axes(GString *out, int64_t step, guint chart_no,
+    const struct report_series *ser)
 {
 	int i;
 
@@ -71,15 +92,9 @@ chart_axes(GString *out, int64_t step, guint chart_no)
 	}
 	g_string_append_printf(out,
 	    "<text transform=\"translate(14 %d) rotate(-90)\" "
-	    "text-anchor=\"middle\">messages per day</text>\n",
-	    MT + (H - MT - MB) / 2);
-	g_string_append_printf(out,
-	    "<rect x=\"%d\" y=\"6\" width=\"14\" height=\"14\" fill=\""
-	    PASS_COLOUR "\"/><text x=\"%d\" y=\"18\">DMARC pass</text>"
-	    "<rect x=\"%d\" y=\"6\" width=\"14\" height=\"14\" "
-	    "fill=\"url(#hatch%u)\" stroke=\"" FAIL_COLOUR "\"/>"
-	    "<text x=\"%d\" y=\"18\">DMARC fail</text>\n",
-	    ML, ML + 20, ML + 130, chart_no, ML + 150);
+	    "text-anchor=\"middle\">%s</text>\n",
+	    MT + (H - MT - MB) / 2, ser->unit);
+	chart_legend(out, chart_no, ser);
 }
 
 static void
@@ -132,8 +147,8 @@ chart_dates(GString *out, const GDate *first, guint ndays, double slot)
 }
 
 void
-report_chart(GString *out, const struct report *r, guint lo, guint hi,
-    guint chart_no)
+report_chart(GString *out, const struct report *r, const GArray *days,
+    guint lo, guint hi, guint chart_no, const struct report_series *ser)
 {
 	GDate first;
 	guint ndays, i;
@@ -146,7 +161,7 @@ report_chart(GString *out, const struct report *r, guint lo, guint hi,
 	fail = g_new0(int64_t, ndays);
 	for (i = lo; i < hi; i++) {
 		const struct report_day *d =
-		    &g_array_index(r->days, struct report_day, i);
+		    &g_array_index(days, struct report_day, i);
 		int k = g_date_days_between(&first, &d->date);
 
 		if (k < 0 || (guint)k >= ndays)
@@ -162,7 +177,7 @@ report_chart(GString *out, const struct report *r, guint lo, guint hi,
 	    "role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 	    "style=\"max-width:100%%;height:auto;font:12px sans-serif\">\n",
 	    W, H, W, H);
-	chart_axes(out, step, chart_no);
+	chart_axes(out, step, chart_no, ser);
 	for (i = 0; i < ndays; i++) {
 		GDate d = first;
 

@@ -64,6 +64,19 @@ report_add_day(struct report *r, const char *domain, const char *day,
 }
 
 void
+report_add_bounce_day(struct report *r, const char *day, int64_t other,
+    int64_t auth)
+{
+	GArray *keep = r->days;
+
+	/* report_add_day's checks, into the other array. */
+	r->days = r->bounce_days;
+	report_add_day(r, "", day, other, auth);
+	r->bounce_days = r->days;
+	r->days = keep;
+}
+
+void
 report_add_table(struct report *r, const struct report_table *t)
 {
 	if (r->tables == NULL)
@@ -82,6 +95,13 @@ report_free(struct report *r)
 			    i).domain);
 		g_array_unref(r->days);
 		r->days = NULL;
+	}
+	if (r->bounce_days) {
+		for (i = 0; i < r->bounce_days->len; i++)
+			g_free(g_array_index(r->bounce_days, struct report_day,
+			    i).domain);
+		g_array_unref(r->bounce_days);
+		r->bounce_days = NULL;
 	}
 	if (r->tables) {
 		g_ptr_array_unref(r->tables);
@@ -179,7 +199,8 @@ html_charts(GString *out, const struct report *r)
 		    "<h3 style=\"font-size:14px;margin:10px 0 2px 0\">");
 		report_escape(out, dom);
 		g_string_append(out, "</h3>\n");
-		report_chart(out, r, lo, hi, n++);
+		report_chart(out, r, r->days, lo, hi, n++,
+		    &report_dmarc_series);
 		g_string_append(out, "</div>\n");
 		lo = hi;
 	}
@@ -282,8 +303,22 @@ html_row(GString *out, const struct report_table *t, GPtrArray *row,
 	html_action(out, row, action, span, mark);
 }
 
+/* The bounces per day, above their table: authentication refusals
+ * stacked on the others. */
 static void
-html_table(GString *out, const struct report_table *t)
+html_bounce_chart(GString *out, const struct report *r)
+{
+	if (r->bounce_days == NULL || r->bounce_days->len == 0)
+		return;
+	g_string_append(out, "<div class=\"bounce-chart\" "
+	    "style=\"page-break-inside:avoid\">\n");
+	report_chart(out, r, r->bounce_days, 0, r->bounce_days->len, 1000,
+	    &report_bounce_series);
+	g_string_append(out, "</div>\n");
+}
+
+static void
+html_table(GString *out, const struct report *r, const struct report_table *t)
 {
 	int attn = column_index(t, "attention");
 	int action = column_index(t, "action");
@@ -297,6 +332,8 @@ html_table(GString *out, const struct report_table *t)
 		report_escape(out, t->note);
 		g_string_append(out, "</p>\n");
 	}
+	if (g_strcmp0(t->id, "bounces") == 0)
+		html_bounce_chart(out, r);
 	if (t->rows == NULL || t->rows->len == 0) {
 		g_string_append(out, "<p><i>");
 		report_escape(out, t->empty ? t->empty : "Nothing.");
@@ -349,7 +386,7 @@ report_html(const struct report *r)
 	html_headline(out, r);
 	html_charts(out, r);
 	for (i = 0; r->tables && i < r->tables->len; i++)
-		html_table(out, g_ptr_array_index(r->tables, i));
+		html_table(out, r, g_ptr_array_index(r->tables, i));
 	g_string_append(out, "</body></html>\n");
 	return out;
 }

@@ -10,10 +10,18 @@ struct report_day {
 	int64_t pass, fail;
 };
 
-/* chart.c: the daily pass/fail chart of one domain as inline SVG, days
- * [first, first + n) of r->days from index lo to hi (one domain). */
-void report_chart(GString *out, const struct report *r, guint lo, guint hi,
-    guint chart_no);
+/* What a chart's two stacked series are called. */
+struct report_series {
+	const char *good, *bad;	/* legend: solid blue, hatched vermilion */
+	const char *unit;	/* the y axis: "messages per day" */
+};
+extern const struct report_series report_dmarc_series, report_bounce_series;
+
+/* chart.c: a daily chart as inline SVG, one stacked bar per day of the
+ * period, from days[lo, hi) (struct report_day: pass is the good series,
+ * fail the bad one). */
+void report_chart(GString *out, const struct report *r, const GArray *days,
+    guint lo, guint hi, guint chart_no, const struct report_series *ser);
 /* html.c */
 void report_escape(GString *out, const char *s);
 /* period.c: the period's first day and its number of days. */

@@ -5,6 +5,7 @@
  *	    .until = "2026-12-06", .generated = "2026-12-06 01:00 UTC" };
  *	r.cur = ...; r.prev = ...;		   the headline's figures
  *	report_add_day(&r, "example.com", "2026-11-06", pass, fail);
+ *	report_add_bounce_day(&r, "2026-11-06", other, auth);
  *	report_add_table(&r, &(struct report_table){ ... });
  *	GString *html = report_html(&r);	   self-contained: inline CSS
  *	GString *text = report_text(&r);	   and SVG, no script, no URL
@@ -45,11 +46,16 @@ struct report {
 	const char *generated;
 	struct report_figures cur, prev;
 	GArray *days;		/* struct report_day, internal */
+	GArray *bounce_days;	/* the same, other and authentication bounces */
 	GPtrArray *tables;	/* struct report_table *, copies */
 };
 
 void report_add_day(struct report *r, const char *domain, const char *day,
     int64_t pass, int64_t fail);
+/* Bounced recipients of a day: refused for authentication, and the
+ * others; drawn above the table whose id is "bounces". */
+void report_add_bounce_day(struct report *r, const char *day,
+    int64_t other, int64_t auth);
 void report_add_table(struct report *r, const struct report_table *t);
 GString *report_html(const struct report *r);
 GString *report_text(const struct report *r);

@@ -498,6 +498,15 @@ static const struct q_stmt digest[] = {
 	" AND ($2::text IS NULL OR domain = $2::text)" D_NOIP
 	" GROUP BY 1, 2 HAVING sum(dmarc_fail) > 0 AND sum(auth_bounces) > 0"
 	" ORDER BY 1, 2" },
+	[STORE_DIGEST_BOUNCE_DAILY] = { NULL,
+	"SELECT day,"
+	" coalesce(sum(recipients) FILTER (WHERE reason IS DISTINCT FROM"
+	"  'authfailure'), 0)::bigint AS other,"
+	" coalesce(sum(recipients) FILTER (WHERE reason = 'authfailure'), 0)"
+	"  ::bigint AS auth"
+	" FROM bounce_daily_v WHERE bounced AND day >= " D_SINCE
+	" AND ($2::text IS NULL OR TRUE)" D_NOIP
+	" GROUP BY 1 ORDER BY 1" },
 	/* A reporter's missing days: days of the period since its first
 	 * report that no report of it covers. */
 	[STORE_DIGEST_REPORTERS] = { NULL,

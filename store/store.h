@@ -192,11 +192,14 @@ struct store_table *store_explain(struct store *st,
  *              every domain: a bounce has no policy domain)
  *   COINCIDE   day, source_ip, ptr, dmarc_fail, auth_bounces: the days an
  *              IP both failed DMARC and was refused for authentication
+ *   BOUNCE_DAILY  day, other, auth: bounced recipients per day, those
+ *              refused for authentication (authfailure) and the others
  *   REPORTERS  reporter, reports, domains, messages, days, missing_days,
  *              first_day, last_day */
 enum store_digest_part {
 	STORE_DIGEST_TOTALS, STORE_DIGEST_DAILY, STORE_DIGEST_SOURCES,
-	STORE_DIGEST_BOUNCES, STORE_DIGEST_COINCIDE, STORE_DIGEST_REPORTERS,
+	STORE_DIGEST_BOUNCES, STORE_DIGEST_COINCIDE, STORE_DIGEST_BOUNCE_DAILY,
+	STORE_DIGEST_REPORTERS,
 };
 struct store_table *store_digest(struct store *st,
     const struct store_filter *f, enum store_digest_part part, GError **err);

@@ -7,6 +7,7 @@ Prints one line per figure, for tests/t/report.sh to compare with the
 database:
   headline KEY VALUE          the headline's data-k cells (this period)
   day DOMAIN YYYY-MM-DD PASS FAIL   every chart bar with messages
+  bounceday - YYYY-MM-DD OTHER AUTH  every bar of the bounce chart
   head TABLE-ID COL|COL|...   a table's visible column names
   row TABLE-ID CELL|CELL|...  a row's cells (the warning sign stripped)
   action TABLE-ID TEXT        a row's action line
@@ -28,15 +29,20 @@ class Reader(html.parser.HTMLParser):
         self.cell = None
         self.key = None
         self.kind = None
+        self.prefix = "day"
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "div" and a.get("class") == "chart":
             self.domain = a.get("data-domain")
+            self.prefix = "day"
+        elif tag == "div" and a.get("class") == "bounce-chart":
+            self.domain = "-"
+            self.prefix = "bounceday"
         elif tag == "g" and a.get("class") == "day":
             p, f = int(a["data-pass"]), int(a["data-fail"])
             if p or f:
-                self.out.append("day %s %s %d %d" % (self.domain,
+                self.out.append("%s %s %s %d %d" % (self.prefix, self.domain,
                                 a["data-day"], p, f))
         elif tag == "table":
             self.table = a.get("id")

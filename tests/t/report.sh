@@ -78,6 +78,15 @@ is "$(grep -c '^day ' "$T_TMP/fig")" \
     "$(q "SELECT count(DISTINCT (policy_domain, day)) FROM dmarc_daily_v
     WHERE day >= '$since'")" "one bar per domain and day with messages"
 
+is "$(awk '$1 == "bounceday" { print $3, $4, $5 }' "$T_TMP/fig")" \
+    "$(q "SELECT day || ' ' || count(*) FILTER (WHERE reason IS DISTINCT FROM
+    'authfailure') || ' ' || count(*) FILTER (WHERE reason = 'authfailure')
+    FROM bounce_v WHERE bounced AND day >= '$since' GROUP BY day
+    ORDER BY day")" \
+    "every bar of the bounce chart: that day's bounces, authentication apart"
+[ "$(awk '$1 == "bounceday" && $5 > 0' "$T_TMP/fig" | wc -l)" -gt 3 ]
+ok $? "the bounce chart shows the demo's authentication refusals"
+
 # --- the tables -----------------------------------------------------------
 rows() {	# TABLE FIELDS: the table's rows, those fields, sorted
 	grep "^row $1 " "$T_TMP/fig" | sed "s/^row $1 //" | cut -d'|' -f"$2" |
