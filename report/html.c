@@ -8,8 +8,10 @@
  * string that came from outside goes through report_escape().  A row
  * whose hidden "attention" column is "t" is marked with a sign and bold
  * type, not with colour alone; a column named "action" is a sentence,
- * shown on a row of its own under its row.  The figures sit in data-k attributes and
- * table ids, which tests/t/report.sh compares with the database.
+ * shown on a row of its own under its row.  The bounce chart goes above
+ * the table whose id is "bounces".  The figures sit in data-k and data-*
+ * attributes and table ids, which tests/t/report.sh compares with the
+ * database.
  */
 #include <inttypes.h>
 #include <stdio.h>
