@@ -436,3 +436,106 @@ store_explain(struct store *st, const struct store_filter *f, GError **err)
 {
 	return run_filtered(st, &explain, f, err);
 }
+
+/* ---- the digest: what `mailsift report` prints ---- */
+
+/* The period is the since day to today (UTC); the previous period the
+ * same number of days before it.  $1 since (epoch seconds, required),
+ * $2 policy domain or NULL.  Every figure is read from a documented view:
+ * dmarc_daily_v, source_diagnosis(), bounce_daily_v,
+ * dmarc_bounce_daily_v, dmarc_report_v. */
+#define D_SINCE "(to_timestamp($1::bigint) AT TIME ZONE 'UTC')::date"
+#define D_TODAY "(now() AT TIME ZONE 'UTC')::date"
+#define D_DOMAIN " AND ($2::text IS NULL OR policy_domain = $2::text)"
+/* Every parameter is referenced, so that PostgreSQL knows its type; the
+ * digest has no ip filter. */
+#define D_NOIP " AND ($3::inet IS NULL OR TRUE)"
+
+static const struct q_stmt digest[] = {
+	[STORE_DIGEST_TOTALS] = { NULL,
+	"SELECT CASE WHEN day >= " D_SINCE " THEN 'current' ELSE 'previous'"
+	"  END AS period,"
+	" sum(messages) AS messages, sum(dmarc_pass) AS dmarc_pass,"
+	" sum(dmarc_fail) AS dmarc_fail, sum(quarantined) AS quarantined,"
+	" sum(rejected) AS rejected"
+	" FROM dmarc_daily_v"
+	" WHERE day >= " D_SINCE " - (" D_TODAY " + 1 - " D_SINCE ")"
+	" AND day <= " D_TODAY D_DOMAIN D_NOIP
+	" GROUP BY 1 ORDER BY 1" },
+	[STORE_DIGEST_DAILY] = { NULL,
+	"SELECT policy_domain, day, sum(dmarc_pass) AS dmarc_pass,"
+	" sum(dmarc_fail) AS dmarc_fail"
+	" FROM dmarc_daily_v WHERE day >= " D_SINCE D_DOMAIN D_NOIP
+	" GROUP BY 1, 2 ORDER BY 1, 2" },
+	/* The failing sources first; attention: a category with something
+	 * to fix. */
+	[STORE_DIGEST_SOURCES] = { NULL,
+	"SELECT policy_domain AS domain, source_ip,"
+	" concat_ws(', ', service, ptr) AS name, category,"
+	" messages, dmarc_pass, dmarc_fail,"
+	" " PASS_PCT("dmarc_pass", "messages") " AS pass_pct, action,"
+	" category NOT IN ('compliant', 'forwarded') AS attention"
+	" FROM source_diagnosis($2::text, " D_SINCE ", NULL)"
+	" WHERE TRUE" D_NOIP
+	" ORDER BY affected DESC, dmarc_fail DESC, messages DESC, 1, 2"
+	" LIMIT 100" },
+	/* Bounces have no policy domain: all of them. */
+	[STORE_DIGEST_BOUNCES] = { NULL,
+	"SELECT reason, sum(recipients)::bigint AS bounces,"
+	" coalesce(sum(recipients) FILTER (WHERE hard_bounce), 0)::bigint"
+	"  AS hard,"
+	" coalesce(sum(recipients) FILTER (WHERE NOT hard_bounce), 0)::bigint"
+	"  AS soft,"
+	" count(DISTINCT day) AS days, min(day) AS first_day,"
+	" max(day) AS last_day, reason = 'authfailure' AS attention"
+	" FROM bounce_daily_v WHERE bounced AND day >= " D_SINCE
+	" AND ($2::text IS NULL OR TRUE)" D_NOIP
+	" GROUP BY 1 ORDER BY 2 DESC, 1" },
+	[STORE_DIGEST_COINCIDE] = { NULL,
+	"SELECT day, source_ip, " PTR_OF("d.source_ip") ","
+	" sum(dmarc_fail) AS dmarc_fail, sum(auth_bounces) AS auth_bounces"
+	" FROM dmarc_bounce_daily_v d WHERE day >= " D_SINCE
+	" AND ($2::text IS NULL OR domain = $2::text)" D_NOIP
+	" GROUP BY 1, 2 HAVING sum(dmarc_fail) > 0 AND sum(auth_bounces) > 0"
+	" ORDER BY 1, 2" },
+	[STORE_DIGEST_BOUNCE_DAILY] = { NULL,
+	"SELECT day,"
+	" coalesce(sum(recipients) FILTER (WHERE reason IS DISTINCT FROM"
+	"  'authfailure'), 0)::bigint AS other,"
+	" coalesce(sum(recipients) FILTER (WHERE reason = 'authfailure'), 0)"
+	"  ::bigint AS auth"
+	" FROM bounce_daily_v WHERE bounced AND day >= " D_SINCE
+	" AND ($2::text IS NULL OR TRUE)" D_NOIP
+	" GROUP BY 1 ORDER BY 1" },
+	/* A reporter's missing days: days of the period since its first
+	 * report that no report of it covers. */
+	[STORE_DIGEST_REPORTERS] = { NULL,
+	"SELECT org_name AS reporter, count(*) AS reports,"
+	" count(DISTINCT policy_domain) AS domains,"
+	" sum(messages)::bigint AS messages,"
+	" count(DISTINCT (date_begin AT TIME ZONE 'UTC')::date) AS days,"
+	" (" D_TODAY " - greatest(" D_SINCE ","
+	"  min((date_begin AT TIME ZONE 'UTC')::date)))"
+	"  - count(DISTINCT (date_begin AT TIME ZONE 'UTC')::date) AS missing_days,"
+	" min((date_begin AT TIME ZONE 'UTC')::date) AS first_day,"
+	" max((date_begin AT TIME ZONE 'UTC')::date) AS last_day,"
+	" (" D_TODAY " - greatest(" D_SINCE ","
+	"  min((date_begin AT TIME ZONE 'UTC')::date)))"
+	"  - count(DISTINCT (date_begin AT TIME ZONE 'UTC')::date) > 0"
+	"  AS attention"
+	" FROM dmarc_report_v WHERE (date_begin AT TIME ZONE 'UTC')::date >= "
+	D_SINCE D_DOMAIN D_NOIP
+	" GROUP BY 1 ORDER BY 2 DESC, 1" },
+};
+
+struct store_table *
+store_digest(struct store *st, const struct store_filter *f,
+    enum store_digest_part part, GError **err)
+{
+	if ((int)part < 0 || part >= G_N_ELEMENTS(digest) || f->since <= 0) {
+		store_set_error(err, STORE_ERROR_INTERNAL,
+		    "store_digest: bad part or no since");
+		return NULL;
+	}
+	return run_filtered(st, &digest[part], f, err);
+}

@@ -178,6 +178,31 @@ struct store_table *store_reports(struct store *st,
  * sources in that network. */
 struct store_table *store_explain(struct store *st,
     const struct store_filter *f, GError **err);
+/* `mailsift report`: one part of the digest of the period from f->since's
+ * UTC day to today, for f->domain or every policy domain (f->ip unused).
+ * A column named attention (boolean) marks the rows that need a look.
+ *   TOTALS     period (current, previous: the as many days before),
+ *              messages, dmarc_pass, dmarc_fail, quarantined, rejected
+ *   DAILY      policy_domain, day, dmarc_pass, dmarc_fail
+ *   SOURCES    domain, source_ip, name, category, messages, dmarc_pass,
+ *              dmarc_fail, pass_pct, action (source_diagnosis,
+ *              the most affected first, at most 100)
+ *   BOUNCES    reason, bounces, hard, soft, days, first_day, last_day
+ *              (bounced recipients, as `mailsift bounces --by reason`;
+ *              every domain: a bounce has no policy domain)
+ *   COINCIDE   day, source_ip, ptr, dmarc_fail, auth_bounces: the days an
+ *              IP both failed DMARC and was refused for authentication
+ *   BOUNCE_DAILY  day, other, auth: bounced recipients per day, those
+ *              refused for authentication (authfailure) and the others
+ *   REPORTERS  reporter, reports, domains, messages, days, missing_days,
+ *              first_day, last_day */
+enum store_digest_part {
+	STORE_DIGEST_TOTALS, STORE_DIGEST_DAILY, STORE_DIGEST_SOURCES,
+	STORE_DIGEST_BOUNCES, STORE_DIGEST_COINCIDE, STORE_DIGEST_BOUNCE_DAILY,
+	STORE_DIGEST_REPORTERS,
+};
+struct store_table *store_digest(struct store *st,
+    const struct store_filter *f, enum store_digest_part part, GError **err);
 /* Run any read-only SQL (tests, the `sql` command). */
 struct store_table *store_query(struct store *st, const char *sql,
     GError **err);

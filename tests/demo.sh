@@ -10,6 +10,7 @@
 # `mailsift explain` says what each of example.com's sources is and what
 # to fix: the failing server, an ESP sending with its own DKIM and
 # Return-Path, a new server of ours missing from SPF, forwarders, spoofers.
+# Last, `mailsift report` writes the month's page to build/report.html.
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -65,6 +66,12 @@ echo "== mailsift bounces --since 30d --by reason"
 echo
 echo "== mailsift explain --domain example.com --since 30d"
 "$B/mailsift" explain --domain example.com --since 30d
+echo
+echo "== mailsift report --since 30d --output $B/report.html"
+"$B/mailsift" report --since 30d --output "$B/report.html"
+echo "The month on one page (inline CSS and SVG, nothing fetched): open"
+echo "  $top/$B/report.html"
+echo "in a browser; as a digest mail: $B/mailsift report --mail --to ADDR | sendmail -t"
 echo
 echo "The database keeps running: eval \"\$(tests/pg.sh env)\" and try"
 echo "  $B/mailsift trend --by day --since 30d"

@@ -10,8 +10,10 @@ Checks, on the compiled objects and the sources:
   * data flows one way: parse/ never calls the database (PQ*, store_*),
     store/ never parses mail (g_mime_*, dmarc_parse, bounce_parse, ...),
     ingest/ never reaches store/ or the parsers' internals, enrich/ never
-    calls the database (the CLI hands its results to store/) and store/
-    never resolves (enrich_*, ares_*: it only reads enrich.h's struct);
+    calls the database (the CLI hands its results to store/), store/
+    never resolves (enrich_*, ares_*: it only reads enrich.h's struct)
+    and never lays out a report; report/ never calls the database (nor
+    GMime: the CLI fetches the figures and writes the mail);
   * each room is entered through its door: a file outside parse/NAME/
     includes only parse/NAME/NAME.h of it (parse/common/ is shared).
 """
@@ -38,7 +40,7 @@ def tap(ok, what, detail=""):
             print("#   " + line)
 
 
-rooms = ("ingest", "parse", "store", "enrich", "cli")
+rooms = ("ingest", "parse", "store", "enrich", "report", "cli")
 objs = []
 for room in rooms:
     for d, _, files in os.walk(os.path.join(build, "obj", room)):
@@ -130,8 +132,11 @@ bad = calls("ingest", r"^(PQ|store_)")
 tap(not bad, "ingest/ never talks to the database", "\n".join(bad))
 bad = calls("enrich", r"^(PQ|store_)")
 tap(not bad, "enrich/ never talks to the database", "\n".join(bad))
-bad = calls("store", r"^(enrich_|ares_|psl_|MMDB_)")
-tap(not bad, "store/ never resolves", "\n".join(bad))
+bad = calls("report", r"^(PQ|store_|g_mime_|internet_address_)")
+tap(not bad, "report/ never talks to the database (it lays out what the "
+    "CLI hands it)", "\n".join(bad))
+bad = calls("store", r"^(report_|enrich_|ares_|psl_|MMDB_)")
+tap(not bad, "store/ never resolves nor lays out a report", "\n".join(bad))
 bad = calls("ingest", r"^(enrich_|ares_|psl_|MMDB_)") + \
     calls("parse", r"^(enrich_|ares_|psl_|MMDB_)")
 tap(not bad, "ingest/ and parse/ never resolve (nothing in the ingest path "
