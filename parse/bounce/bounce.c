@@ -74,6 +74,7 @@ bounce_parse(GMimeMessage *msg, GError **err)
 	struct bounce_report *b;
 	const struct bounce_mta *row;
 	struct bounce_input_store x;
+	gboolean delay;
 	guint i;
 
 	if (msg == NULL) {
@@ -99,8 +100,15 @@ bounce_parse(GMimeMessage *msg, GError **err)
 	/* Recipients the bound kept out of the DSN are counted, not lost. */
 	if (b->kind == BOUNCE_KIND_BOUNCE)
 		b->recipients_dropped += x.dsn_more;
+	delay = b->kind == BOUNCE_KIND_BOUNCE && bounce_is_delay_warning(&x.in);
 	for (i = 0; i < b->recipients->len; i++) {
 		struct bounce_recipient *r = g_ptr_array_index(b->recipients, i);
+
+		/* A warning's recipients were delayed, not failed (issue 14,
+		 * family 8); a stated action or a 5.x.x status stands. */
+		if (delay && r->action == NULL &&
+		    (r->status == NULL || r->status[0] != '5'))
+			r->action = g_strdup("delayed");
 
 		/* Each lookup reads the text: bounded, so that a thousand
 		 * recipients and a megabyte of text stay linear. */

@@ -496,15 +496,51 @@ ends_with_any(const char *line, const char *ab, const char *const *words)
 	return FALSE;
 }
 
+/* Headings of a list of bare addresses (issue 14, families 1 and 8):
+ * legacy Exchange / Outlook plain-text NDRs and delay notices name the
+ * failure once, above the list ("Delivery to the following recipients
+ * failed.", "The following recipient(s) cannot be reached:", "Delivery
+ * to the following recipients has been delayed.", "Your message did not
+ * reach some or all of the intended recipients."), in the languages
+ * Exchange localises them into. */
+static const char *const list_headings[] = {
+	"following recipient",			/* en */
+	"intended recipient",
+	"folgende empf\xc3\xa4nger",			/* de */
+	"folgenden empf\xc3\xa4nger",
+	"destinataires suivants",		/* fr */
+	"siguientes destinatarios",		/* es */
+	"seguintes destinat\xc3\xa1rios",		/* pt */
+	NULL
+};
+
+#define HEADING_BACK	400	/* bytes above a list its heading may be */
+
+/* The text above line, in the same list, is headed by list_headings. */
+static gboolean
+list_headed(const char *start, const char *line)
+{
+	const char *from = line - start > HEADING_BACK ?
+	    line - HEADING_BACK : start;
+	int i;
+
+	for (i = 0; list_headings[i] != NULL; i++)
+		if (bounce_strcasestr(from, (gsize)(line - from),
+		    list_headings[i]) != NULL)
+			return TRUE;
+	return FALSE;
+}
+
 /*
  * The address at [ab, ae) on line [line, nl) is a recipient when it leads
  * its line ("<a@b>: ...", "a@b", "  a@b (reason)") or ends a sentence
  * about a failure ("User's mailbox is full: <a@b>"), is no party of the
- * bounce itself, is new, and its paragraph says what failed.
+ * bounce itself, is new, and its paragraph says what failed, or, leading
+ * its line, it is in a list a heading names as failed (list_headed).
  */
 static gboolean
 lead_address(struct bounce_report *b,
-    GPtrArray *skip, GHashTable *seen, const char *line, const char *nl,
+    GPtrArray *skip, GHashTable *seen, const char *start, const char *line,
     const char *ab, const char *ae, const char *end)
 {
 	const char *q = line, *pend;
@@ -526,7 +562,8 @@ lead_address(struct bounce_report *b,
 		return FALSE;
 	}
 	pend = diagnostic_end(line, end);
-	if (!failure_said(line, (gsize)(pend - line)) ||
+	if ((!failure_said(line, (gsize)(pend - line)) &&
+	    !(q == ab && list_headed(start, line))) ||
 	    (r = bounce_add_recipient(b)) == NULL) {
 		g_free(addr);
 		return FALSE;
@@ -561,7 +598,7 @@ text_recipients(const struct bounce_input *in, struct bounce_report *b,
 		if (!next_address(line, nl, &ab, &ae) ||
 		    is_message_id_line(line, ab))
 			continue;
-		if (lead_address(b, skip, seen, line, nl, ab, ae, end))
+		if (lead_address(b, skip, seen, t, line, ab, ae, end))
 			added++;
 	}
 	g_hash_table_destroy(seen);
