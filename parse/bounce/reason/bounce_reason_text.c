@@ -278,9 +278,14 @@ static struct br_phrase hostunknown[] = {
 	{ "all host address lookups failed permanently", 0 },
 	{ "all relevant mx records point to non-existent hosts", 0 },
 	{ "as the remote domain doesnt exist", 0 },
+	{ "dns domain * does not exist", 0 },	/* issue 14 family 9 */
+	{ "dns error: domain name not found", 0 },	/* issue 14 family 9 */
+	{ "domain * doesn't exist", 0 },	/* issue 14 family 9 */
 	{ "domain does not exist", 0 },
+	{ "domain doesn't exist", 0 },	/* issue 14 family 9 */
 	{ "domain is not reachable", 0 },
 	{ "domain must exist", 0 },
+	{ "domain name not found", 0 },	/* issue 14 family 9 */
 	{ "host or domain name not found", 0 },
 	{ "host unknown", 0 },
 	{ "host unreachable", 0 },
@@ -931,16 +936,32 @@ static struct br_phrase userunknown[] = {
 };
 
 /* Directory lookups that can only be about the address itself: these say
- * userunknown whatever the SMTP command (most MTAs' "user unknown" after
+ * userunknown whatever the SMTP command.  Issue 14, family 9: wordings
+ * that say the account or address itself does not exist or could not be
+ * found (Outlook/Exchange Online "couldn't be found", "doesn't have an
+ * account", "mailbox ... doesn't exist") belong here, not "user unknown",
+ * which filters reuse (most MTAs' "user unknown" after
  * DATA means a filter, see probe_filtered in bounce_reason.c). */
 struct br_phrase br_userunknown_anywhere[] = {
+	{ "account does not exist", 0 },	/* family 9 */
+	{ "address could not be found", 0 },	/* family 9 */
+	{ "address does not exist", 0 },	/* family 9 */
+	{ "address couldn't be found", 0 },	/* family 9 */
+	{ "address doesn't exist", 0 },	/* family 9 */
+	{ "does not have an account", 0 },	/* family 9 */
+	{ "doesn't have an account", 0 },	/* family 9 */
+	{ "mailbox * doesn't exist", 0 },	/* family 9 */
+	{ "mailbox doesn't exist", 0 },	/* family 9 */
+	{ "no such account", 0 },	/* family 9 */
 	{ "non r\xc3\xa9pertori\xc3\xa9 dans l'annuaire domino", 0 },
 	{ "not listed in domino directory", 0 },
 	{ "not listed in public name & address book", 0 },
+	{ "recipient doesn't exist", 0 },	/* family 9 */
 	{ "recipient not found by smtp address lookup", 0 },
 	{ "resolver.adr.exrecipnotfound", 0 },
 	{ "resolver.adr.recipientnotfound", 0 },
 	{ "resolver.adr.recipnotfound", 0 },
+	{ "user doesn't exist", 0 },	/* family 9 */
 	{ NULL, 0 }
 };
 
