@@ -83,12 +83,17 @@ static struct br_phrase blocked[] = {
 	{ "(*@*:blocked)", 0 },
 	{ "//www.spamcop.net/bl.", 0 },
 	{ "access from ip address * blocked", 0 },
+	{ "b.barracudacentral.org", 0 },	/* family 10: a DNSBL */
 	{ "bad sender ip address", 0 },
 	{ "banned sending ip", 0 },			/* Office 365 */
+	{ "bl.mailspike.net", 0 },	/* family 10: a DNSBL */
+	{ "bl.spamcop.net", 0 },	/* family 10: a DNSBL */
+	{ "bl.spameatingmonkey.net", 0 },	/* family 10: a DNSBL */
 	{ "blacklisted by", 0 },
 	{ "blocked - see http", 0 },
 	{ "blocked using ", 0 },
 	{ "but my name was rejected", 0 },
+	{ "cbl.abuseat.org", 0 },	/* family 10: a DNSBL */
 	{ "client host * blocked using", 0 },
 	{ "client host rejected: abus detecte", 0 },	/* SFR */
 	{ "client host rejected: may not be mail exchanger", 0 },
@@ -101,6 +106,8 @@ static struct br_phrase blocked[] = {
 	{ "connections not accepted from ip addresses on spamhaus", 0 },
 	{ "connections will not be accepted from * because the ip is in spamhaus", 0 },
 	{ "currently sending spam see: ", 0 },
+	{ "dnsbl.invaluement.com", 0 },	/* family 10: a DNSBL */
+	{ "dnsbl.sorbs.net", 0 },	/* family 10: a DNSBL */
 	{ "dnsbl:attrbl", 0 },
 	{ "dnsbl:rbl *>_is_blocked", 0 },
 	{ "domain does not exist:", 0 },
@@ -121,6 +128,7 @@ static struct br_phrase blocked[] = {
 	{ "is in an *rbl on ", 0 },
 	{ "is listed on * block list", 0 },
 	{ "is not allowed to send mail from", 0 },
+	{ "ix.dnsbl.manitu.net", 0 },	/* family 10: a DNSBL */
 	{ "listed at spamhaus", 0 },
 	{ "listed in spamhaus", 0 },
 	{ "mail from * refused, see *orbs", 0 },
@@ -133,11 +141,15 @@ static struct br_phrase blocked[] = {
 	{ "no matches to nameserver query", 0 },
 	{ "not currently accepting mail from your ip", 0 },	/* Microsoft */
 	{ "part of their network is on our block list", 0 },
+	{ "pbl.spamhaus.org", 0 },	/* family 10: a DNSBL */
 	{ "please use the smtp server of your isp", 0 },
+	{ "psbl.surriel.com", 0 },	/* family 10: a DNSBL */
 	{ "refused - see http", 0 },
 	{ "rejected - multi-blacklist", 0 },
 	{ "rejected because the sending mta or the sender has not passed validation", 0 },
 	{ "rejecting open proxy", 0 },
+	{ "sbl-xbl.spamhaus.org", 0 },	/* family 10: a DNSBL */
+	{ "sbl.spamhaus.org", 0 },	/* family 10: a DNSBL */
 	{ "sender ip address rejected", 0 },
 	{ "server access forbidden by your ip ", 0 },
 	{ "server ip * listed as abusive", 0 },
@@ -152,10 +164,13 @@ static struct br_phrase blocked[] = {
 	{ "to submit messages to this e-mail system has been rejected", 0 },
 	{ "too many spams from your ip", 0 },		/* free.fr */
 	{ "too many unwanted messages have been sent from the following ip address", 0 },
+	{ "truncate.gbudb.net", 0 },	/* family 10: a DNSBL */
+	{ "uceprotect.net", 0 },	/* family 10: a DNSBL */
 	{ "veuillez essayer plus tard. service refused, please try later. *103", 0 },
 	{ "veuillez essayer plus tard. service refused, please try later. *510", 0 },
 	{ "was blocked by ", 0 },
 	{ "we do not accept mail from dynamic ips", 0 },	/* mail.ru */
+	{ "xbl.spamhaus.org", 0 },	/* family 10: a DNSBL */
 	{ "you are not allowed to connect", 0 },
 	{ "you are sending spam", 0 },
 	{ "your access ip* has been rejected", 0 },
@@ -163,6 +178,7 @@ static struct br_phrase blocked[] = {
 	{ "your network is temporary blacklisted", 0 },
 	{ "your sender's ip address is listed at *.abuseat.org", 0 },
 	{ "your server requires confirmation", 0 },
+	{ "zen.spamhaus.org", 0 },	/* family 10: a DNSBL */
 	{ NULL, 0 }
 };
 
@@ -631,12 +647,17 @@ static struct br_phrase spamdetected[] = {
 	{ "blocked by spamassassin", 0 },
 	{ "blocked for abuse. see http://att.net/blocks", 0 },
 	{ "cannot be forwarded because it was detected as spam", 0 },
+	{ "classified as spam", 0 },	/* family 10 */
+	{ "considered as spam", 0 },	/* family 10 */
+	{ "considered spam", 0 },	/* family 10 */
 	{ "considered unsolicited bulk e-mail (spam) by our mail filters", 0 },
 	{ "content filter rejection", 0 },
 	{ "cyberoam anti spam engine has identified this email as a bulk email", 0 },
 	{ "denied due to spam list", 0 },
+	{ "flagged as spam", 0 },	/* family 10 */
 	{ "greylisted* please try again in", 0 },
 	{ "high probability of spam", 0 },
+	{ "identified as spam", 0 },	/* family 10 */
 	{ "is classified as spam and is rejected", 0 },
 	{ "likely unsolicited mail", 0 },
 	{ "listed in work.drbl.imedia.ru", 0 },
@@ -644,6 +665,7 @@ static struct br_phrase spamdetected[] = {
 	{ "mail content denied", 0 },
 	{ "mail rejete. mail rejected. *506", 0 },
 	{ "mail score (* over ", 0 },
+	{ "marked as spam", 0 },	/* family 10 */
 	{ "may consider spam", 0 },
 	{ "message considered as spam or virus", 0 },
 	{ "message contains spam or virus", 0 },
@@ -666,7 +688,11 @@ static struct br_phrase spamdetected[] = {
 	{ "probable spam", 0 },
 	{ "reject bulk.advertising", 0 },
 	{ "rejected - bulk email", 0 },
+	{ "rejected as spam", 0 },	/* family 10 */
 	{ "rejected by * (spam)", 0 },
+	{ "rejected by our spam filter", 0 },	/* family 10 */
+	{ "rejected by spam filter", 0 },	/* family 10 */
+	{ "rejected by the spam filter", 0 },	/* family 10 */
 	{ "rejected due to spam *classification", 0 },
 	{ "rejected due to spam *content", 0 },
 	{ "rejected: spamassassin score ", 0 },
