@@ -68,6 +68,48 @@ recognize(const struct bounce_input *in, struct bounce_report *b)
 	return NULL;
 }
 
+/*
+ * Issue 14, family 7: the bounce's own sender and the list it came back
+ * to (Sender:, List-Post:, Errors-To:) are never the failed recipient,
+ * whatever a layout's text seemed to say ("<list@x>: forwarded copy
+ * failed ..."); dropped while another recipient stays.
+ */
+static const char *const own_parties[] = {
+	"From", "Sender", "List-Post", "Errors-To", NULL
+};
+
+static gboolean
+own_party(const struct bounce_input *in, const char *addr)
+{
+	char *a;
+	gboolean same;
+	int i;
+
+	for (i = 0; own_parties[i] != NULL; i++) {
+		a = bounce_address(bounce_header(in, own_parties[i]));
+		same = a != NULL && g_ascii_strcasecmp(a, addr) == 0;
+		g_free(a);
+		if (same)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+drop_own_parties(const struct bounce_input *in, struct bounce_report *b)
+{
+	guint i = 0;
+
+	while (i < b->recipients->len && b->recipients->len > 1) {
+		struct bounce_recipient *r = g_ptr_array_index(b->recipients, i);
+
+		if (r->recipient != NULL && own_party(in, r->recipient))
+			g_ptr_array_remove_index(b->recipients, i);
+		else
+			i++;
+	}
+}
+
 struct bounce_report *
 bounce_parse(GMimeMessage *msg, GError **err)
 {
@@ -97,6 +139,8 @@ bounce_parse(GMimeMessage *msg, GError **err)
 		b->kind = BOUNCE_KIND_BOUNCE;
 	if (x.in.dsn != NULL && !reads_dsn(b->format))
 		bounce_fill_from_dsn(&x.in, b);
+	if (b->kind == BOUNCE_KIND_BOUNCE)
+		drop_own_parties(&x.in, b);
 	/* Recipients the bound kept out of the DSN are counted, not lost. */
 	if (b->kind == BOUNCE_KIND_BOUNCE)
 		b->recipients_dropped += x.dsn_more;

@@ -496,6 +496,27 @@ ends_with_any(const char *line, const char *ab, const char *const *words)
 	return FALSE;
 }
 
+/* Exchange and X.400 gateways lead an address with its type ("'SMTP:a@b'
+ * on ...", "dda:SMTP=a@b"): issue 14, family 7.  The address still leads
+ * its line. */
+static const char *
+past_gateway(const char *q, const char *ab)
+{
+	static const char *const leads[] = {
+		"dda:smtp=", "dda:", "smtp:", "smtp=", NULL
+	};
+	gsize k;
+	int i;
+
+	for (i = 0; leads[i] != NULL; i++) {
+		k = strlen(leads[i]);
+		if ((gsize)(ab - q) >= k &&
+		    g_ascii_strncasecmp(q, leads[i], k) == 0)
+			q += k;
+	}
+	return q;
+}
+
 /* Headings of a list of bare addresses (issue 14, families 1 and 8):
  * legacy Exchange / Outlook plain-text NDRs and delay notices name the
  * failure once, above the list ("Delivery to the following recipients
@@ -550,6 +571,7 @@ lead_address(struct bounce_report *b,
 	while (q < ab && (*q == ' ' || *q == '\t' || *q == '<' || *q == '"' ||
 	    *q == '\'' || *q == '*' || *q == '-'))
 		q++;
+	q = past_gateway(q, ab);
 	if (q != ab && !failure_said(line, (gsize)(ab - line)) &&
 	    !ends_with_any(line, ab, sent_to))
 		return FALSE;
