@@ -552,6 +552,45 @@ list_headed(const char *start, const char *line)
 	return FALSE;
 }
 
+#define REPEAT_LOOKUPS	16	/* recipients a repeated address is sought in */
+
+/*
+ * Exchange 2007 and later (issue 14, family 1) name each recipient twice:
+ * with the sentence for the user, then under "Diagnostic information for
+ * administrators" with the code ("#550 5.1.1 RESOLVER.ADR.RecipNotFound").
+ * A later paragraph led by a known address adds its words to that
+ * recipient's diagnostic when the first one stated no code.
+ */
+static void
+more_diagnostic(struct bounce_report *b, const char *addr, const char *line,
+    const char *end)
+{
+	struct bounce_recipient *r;
+	const char *pend;
+	char *more, *both;
+	guint i;
+
+	for (i = 0; i < b->recipients->len && i < REPEAT_LOOKUPS; i++) {
+		r = g_ptr_array_index(b->recipients, i);
+		if (r->recipient == NULL || strcmp(r->recipient, addr) != 0)
+			continue;
+		if (r->diagnostic_code != NULL && has_code(r->diagnostic_code,
+		    strlen(r->diagnostic_code)))
+			return;
+		pend = paragraph_end(line, end);
+		if (!has_code(line, (gsize)(pend - line)) ||
+		    (more = bounce_field(line, pend - line)) == NULL)
+			return;
+		both = g_strconcat(r->diagnostic_code ? r->diagnostic_code :
+		    "", r->diagnostic_code ? " " : "", more, NULL);
+		g_free(more);
+		g_free(r->diagnostic_code);
+		r->diagnostic_code = bounce_field(both, -1);
+		g_free(both);
+		return;
+	}
+}
+
 /*
  * The address at [ab, ae) on line [line, nl) is a recipient when it leads
  * its line ("<a@b>: ...", "a@b", "  a@b (reason)") or ends a sentence
@@ -578,6 +617,8 @@ lead_address(struct bounce_report *b,
 	tmp = g_strndup(ab, (gsize)(ae - ab));
 	addr = bounce_address(tmp);
 	g_free(tmp);
+	if (addr != NULL && q == ab && g_hash_table_contains(seen, addr))
+		more_diagnostic(b, addr, line, end);
 	if (addr == NULL || excluded(addr, skip) ||
 	    g_hash_table_contains(seen, addr)) {
 		g_free(addr);

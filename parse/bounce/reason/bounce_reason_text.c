@@ -972,6 +972,8 @@ struct br_phrase br_userunknown_anywhere[] = {
 	{ "account does not exist", 0 },	/* family 9 */
 	{ "address could not be found", 0 },	/* family 9 */
 	{ "address does not exist", 0 },	/* family 9 */
+	{ "address you entered couldn't be found", 0 },	/* family 1: Exchange 2007+ */
+	{ "address you entered could not be found", 0 },	/* family 1: Exchange 2007+ */
 	{ "address couldn't be found", 0 },	/* family 9 */
 	{ "address doesn't exist", 0 },	/* family 9 */
 	{ "does not have an account", 0 },	/* family 9 */
