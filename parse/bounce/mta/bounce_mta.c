@@ -260,6 +260,25 @@ static const char *const sent_to[] = {
 	"delivering to ", "delivery to ", "sent to ", NULL
 };
 
+/* Issue 14, family 2: vendor and localised notices label the failed
+ * address ("Intended recipient: a@b", "Recipient address: a@b",
+ * "Empf\xc3\xa4ngeradresse: a@b", ...). */
+static const char *const rcpt_labels[] = {
+	"recipient: ", "recipient address: ", "recipient address : ",
+	"original-recipient: ", "intended recipient: ",
+	"\xd0\xbf\xd0\xbe\xd0\xbb\xd1\x83\xd1\x87\xd0\xb0\xd1\x82\xd0\xb5"
+	"\xd0\xbb\xd1\x8f: ",			/* ru "(адрес) получателя: " */
+	"\xd0\xbf\xd0\xbe\xd0\xbb\xd1\x83\xd1\x87\xd0\xb0\xd1\x82\xd0\xb5"
+	"\xd0\xbb\xd1\x8c: ",			/* ru "получатель: " */
+	"empf\xc3\xa4nger: ", "empf\xc3\xa4ngeradresse: ",	/* de */
+	"destinataire : ", "destinataire: ",			/* fr */
+	"destinatario: ", "direcci\xc3\xb3n del destinatario: ",	/* es */
+	"destinat\xc3\xa1rio: ",				/* pt */
+	"\xe5\xae\x9b\xe5\x85\x88: ",			/* ja "宛先: " */
+	"\xe6\x94\xb6\xe4\xbb\xb6\xe4\xba\xba: ",	/* zh "收件人: " */
+	NULL
+};
+
 /* What an MTA says about a failure; one of these must be near the
  * address before the fallback calls it a recipient. */
 static const char *const failure_words[] = {
@@ -272,6 +291,20 @@ static const char *const failure_words[] = {
 	"suspended", "error", "not accept", "undeliverable", "no mailbox",
 	"not listed", "relay", "bad ", "exceeded", "giving up", "retry",
 	"said:", "host ", "smtp", "delivery to", "not a valid", "no longer",
+	/* issue 14, family 2: the same in the languages we know words for */
+	"\xd0\xbd\xd0\xb5 \xd1\x81\xd1\x83\xd1\x89\xd0\xb5\xd1\x81\xd1\x82"
+	"\xd0\xb2\xd1\x83\xd0\xb5\xd1\x82",	/* ru "не существует" */
+	"\xd0\xbd\xd0\xb5 \xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2"
+	"\xd0\xbb\xd0\xb5\xd0\xbd\xd0\xbe",	/* ru "не доставлено" */
+	"unbekannt", "nicht zugestellt", "existiert nicht", "ist voll", /* de */
+	"inconnu", "n'existe pas", "introuvable", " pleine",	/* fr */
+	"no existe", "desconocido", "no se ha podido", " lleno",	/* es */
+	"n\xc3\xa3o existe", "desconhecido", " cheia",		/* pt */
+	"\xd0\xbf\xd0\xb5\xd1\x80\xd0\xb5\xd0\xbf\xd0\xbe\xd0\xbb\xd0\xbd"
+	"\xd0\xb5\xd0\xbd",				/* ru "переполнен" */
+	"\xe5\xad\x98\xe5\x9c\xa8\xe3\x81\x97\xe3\x81\xbe\xe3\x81\x9b"
+	"\xe3\x82\x93",				/* ja "存在しません" */
+	"\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8",	/* zh "不存在" */
 	NULL
 };
 
@@ -441,6 +474,30 @@ paragraph_end(const char *line, const char *end)
 	return MIN(p, end);
 }
 
+/* Issue 14, family 2: a paragraph opened by a label of the reason
+ * ("Reason:", "Motivo:", "Grund:", ...) is about the address above it. */
+static const char *const reason_labels[] = {
+	"reason:", "reason :", "motivo:", "raison :", "raison:", "grund:",
+	"\xd0\xbf\xd1\x80\xd0\xb8\xd1\x87\xd0\xb8\xd0\xbd\xd0\xb0:",	/* ru */
+	"\xe5\x8e\x9f\xe5\x9b\xa0:",	/* ja, zh "原因:" */
+	NULL
+};
+
+static gboolean
+reason_labelled(const char *p, const char *end)
+{
+	gsize k;
+	int i;
+
+	for (i = 0; reason_labels[i] != NULL; i++) {
+		k = strlen(reason_labels[i]);
+		if ((gsize)(end - p) >= k &&
+		    g_ascii_strncasecmp(p, reason_labels[i], k) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* The paragraph of the address, and when it states no code, the next
  * ones up to the first that does ("There was an error delivering your
  * mail to <a@b>." then "mx said: 550 5.1.1 ..."), unless another
@@ -466,7 +523,8 @@ diagnostic_end(const char *line, const char *end)
 		    " \t<\"'*-") >= (gsize)(ab - next))
 			break;
 		nl = paragraph_end(next, end);
-		if (has_code(next, (gsize)(nl - next)))
+		if (has_code(next, (gsize)(nl - next)) ||
+		    reason_labelled(next, nl))
 			return nl;
 	}
 	return pend;
@@ -532,6 +590,10 @@ static const char *const list_headings[] = {
 	"destinataires suivants",		/* fr */
 	"siguientes destinatarios",		/* es */
 	"seguintes destinat\xc3\xa1rios",		/* pt */
+	"ao destinat\xc3\xa1rio",
+	"al destinatario",			/* es */
+	"au destinataire",			/* fr */
+	"an den empf\xc3\xa4nger",			/* de */
 	NULL
 };
 
@@ -612,7 +674,8 @@ lead_address(struct bounce_report *b,
 		q++;
 	q = past_gateway(q, ab);
 	if (q != ab && !failure_said(line, (gsize)(ab - line)) &&
-	    !ends_with_any(line, ab, sent_to))
+	    !ends_with_any(line, ab, sent_to) &&
+	    !ends_with_any(line, ab, rcpt_labels))
 		return FALSE;
 	tmp = g_strndup(ab, (gsize)(ae - ab));
 	addr = bounce_address(tmp);

@@ -321,9 +321,16 @@ static struct br_phrase hostunknown[] = {
 
 static struct br_phrase mailboxfull[] = {
 	{ "452 insufficient disk space", 0 },
+	{ "\xd1\x8f\xd1\x89\xd0\xb8\xd0\xba \xd0\xbf\xd0\xb5\xd1\x80\xd0\xb5\xd0\xbf\xd0\xbe\xd0\xbb\xd0\xbd\xd0\xb5\xd0\xbd", 0 },	/* family 2 */
 	{ "account disabled temporarly for exceeding receiving limits", 0 },
 	{ "account is * quota", 0 },
+	{ "bo\xc3\xae" "te aux lettres pleine", 0 },	/* family 2 */
 	{ "boite du destinataire pleine", 0 },
+	{ "buz\xc3\xb3n del destinatario est\xc3\xa1 lleno", 0 },	/* family 2 */
+	{ "buz\xc3\xb3n lleno", 0 },	/* family 2 */
+	{ "caixa de correio cheia", 0 },	/* family 2 */
+	{ "caixa postal cheia", 0 },	/* family 2 */
+	{ "casella piena", 0 },	/* family 2 */
 	{ "disk*quota", 0 },
 	{ "does not have enough space", 0 },
 	{ "enough * space", 0 },
@@ -331,19 +338,21 @@ static struct br_phrase mailboxfull[] = {
 	{ "exceeded storage allocation", 0 },
 	{ "full mailbox", 0 },
 	{ "inbox is out of storage space", 0 },
+	{ "mail file size exceeds the maximum size allowed for mail delivery", 0 },
 	{ "mailbox *exceeded* limit", 0 },
 	{ "mailbox *full", 0 },
 	{ "mailbox *quota", 0 },
 	{ "mailbox exceeds allowed size", 0 },
 	{ "mailbox size limit exceeded", 0 },
 	{ "mailbox would exceed maximum allowed storage", 0 },
-	{ "mail file size exceeds the maximum size allowed for mail delivery", 0 },
 	{ "maildir *quota", 0 },
 	{ "mailfolder is full", 0 },
 	{ "no space left on device", 0 },
 	{ "not sufficient disk space", 0 },
 	{ "over *quota", 0 },
 	{ "overquota", 0 },
+	{ "postfach ist voll", 0 },	/* family 2 */
+	{ "postfach voll", 0 },	/* family 2 */
 	{ "quota *exceeded", 0 },
 	{ "quota violation for", 0 },
 	{ "recipient overquota", 0 },
@@ -969,17 +978,27 @@ static struct br_phrase userunknown[] = {
  * which filters reuse (most MTAs' "user unknown" after
  * DATA means a filter, see probe_filtered in bounce_reason.c). */
 struct br_phrase br_userunknown_anywhere[] = {
+	{ "\xd0\xbd\xd0\xb5\xd1\x82 \xd1\x82\xd0\xb0\xd0\xba\xd0\xbe\xd0\xb3\xd0\xbe \xd0\xbf\xd0\xbe\xd0\xbb\xd1\x8c\xd0\xb7\xd0\xbe\xd0\xb2\xd0\xb0\xd1\x82\xd0\xb5\xd0\xbb\xd1\x8f", 0 },	/* family 2 */
+	{ "\xd0\xbf\xd0\xbe\xd0\xbb\xd1\x8c\xd0\xb7\xd0\xbe\xd0\xb2\xd0\xb0\xd1\x82\xd0\xb5\xd0\xbb\xd1\x8c \xd0\xbd\xd0\xb5 \xd0\xbd\xd0\xb0\xd0\xb9\xd0\xb4\xd0\xb5\xd0\xbd", 0 },	/* family 2 */
+	{ "\xd0\xbf\xd0\xbe\xd0\xbb\xd1\x8c\xd0\xb7\xd0\xbe\xd0\xb2\xd0\xb0\xd1\x82\xd0\xb5\xd0\xbb\xd1\x8f \xd0\xbd\xd0\xb5 \xd1\x81\xd1\x83\xd1\x89\xd0\xb5\xd1\x81\xd1\x82\xd0\xb2\xd1\x83\xd0\xb5\xd1\x82", 0 },	/* family 2 */
+	{ "\xe6\x94\xb6\xe4\xbb\xb6\xe4\xba\xba\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8", 0 },	/* family 2 */
+	{ "\xe7\x94\xa8\xe6\x88\xb7\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8", 0 },	/* family 2 */
 	{ "account does not exist", 0 },	/* family 9 */
 	{ "address could not be found", 0 },	/* family 9 */
-	{ "address does not exist", 0 },	/* family 9 */
-	{ "address you entered couldn't be found", 0 },	/* family 1: Exchange 2007+ */
-	{ "address you entered could not be found", 0 },	/* family 1: Exchange 2007+ */
 	{ "address couldn't be found", 0 },	/* family 9 */
+	{ "address does not exist", 0 },	/* family 9 */
 	{ "address doesn't exist", 0 },	/* family 9 */
+	{ "address you entered could not be found", 0 },	/* family 1: Exchange 2007+ */
+	{ "address you entered couldn't be found", 0 },	/* family 1: Exchange 2007+ */
+	{ "adresse inconnue", 0 },	/* family 2 */
+	{ "destinataire inconnu", 0 },	/* family 2 */
 	{ "does not have an account", 0 },	/* family 9 */
 	{ "doesn't have an account", 0 },	/* family 9 */
+	{ "empf\xc3\xa4nger ist unbekannt", 0 },	/* family 2 */
+	{ "empf\xc3\xa4nger unbekannt", 0 },	/* family 2 */
 	{ "mailbox * doesn't exist", 0 },	/* family 9 */
 	{ "mailbox doesn't exist", 0 },	/* family 9 */
+	{ "no existe el usuario", 0 },	/* family 2 */
 	{ "no such account", 0 },	/* family 9 */
 	{ "non r\xc3\xa9pertori\xc3\xa9 dans l'annuaire domino", 0 },
 	{ "not listed in domino directory", 0 },
@@ -989,7 +1008,11 @@ struct br_phrase br_userunknown_anywhere[] = {
 	{ "resolver.adr.exrecipnotfound", 0 },
 	{ "resolver.adr.recipientnotfound", 0 },
 	{ "resolver.adr.recipnotfound", 0 },
+	{ "unbekannter empf\xc3\xa4nger", 0 },	/* family 2 */
 	{ "user doesn't exist", 0 },	/* family 9 */
+	{ "usu\xc3\xa1rio desconhecido", 0 },	/* family 2 */
+	{ "usuario desconocido", 0 },	/* family 2 */
+	{ "utente sconosciuto", 0 },	/* family 2 */
 	{ NULL, 0 }
 };
 
