@@ -208,7 +208,7 @@ parse_message(GMimeMessage *msg, int depth)
 	struct bounce_report *b;
 	const struct bounce_mta *row;
 	struct bounce_input_store x;
-	gboolean delay;
+	int delay;
 	guint i;
 
 	b = g_new0(struct bounce_report, 1);
@@ -244,15 +244,19 @@ parse_message(GMimeMessage *msg, int depth)
 	/* Recipients the bound kept out of the DSN are counted, not lost. */
 	if (b->kind == BOUNCE_KIND_BOUNCE)
 		b->recipients_dropped += x.dsn_more;
-	delay = b->kind == BOUNCE_KIND_BOUNCE && bounce_is_delay_warning(&x.in);
+	delay = -1;		/* asked once, for the first recipient it matters to */
 	for (i = 0; i < b->recipients->len; i++) {
 		struct bounce_recipient *r = g_ptr_array_index(b->recipients, i);
 
 		/* A warning's recipients were delayed, not failed (issue 14,
 		 * family 8); a stated action or a 5.x.x status stands. */
-		if (delay && r->action == NULL &&
-		    (r->status == NULL || r->status[0] != '5'))
-			r->action = g_strdup("delayed");
+		if (r->action == NULL && b->kind == BOUNCE_KIND_BOUNCE &&
+		    (r->status == NULL || r->status[0] != '5')) {
+			if (delay < 0)
+				delay = bounce_is_delay_warning(&x.in);
+			if (delay)
+				r->action = g_strdup("delayed");
+		}
 
 		/* Each lookup reads the text: bounded, so that a thousand
 		 * recipients and a megabyte of text stay linear. */

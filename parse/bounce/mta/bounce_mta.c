@@ -883,6 +883,18 @@ autoreply_scan(const struct bounce_input *in, struct bounce_report *b)
 	return 1;
 }
 
+/*
+ * The generic recognizers, tried after every MTA's and provider's own.
+ * "text" covers (issue 14): an address leading its line or ending a
+ * sentence about a failure; a bare list under a heading (legacy Exchange
+ * and Outlook "Delivery to the following recipients failed.", "The
+ * following recipient(s) cannot be reached:", their delay form, and the
+ * de/fr/es/pt headings; family 1); a "SMTP:" / "dda:SMTP=" typed address
+ * (family 7); a labelled one ("Intended recipient:", "Recipient
+ * address:", localised labels) with a "Reason:" paragraph below (family
+ * 2); Exchange 2007+'s second naming of the recipient with the code
+ * (family 1); delivery-status fields pasted into the text.
+ */
 const struct bounce_mta bounce_mtas_generic[] = {
 	{ "arf", arf_match, arf_scan },
 	{ "rfc3464", rfc3464_match, dsn_scan },
