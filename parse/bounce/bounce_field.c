@@ -193,6 +193,61 @@ bounce_address(const char *s)
 	return addr;
 }
 
+/*
+ * Issue 14, family 7: Exchange and X.400 gateways write the SMTP address
+ * behind a prefix ("SMTP:a@b", "dda:SMTP=a@b", "smtp=a@b") or wrapped in
+ * their own domain ("IMCEASMTP-a+40b+2Ecom@gateway": '+' and two hex
+ * digits stand for a character).  The address inside is what failed.
+ */
+static const char *const gateway_prefixes[] = {
+	"dda:smtp=", "smtp:", "smtp=", "rfc822=", "x-smtp:", NULL
+};
+
+static const char *
+past_prefix(const char *b, const char *at)
+{
+	gsize k;
+	int i;
+
+	for (i = 0; gateway_prefixes[i] != NULL; i++) {
+		k = strlen(gateway_prefixes[i]);
+		if ((gsize)(at - b) > k &&
+		    g_ascii_strncasecmp(b, gateway_prefixes[i], k) == 0)
+			return b + k;
+	}
+	return b;
+}
+
+#define IMCEA	"imceasmtp-"
+
+/* The address an "IMCEASMTP-" local part [b, at) encodes, or NULL. */
+static char *
+imcea_address(const char *b, const char *at)
+{
+	GString *g;
+	char *addr;
+
+	if ((gsize)(at - b) <= strlen(IMCEA) ||
+	    g_ascii_strncasecmp(b, IMCEA, strlen(IMCEA)) != 0)
+		return NULL;
+	g = g_string_sized_new((gsize)(at - b));
+	for (b += strlen(IMCEA); b < at; b++) {
+		if (*b == '+' && at - b > 2 && g_ascii_isxdigit(b[1]) &&
+		    g_ascii_isxdigit(b[2])) {
+			char c = (char)(g_ascii_xdigit_value(b[1]) * 16 +
+			    g_ascii_xdigit_value(b[2]));
+
+			if (c > ' ' && c != 0x7f)
+				g_string_append_c(g, c);
+			b += 2;
+		} else
+			g_string_append_c(g, *b);
+	}
+	addr = strchr(g->str, '@') != NULL ? address_in(g->str) : NULL;
+	g_string_free(g, TRUE);
+	return addr;
+}
+
 static char *
 address_in(const char *s)
 {
@@ -245,8 +300,11 @@ address_in(const char *s)
 	}
 	while (e > b && (e[-1] == '.' || e[-1] == ':'))
 		e--;
-	if (e - b < 3 || memchr(b, '@', (gsize)(e - b)) == NULL)
+	if (e - b < 3 || (at = memchr(b, '@', (gsize)(e - b))) == NULL)
 		return NULL;
+	b = past_prefix(b, at);
+	if ((addr = imcea_address(b, at)) != NULL)
+		return addr;
 	addr = bounce_field(b, e - b);
 	if (addr == NULL || strchr(addr, ' ') != NULL) {
 		g_free(addr);

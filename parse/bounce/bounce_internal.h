@@ -87,6 +87,9 @@ char *bounce_address(const char *s);
 /* The first place in hay[0..n) where needle occurs, ASCII case ignored,
  * or NULL.  needle is short; hay need not be NUL-terminated. */
 const char *bounce_strcasestr(const char *hay, gsize n, const char *needle);
+/* The notice is a warning that delivery is still being retried (its
+ * words or subject say so, none says it failed for good): bounce_delay.c. */
+gboolean bounce_is_delay_warning(const struct bounce_input *in);
 /* The first RFC 3463 status "5.7.26" in s (not part of an IP address or a
  * longer dotted number), a new string; NULL if there is none. */
 char *bounce_status_at(const char *s);

@@ -323,6 +323,23 @@ test_helpers(void)
 	g_free(s);
 	TAP_OK(bounce_address("no address here") == NULL,
 	    "bounce_address: none");
+	/* issue 14, family 7: gateway forms */
+	s = bounce_address("rfc822;dda:SMTP=kim@Partner.Example");
+	TAP_IS(s, "kim@partner.example", "bounce_address: dda:SMTP= dropped");
+	g_free(s);
+	s = bounce_address("<SMTP:Max@partner.example>");
+	TAP_IS(s, "Max@partner.example", "bounce_address: <SMTP:...> dropped");
+	g_free(s);
+	s = bounce_address("IMCEASMTP-jo+2Eb+40partner+2Eexample@ex.example");
+	TAP_IS(s, "jo.b@partner.example", "bounce_address: IMCEASMTP decoded");
+	g_free(s);
+	s = bounce_address("IMCEASMTP-nobody+2Eat+2Eall@ex.example");
+	TAP_IS(s, "IMCEASMTP-nobody+2Eat+2Eall@ex.example",
+	    "bounce_address: IMCEASMTP without an address inside kept");
+	g_free(s);
+	s = bounce_address("IMCEASMTP-a+40b+4@ex.example");
+	TAP_OK(s != NULL, "bounce_address: IMCEASMTP cut escape survives");
+	g_free(s);
 	s = bounce_status_at("host [192.0.2.5] said: 550 5.7.26 blocked");
 	TAP_IS(s, "5.7.26", "bounce_status_at: not the IP, the status");
 	g_free(s);

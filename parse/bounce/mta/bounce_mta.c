@@ -260,6 +260,25 @@ static const char *const sent_to[] = {
 	"delivering to ", "delivery to ", "sent to ", NULL
 };
 
+/* Issue 14, family 2: vendor and localised notices label the failed
+ * address ("Intended recipient: a@b", "Recipient address: a@b",
+ * "Empf\xc3\xa4ngeradresse: a@b", ...). */
+static const char *const rcpt_labels[] = {
+	"recipient: ", "recipient address: ", "recipient address : ",
+	"original-recipient: ", "intended recipient: ",
+	"\xd0\xbf\xd0\xbe\xd0\xbb\xd1\x83\xd1\x87\xd0\xb0\xd1\x82\xd0\xb5"
+	"\xd0\xbb\xd1\x8f: ",			/* ru "(адрес) получателя: " */
+	"\xd0\xbf\xd0\xbe\xd0\xbb\xd1\x83\xd1\x87\xd0\xb0\xd1\x82\xd0\xb5"
+	"\xd0\xbb\xd1\x8c: ",			/* ru "получатель: " */
+	"empf\xc3\xa4nger: ", "empf\xc3\xa4ngeradresse: ",	/* de */
+	"destinataire : ", "destinataire: ",			/* fr */
+	"destinatario: ", "direcci\xc3\xb3n del destinatario: ",	/* es */
+	"destinat\xc3\xa1rio: ",				/* pt */
+	"\xe5\xae\x9b\xe5\x85\x88: ",			/* ja "宛先: " */
+	"\xe6\x94\xb6\xe4\xbb\xb6\xe4\xba\xba: ",	/* zh "收件人: " */
+	NULL
+};
+
 /* What an MTA says about a failure; one of these must be near the
  * address before the fallback calls it a recipient. */
 static const char *const failure_words[] = {
@@ -272,6 +291,20 @@ static const char *const failure_words[] = {
 	"suspended", "error", "not accept", "undeliverable", "no mailbox",
 	"not listed", "relay", "bad ", "exceeded", "giving up", "retry",
 	"said:", "host ", "smtp", "delivery to", "not a valid", "no longer",
+	/* issue 14, family 2: the same in the languages we know words for */
+	"\xd0\xbd\xd0\xb5 \xd1\x81\xd1\x83\xd1\x89\xd0\xb5\xd1\x81\xd1\x82"
+	"\xd0\xb2\xd1\x83\xd0\xb5\xd1\x82",	/* ru "не существует" */
+	"\xd0\xbd\xd0\xb5 \xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2"
+	"\xd0\xbb\xd0\xb5\xd0\xbd\xd0\xbe",	/* ru "не доставлено" */
+	"unbekannt", "nicht zugestellt", "existiert nicht", "ist voll", /* de */
+	"inconnu", "n'existe pas", "introuvable", " pleine",	/* fr */
+	"no existe", "desconocido", "no se ha podido", " lleno",	/* es */
+	"n\xc3\xa3o existe", "desconhecido", " cheia",		/* pt */
+	"\xd0\xbf\xd0\xb5\xd1\x80\xd0\xb5\xd0\xbf\xd0\xbe\xd0\xbb\xd0\xbd"
+	"\xd0\xb5\xd0\xbd",				/* ru "переполнен" */
+	"\xe5\xad\x98\xe5\x9c\xa8\xe3\x81\x97\xe3\x81\xbe\xe3\x81\x9b"
+	"\xe3\x82\x93",				/* ja "存在しません" */
+	"\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8",	/* zh "不存在" */
 	NULL
 };
 
@@ -441,6 +474,30 @@ paragraph_end(const char *line, const char *end)
 	return MIN(p, end);
 }
 
+/* Issue 14, family 2: a paragraph opened by a label of the reason
+ * ("Reason:", "Motivo:", "Grund:", ...) is about the address above it. */
+static const char *const reason_labels[] = {
+	"reason:", "reason :", "motivo:", "raison :", "raison:", "grund:",
+	"\xd0\xbf\xd1\x80\xd0\xb8\xd1\x87\xd0\xb8\xd0\xbd\xd0\xb0:",	/* ru */
+	"\xe5\x8e\x9f\xe5\x9b\xa0:",	/* ja, zh "原因:" */
+	NULL
+};
+
+static gboolean
+reason_labelled(const char *p, const char *end)
+{
+	gsize k;
+	int i;
+
+	for (i = 0; reason_labels[i] != NULL; i++) {
+		k = strlen(reason_labels[i]);
+		if ((gsize)(end - p) >= k &&
+		    g_ascii_strncasecmp(p, reason_labels[i], k) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* The paragraph of the address, and when it states no code, the next
  * ones up to the first that does ("There was an error delivering your
  * mail to <a@b>." then "mx said: 550 5.1.1 ..."), unless another
@@ -466,7 +523,8 @@ diagnostic_end(const char *line, const char *end)
 		    " \t<\"'*-") >= (gsize)(ab - next))
 			break;
 		nl = paragraph_end(next, end);
-		if (has_code(next, (gsize)(nl - next)))
+		if (has_code(next, (gsize)(nl - next)) ||
+		    reason_labelled(next, nl))
 			return nl;
 	}
 	return pend;
@@ -496,15 +554,115 @@ ends_with_any(const char *line, const char *ab, const char *const *words)
 	return FALSE;
 }
 
+/* Exchange and X.400 gateways lead an address with its type ("'SMTP:a@b'
+ * on ...", "dda:SMTP=a@b"): issue 14, family 7.  The address still leads
+ * its line. */
+static const char *
+past_gateway(const char *q, const char *ab)
+{
+	static const char *const leads[] = {
+		"dda:smtp=", "dda:", "smtp:", "smtp=", NULL
+	};
+	gsize k;
+	int i;
+
+	for (i = 0; leads[i] != NULL; i++) {
+		k = strlen(leads[i]);
+		if ((gsize)(ab - q) >= k &&
+		    g_ascii_strncasecmp(q, leads[i], k) == 0)
+			q += k;
+	}
+	return q;
+}
+
+/* Headings of a list of bare addresses (issue 14, families 1 and 8):
+ * legacy Exchange / Outlook plain-text NDRs and delay notices name the
+ * failure once, above the list ("Delivery to the following recipients
+ * failed.", "The following recipient(s) cannot be reached:", "Delivery
+ * to the following recipients has been delayed.", "Your message did not
+ * reach some or all of the intended recipients."), in the languages
+ * Exchange localises them into. */
+static const char *const list_headings[] = {
+	"following recipient",			/* en */
+	"intended recipient",
+	"folgende empf\xc3\xa4nger",			/* de */
+	"folgenden empf\xc3\xa4nger",
+	"destinataires suivants",		/* fr */
+	"siguientes destinatarios",		/* es */
+	"seguintes destinat\xc3\xa1rios",		/* pt */
+	"ao destinat\xc3\xa1rio",
+	"al destinatario",			/* es */
+	"au destinataire",			/* fr */
+	"an den empf\xc3\xa4nger",			/* de */
+	NULL
+};
+
+#define HEADING_BACK	400	/* bytes above a list its heading may be */
+
+/* The text above line, in the same list, is headed by list_headings. */
+static gboolean
+list_headed(const char *start, const char *line)
+{
+	const char *from = line - start > HEADING_BACK ?
+	    line - HEADING_BACK : start;
+	int i;
+
+	for (i = 0; list_headings[i] != NULL; i++)
+		if (bounce_strcasestr(from, (gsize)(line - from),
+		    list_headings[i]) != NULL)
+			return TRUE;
+	return FALSE;
+}
+
+#define REPEAT_LOOKUPS	16	/* recipients a repeated address is sought in */
+
+/*
+ * Exchange 2007 and later (issue 14, family 1) name each recipient twice:
+ * with the sentence for the user, then under "Diagnostic information for
+ * administrators" with the code ("#550 5.1.1 RESOLVER.ADR.RecipNotFound").
+ * A later paragraph led by a known address adds its words to that
+ * recipient's diagnostic when the first one stated no code.
+ */
+static void
+more_diagnostic(struct bounce_report *b, const char *addr, const char *line,
+    const char *end)
+{
+	struct bounce_recipient *r;
+	const char *pend;
+	char *more, *both;
+	guint i;
+
+	for (i = 0; i < b->recipients->len && i < REPEAT_LOOKUPS; i++) {
+		r = g_ptr_array_index(b->recipients, i);
+		if (r->recipient == NULL || strcmp(r->recipient, addr) != 0)
+			continue;
+		if (r->diagnostic_code != NULL && has_code(r->diagnostic_code,
+		    strlen(r->diagnostic_code)))
+			return;
+		pend = paragraph_end(line, end);
+		if (!has_code(line, (gsize)(pend - line)) ||
+		    (more = bounce_field(line, pend - line)) == NULL)
+			return;
+		both = g_strconcat(r->diagnostic_code ? r->diagnostic_code :
+		    "", r->diagnostic_code ? " " : "", more, NULL);
+		g_free(more);
+		g_free(r->diagnostic_code);
+		r->diagnostic_code = bounce_field(both, -1);
+		g_free(both);
+		return;
+	}
+}
+
 /*
  * The address at [ab, ae) on line [line, nl) is a recipient when it leads
  * its line ("<a@b>: ...", "a@b", "  a@b (reason)") or ends a sentence
  * about a failure ("User's mailbox is full: <a@b>"), is no party of the
- * bounce itself, is new, and its paragraph says what failed.
+ * bounce itself, is new, and its paragraph says what failed, or, leading
+ * its line, it is in a list a heading names as failed (list_headed).
  */
 static gboolean
 lead_address(struct bounce_report *b,
-    GPtrArray *skip, GHashTable *seen, const char *line, const char *nl,
+    GPtrArray *skip, GHashTable *seen, const char *start, const char *line,
     const char *ab, const char *ae, const char *end)
 {
 	const char *q = line, *pend;
@@ -514,19 +672,24 @@ lead_address(struct bounce_report *b,
 	while (q < ab && (*q == ' ' || *q == '\t' || *q == '<' || *q == '"' ||
 	    *q == '\'' || *q == '*' || *q == '-'))
 		q++;
+	q = past_gateway(q, ab);
 	if (q != ab && !failure_said(line, (gsize)(ab - line)) &&
-	    !ends_with_any(line, ab, sent_to))
+	    !ends_with_any(line, ab, sent_to) &&
+	    !ends_with_any(line, ab, rcpt_labels))
 		return FALSE;
 	tmp = g_strndup(ab, (gsize)(ae - ab));
 	addr = bounce_address(tmp);
 	g_free(tmp);
+	if (addr != NULL && q == ab && g_hash_table_contains(seen, addr))
+		more_diagnostic(b, addr, line, end);
 	if (addr == NULL || excluded(addr, skip) ||
 	    g_hash_table_contains(seen, addr)) {
 		g_free(addr);
 		return FALSE;
 	}
 	pend = diagnostic_end(line, end);
-	if (!failure_said(line, (gsize)(pend - line)) ||
+	if ((!failure_said(line, (gsize)(pend - line)) &&
+	    !(q == ab && list_headed(start, line))) ||
 	    (r = bounce_add_recipient(b)) == NULL) {
 		g_free(addr);
 		return FALSE;
@@ -561,7 +724,7 @@ text_recipients(const struct bounce_input *in, struct bounce_report *b,
 		if (!next_address(line, nl, &ab, &ae) ||
 		    is_message_id_line(line, ab))
 			continue;
-		if (lead_address(b, skip, seen, line, nl, ab, ae, end))
+		if (lead_address(b, skip, seen, t, line, ab, ae, end))
 			added++;
 	}
 	g_hash_table_destroy(seen);
@@ -720,6 +883,18 @@ autoreply_scan(const struct bounce_input *in, struct bounce_report *b)
 	return 1;
 }
 
+/*
+ * The generic recognizers, tried after every MTA's and provider's own.
+ * "text" covers (issue 14): an address leading its line or ending a
+ * sentence about a failure; a bare list under a heading (legacy Exchange
+ * and Outlook "Delivery to the following recipients failed.", "The
+ * following recipient(s) cannot be reached:", their delay form, and the
+ * de/fr/es/pt headings; family 1); a "SMTP:" / "dda:SMTP=" typed address
+ * (family 7); a labelled one ("Intended recipient:", "Recipient
+ * address:", localised labels) with a "Reason:" paragraph below (family
+ * 2); Exchange 2007+'s second naming of the recipient with the code
+ * (family 1); delivery-status fields pasted into the text.
+ */
 const struct bounce_mta bounce_mtas_generic[] = {
 	{ "arf", arf_match, arf_scan },
 	{ "rfc3464", rfc3464_match, dsn_scan },

@@ -446,6 +446,12 @@ static const char *const o365_error[] = {
 	"Informations de diagnostic pour les administrateurs",
 	"Diagnoseinformationen für Administratoren", NULL
 };
+/* Issue 14, family 11: lines of the modern NDR (text and HTML-only) that
+ * state the code wherever they stand, under "More Info for Email Admins"
+ * or outside any heading. */
+static const char *const o365_code_lines[] = {
+	"Status code:", "Remote Server returned", "Reported error:", NULL
+};
 static const char *const o365_end[] = {
 	"Original message headers", "Original Message Headers", "Message Hops",
 	"Cabeçalhos originais da mensagem", "Oorspronkelijke berichtkoppen",
@@ -624,6 +630,11 @@ office365_scan(const struct bounce_input *in, struct bounce_report *b)
 		}
 		if (pv_begins_any(l, o365_error, TRUE)) {
 			inerror = TRUE;
+			continue;
+		}
+		if (!inerror && pv_begins_any(l, o365_code_lines, TRUE) &&
+		    pv_acc_count(&a) > 0) {
+			pv_acc_line(&a, l);
 			continue;
 		}
 		if (!inerror)

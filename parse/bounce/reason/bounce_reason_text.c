@@ -83,12 +83,17 @@ static struct br_phrase blocked[] = {
 	{ "(*@*:blocked)", 0 },
 	{ "//www.spamcop.net/bl.", 0 },
 	{ "access from ip address * blocked", 0 },
+	{ "b.barracudacentral.org", 0 },	/* family 10: a DNSBL */
 	{ "bad sender ip address", 0 },
 	{ "banned sending ip", 0 },			/* Office 365 */
+	{ "bl.mailspike.net", 0 },	/* family 10: a DNSBL */
+	{ "bl.spamcop.net", 0 },	/* family 10: a DNSBL */
+	{ "bl.spameatingmonkey.net", 0 },	/* family 10: a DNSBL */
 	{ "blacklisted by", 0 },
 	{ "blocked - see http", 0 },
 	{ "blocked using ", 0 },
 	{ "but my name was rejected", 0 },
+	{ "cbl.abuseat.org", 0 },	/* family 10: a DNSBL */
 	{ "client host * blocked using", 0 },
 	{ "client host rejected: abus detecte", 0 },	/* SFR */
 	{ "client host rejected: may not be mail exchanger", 0 },
@@ -101,6 +106,8 @@ static struct br_phrase blocked[] = {
 	{ "connections not accepted from ip addresses on spamhaus", 0 },
 	{ "connections will not be accepted from * because the ip is in spamhaus", 0 },
 	{ "currently sending spam see: ", 0 },
+	{ "dnsbl.invaluement.com", 0 },	/* family 10: a DNSBL */
+	{ "dnsbl.sorbs.net", 0 },	/* family 10: a DNSBL */
 	{ "dnsbl:attrbl", 0 },
 	{ "dnsbl:rbl *>_is_blocked", 0 },
 	{ "domain does not exist:", 0 },
@@ -121,6 +128,7 @@ static struct br_phrase blocked[] = {
 	{ "is in an *rbl on ", 0 },
 	{ "is listed on * block list", 0 },
 	{ "is not allowed to send mail from", 0 },
+	{ "ix.dnsbl.manitu.net", 0 },	/* family 10: a DNSBL */
 	{ "listed at spamhaus", 0 },
 	{ "listed in spamhaus", 0 },
 	{ "mail from * refused, see *orbs", 0 },
@@ -133,11 +141,15 @@ static struct br_phrase blocked[] = {
 	{ "no matches to nameserver query", 0 },
 	{ "not currently accepting mail from your ip", 0 },	/* Microsoft */
 	{ "part of their network is on our block list", 0 },
+	{ "pbl.spamhaus.org", 0 },	/* family 10: a DNSBL */
 	{ "please use the smtp server of your isp", 0 },
+	{ "psbl.surriel.com", 0 },	/* family 10: a DNSBL */
 	{ "refused - see http", 0 },
 	{ "rejected - multi-blacklist", 0 },
 	{ "rejected because the sending mta or the sender has not passed validation", 0 },
 	{ "rejecting open proxy", 0 },
+	{ "sbl-xbl.spamhaus.org", 0 },	/* family 10: a DNSBL */
+	{ "sbl.spamhaus.org", 0 },	/* family 10: a DNSBL */
 	{ "sender ip address rejected", 0 },
 	{ "server access forbidden by your ip ", 0 },
 	{ "server ip * listed as abusive", 0 },
@@ -152,10 +164,13 @@ static struct br_phrase blocked[] = {
 	{ "to submit messages to this e-mail system has been rejected", 0 },
 	{ "too many spams from your ip", 0 },		/* free.fr */
 	{ "too many unwanted messages have been sent from the following ip address", 0 },
+	{ "truncate.gbudb.net", 0 },	/* family 10: a DNSBL */
+	{ "uceprotect.net", 0 },	/* family 10: a DNSBL */
 	{ "veuillez essayer plus tard. service refused, please try later. *103", 0 },
 	{ "veuillez essayer plus tard. service refused, please try later. *510", 0 },
 	{ "was blocked by ", 0 },
 	{ "we do not accept mail from dynamic ips", 0 },	/* mail.ru */
+	{ "xbl.spamhaus.org", 0 },	/* family 10: a DNSBL */
 	{ "you are not allowed to connect", 0 },
 	{ "you are sending spam", 0 },
 	{ "your access ip* has been rejected", 0 },
@@ -163,6 +178,7 @@ static struct br_phrase blocked[] = {
 	{ "your network is temporary blacklisted", 0 },
 	{ "your sender's ip address is listed at *.abuseat.org", 0 },
 	{ "your server requires confirmation", 0 },
+	{ "zen.spamhaus.org", 0 },	/* family 10: a DNSBL */
 	{ NULL, 0 }
 };
 
@@ -278,9 +294,14 @@ static struct br_phrase hostunknown[] = {
 	{ "all host address lookups failed permanently", 0 },
 	{ "all relevant mx records point to non-existent hosts", 0 },
 	{ "as the remote domain doesnt exist", 0 },
+	{ "dns domain * does not exist", 0 },	/* issue 14 family 9 */
+	{ "dns error: domain name not found", 0 },	/* issue 14 family 9 */
+	{ "domain * doesn't exist", 0 },	/* issue 14 family 9 */
 	{ "domain does not exist", 0 },
+	{ "domain doesn't exist", 0 },	/* issue 14 family 9 */
 	{ "domain is not reachable", 0 },
 	{ "domain must exist", 0 },
+	{ "domain name not found", 0 },	/* issue 14 family 9 */
 	{ "host or domain name not found", 0 },
 	{ "host unknown", 0 },
 	{ "host unreachable", 0 },
@@ -300,9 +321,16 @@ static struct br_phrase hostunknown[] = {
 
 static struct br_phrase mailboxfull[] = {
 	{ "452 insufficient disk space", 0 },
+	{ "\xd1\x8f\xd1\x89\xd0\xb8\xd0\xba \xd0\xbf\xd0\xb5\xd1\x80\xd0\xb5\xd0\xbf\xd0\xbe\xd0\xbb\xd0\xbd\xd0\xb5\xd0\xbd", 0 },	/* family 2 */
 	{ "account disabled temporarly for exceeding receiving limits", 0 },
 	{ "account is * quota", 0 },
+	{ "bo\xc3\xae" "te aux lettres pleine", 0 },	/* family 2 */
 	{ "boite du destinataire pleine", 0 },
+	{ "buz\xc3\xb3n del destinatario est\xc3\xa1 lleno", 0 },	/* family 2 */
+	{ "buz\xc3\xb3n lleno", 0 },	/* family 2 */
+	{ "caixa de correio cheia", 0 },	/* family 2 */
+	{ "caixa postal cheia", 0 },	/* family 2 */
+	{ "casella piena", 0 },	/* family 2 */
 	{ "disk*quota", 0 },
 	{ "does not have enough space", 0 },
 	{ "enough * space", 0 },
@@ -310,19 +338,21 @@ static struct br_phrase mailboxfull[] = {
 	{ "exceeded storage allocation", 0 },
 	{ "full mailbox", 0 },
 	{ "inbox is out of storage space", 0 },
+	{ "mail file size exceeds the maximum size allowed for mail delivery", 0 },
 	{ "mailbox *exceeded* limit", 0 },
 	{ "mailbox *full", 0 },
 	{ "mailbox *quota", 0 },
 	{ "mailbox exceeds allowed size", 0 },
 	{ "mailbox size limit exceeded", 0 },
 	{ "mailbox would exceed maximum allowed storage", 0 },
-	{ "mail file size exceeds the maximum size allowed for mail delivery", 0 },
 	{ "maildir *quota", 0 },
 	{ "mailfolder is full", 0 },
 	{ "no space left on device", 0 },
 	{ "not sufficient disk space", 0 },
 	{ "over *quota", 0 },
 	{ "overquota", 0 },
+	{ "postfach ist voll", 0 },	/* family 2 */
+	{ "postfach voll", 0 },	/* family 2 */
 	{ "quota *exceeded", 0 },
 	{ "quota violation for", 0 },
 	{ "recipient overquota", 0 },
@@ -626,12 +656,17 @@ static struct br_phrase spamdetected[] = {
 	{ "blocked by spamassassin", 0 },
 	{ "blocked for abuse. see http://att.net/blocks", 0 },
 	{ "cannot be forwarded because it was detected as spam", 0 },
+	{ "classified as spam", 0 },	/* family 10 */
+	{ "considered as spam", 0 },	/* family 10 */
+	{ "considered spam", 0 },	/* family 10 */
 	{ "considered unsolicited bulk e-mail (spam) by our mail filters", 0 },
 	{ "content filter rejection", 0 },
 	{ "cyberoam anti spam engine has identified this email as a bulk email", 0 },
 	{ "denied due to spam list", 0 },
+	{ "flagged as spam", 0 },	/* family 10 */
 	{ "greylisted* please try again in", 0 },
 	{ "high probability of spam", 0 },
+	{ "identified as spam", 0 },	/* family 10 */
 	{ "is classified as spam and is rejected", 0 },
 	{ "likely unsolicited mail", 0 },
 	{ "listed in work.drbl.imedia.ru", 0 },
@@ -639,6 +674,7 @@ static struct br_phrase spamdetected[] = {
 	{ "mail content denied", 0 },
 	{ "mail rejete. mail rejected. *506", 0 },
 	{ "mail score (* over ", 0 },
+	{ "marked as spam", 0 },	/* family 10 */
 	{ "may consider spam", 0 },
 	{ "message considered as spam or virus", 0 },
 	{ "message contains spam or virus", 0 },
@@ -661,7 +697,11 @@ static struct br_phrase spamdetected[] = {
 	{ "probable spam", 0 },
 	{ "reject bulk.advertising", 0 },
 	{ "rejected - bulk email", 0 },
+	{ "rejected as spam", 0 },	/* family 10 */
 	{ "rejected by * (spam)", 0 },
+	{ "rejected by our spam filter", 0 },	/* family 10 */
+	{ "rejected by spam filter", 0 },	/* family 10 */
+	{ "rejected by the spam filter", 0 },	/* family 10 */
 	{ "rejected due to spam *classification", 0 },
 	{ "rejected due to spam *content", 0 },
 	{ "rejected: spamassassin score ", 0 },
@@ -931,16 +971,48 @@ static struct br_phrase userunknown[] = {
 };
 
 /* Directory lookups that can only be about the address itself: these say
- * userunknown whatever the SMTP command (most MTAs' "user unknown" after
+ * userunknown whatever the SMTP command.  Issue 14, family 9: wordings
+ * that say the account or address itself does not exist or could not be
+ * found (Outlook/Exchange Online "couldn't be found", "doesn't have an
+ * account", "mailbox ... doesn't exist") belong here, not "user unknown",
+ * which filters reuse (most MTAs' "user unknown" after
  * DATA means a filter, see probe_filtered in bounce_reason.c). */
 struct br_phrase br_userunknown_anywhere[] = {
+	{ "\xd0\xbd\xd0\xb5\xd1\x82 \xd1\x82\xd0\xb0\xd0\xba\xd0\xbe\xd0\xb3\xd0\xbe \xd0\xbf\xd0\xbe\xd0\xbb\xd1\x8c\xd0\xb7\xd0\xbe\xd0\xb2\xd0\xb0\xd1\x82\xd0\xb5\xd0\xbb\xd1\x8f", 0 },	/* family 2 */
+	{ "\xd0\xbf\xd0\xbe\xd0\xbb\xd1\x8c\xd0\xb7\xd0\xbe\xd0\xb2\xd0\xb0\xd1\x82\xd0\xb5\xd0\xbb\xd1\x8c \xd0\xbd\xd0\xb5 \xd0\xbd\xd0\xb0\xd0\xb9\xd0\xb4\xd0\xb5\xd0\xbd", 0 },	/* family 2 */
+	{ "\xd0\xbf\xd0\xbe\xd0\xbb\xd1\x8c\xd0\xb7\xd0\xbe\xd0\xb2\xd0\xb0\xd1\x82\xd0\xb5\xd0\xbb\xd1\x8f \xd0\xbd\xd0\xb5 \xd1\x81\xd1\x83\xd1\x89\xd0\xb5\xd1\x81\xd1\x82\xd0\xb2\xd1\x83\xd0\xb5\xd1\x82", 0 },	/* family 2 */
+	{ "\xe6\x94\xb6\xe4\xbb\xb6\xe4\xba\xba\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8", 0 },	/* family 2 */
+	{ "\xe7\x94\xa8\xe6\x88\xb7\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8", 0 },	/* family 2 */
+	{ "account does not exist", 0 },	/* family 9 */
+	{ "address could not be found", 0 },	/* family 9 */
+	{ "address couldn't be found", 0 },	/* family 9 */
+	{ "address does not exist", 0 },	/* family 9 */
+	{ "address doesn't exist", 0 },	/* family 9 */
+	{ "address you entered could not be found", 0 },	/* family 1: Exchange 2007+ */
+	{ "address you entered couldn't be found", 0 },	/* family 1: Exchange 2007+ */
+	{ "adresse inconnue", 0 },	/* family 2 */
+	{ "destinataire inconnu", 0 },	/* family 2 */
+	{ "does not have an account", 0 },	/* family 9 */
+	{ "doesn't have an account", 0 },	/* family 9 */
+	{ "empf\xc3\xa4nger ist unbekannt", 0 },	/* family 2 */
+	{ "empf\xc3\xa4nger unbekannt", 0 },	/* family 2 */
+	{ "mailbox * doesn't exist", 0 },	/* family 9 */
+	{ "mailbox doesn't exist", 0 },	/* family 9 */
+	{ "no existe el usuario", 0 },	/* family 2 */
+	{ "no such account", 0 },	/* family 9 */
 	{ "non r\xc3\xa9pertori\xc3\xa9 dans l'annuaire domino", 0 },
 	{ "not listed in domino directory", 0 },
 	{ "not listed in public name & address book", 0 },
+	{ "recipient doesn't exist", 0 },	/* family 9 */
 	{ "recipient not found by smtp address lookup", 0 },
 	{ "resolver.adr.exrecipnotfound", 0 },
 	{ "resolver.adr.recipientnotfound", 0 },
 	{ "resolver.adr.recipnotfound", 0 },
+	{ "unbekannter empf\xc3\xa4nger", 0 },	/* family 2 */
+	{ "user doesn't exist", 0 },	/* family 9 */
+	{ "usu\xc3\xa1rio desconhecido", 0 },	/* family 2 */
+	{ "usuario desconocido", 0 },	/* family 2 */
+	{ "utente sconosciuto", 0 },	/* family 2 */
 	{ NULL, 0 }
 };
 
