@@ -27,6 +27,9 @@
  * reader works on the same tree: ingest_message_mime().  Embedded messages
  * that had to be parsed from decoded bytes are dropped after their walk.
  *
+ * Blank or white-space-only lines before the top-level header block are
+ * skipped (walk_top): the message is what follows them.
+ *
  * The Message-ID kept is valid UTF-8 and at most 998 bytes, the longest
  * line RFC 5322 allows: anything longer is not an identifier anyone will
  * look up.
@@ -473,6 +476,42 @@ walk_bytes(struct ingest_walker *w, GBytes *bytes, guint depth,
 	return r;
 }
 
+/* Bytes of blank or white-space-only lines at p: some MTAs and scripts
+ * write a message with an empty line or two before its header block,
+ * which GMime would take for an empty header and a body. */
+static gsize
+leading_blank_lines(const guchar *p, gsize n)
+{
+	gsize i = 0, line = 0;
+
+	while (i < n) {
+		if (p[i] == '\n')
+			line = i + 1;
+		else if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			break;
+		i++;
+	}
+	return line;
+}
+
+/* The top-level message, blank lines before its header skipped.  The
+ * view GMime reads stays inside msg->raw, which outlives the tree. */
+static int
+walk_top(struct ingest_walker *w, struct ingest_message *msg,
+    const guchar *p, gsize n, GError **err)
+{
+	gsize skip = leading_blank_lines(p, n);
+	GBytes *rest;
+	int r;
+
+	if (skip == 0 || skip >= n)
+		return walk_bytes(w, msg->raw, 0, msg, err);
+	rest = g_bytes_new_from_bytes(msg->raw, skip, n - skip);
+	r = walk_bytes(w, rest, 0, msg, err);
+	g_bytes_unref(rest);
+	return r;
+}
+
 int
 ingest_walk(struct ingest_message *msg, const struct ingest_limits *lim,
     ingest_payload_fn fn, void *user, GError **err)
@@ -501,7 +540,7 @@ ingest_walk(struct ingest_message *msg, const struct ingest_limits *lim,
 		g_free(base);
 	} else {
 		gmime_setup();
-		r = walk_bytes(&w, msg->raw, 0, msg, err);
+		r = walk_top(&w, msg, p, n, err);
 	}
 	return r < 0 ? -1 : w.count;
 }

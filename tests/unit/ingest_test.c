@@ -11,6 +11,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <zlib.h>
+#include <gmime/gmime.h>
 
 #include "ingest/ingest.h"
 #include "tests/unit/tap.h"
@@ -1016,6 +1017,43 @@ test_json_payloads(void)
 	g_bytes_unref(gz);
 }
 
+/* Blank and white-space-only lines before the header block: still a
+ * message, its header and parts read (issue 14, family 6). */
+static void
+test_leading_blank_lines(void)
+{
+	static const char json[] = TLS_JSON;
+	GBytes *gz = gzip_bytes((const guchar *)json, strlen(json));
+	GBytes *mail = mail_with("application/tlsrpt+gzip", "r.json.gz", gz);
+	gsize n;
+	const char *m = g_bytes_get_data(mail, &n);
+	char *padded = g_strconcat("\n \r\n\t\n", m, NULL);
+	GBytes *raw = g_bytes_new_take(padded, strlen(padded));
+	struct ingest_limits lim;
+	struct ingest_message *msg;
+	struct collect c;
+	GError *err = NULL;
+	int r;
+
+	ingest_limits_default(&lim);
+	collect_init(&c);
+	msg = ingest_message_new(raw, "test");
+	r = ingest_walk(msg, &lim, on_payload, &c, &err);
+	TAP_OK(r == 1 && err == NULL,
+	    "blank lines before the header: the attachment is found (%d%s%s)",
+	    r, err ? ": " : "", err ? err->message : "");
+	TAP_OK(ingest_message_mime(msg) != NULL && g_strcmp0(
+	    g_mime_message_get_subject((GMimeMessage *)ingest_message_mime(msg)),
+	    "Report Domain: example.com") == 0,
+	    "... and the header is read as the header");
+	g_clear_error(&err);
+	ingest_message_free(msg);
+	g_ptr_array_unref(c.got);
+	g_bytes_unref(raw);
+	g_bytes_unref(mail);
+	g_bytes_unref(gz);
+}
+
 /* Standard input, through a pipe put on fd 0. */
 static int
 stdin_message(const char *data, gsize len, gsize max,
@@ -1388,6 +1426,7 @@ main(void)
 	test_plain_rfc822();
 	test_not_messages();
 	test_json_payloads();
+	test_leading_blank_lines();
 	test_stdin();
 	test_files_errors();
 	test_maildir();
