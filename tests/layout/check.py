@@ -12,6 +12,9 @@ Checks, on the compiled objects and the sources:
     ingest/ never reaches store/ or the parsers' internals, enrich/ never
     calls the database (the CLI hands its results to store/) and store/
     never resolves (enrich_*, ares_*: it only reads enrich.h's struct);
+    check/ never calls the database either (the CLI fetches the report
+    evidence through store/ and hands it to check/), nor c-ares but
+    through enrich/'s door, and neither store/ nor enrich/ calls check/;
   * each room is entered through its door: a file outside parse/NAME/
     includes only parse/NAME/NAME.h of it (parse/common/ is shared).
 """
@@ -38,7 +41,7 @@ def tap(ok, what, detail=""):
             print("#   " + line)
 
 
-rooms = ("ingest", "parse", "store", "enrich", "cli")
+rooms = ("ingest", "parse", "store", "enrich", "check", "cli")
 objs = []
 for room in rooms:
     for d, _, files in os.walk(os.path.join(build, "obj", room)):
@@ -130,6 +133,13 @@ bad = calls("ingest", r"^(PQ|store_)")
 tap(not bad, "ingest/ never talks to the database", "\n".join(bad))
 bad = calls("enrich", r"^(PQ|store_)")
 tap(not bad, "enrich/ never talks to the database", "\n".join(bad))
+bad = calls("check", r"^(PQ|store_)")
+tap(not bad, "check/ never talks to the database", "\n".join(bad))
+bad = calls("check", r"^(ares_|psl_|MMDB_)")
+tap(not bad, "check/ resolves only through enrich/'s door", "\n".join(bad))
+bad = calls("store", r"^check_") + calls("enrich", r"^check_") + \
+    calls("parse", r"^check_") + calls("ingest", r"^check_")
+tap(not bad, "only the CLI calls check/", "\n".join(bad))
 bad = calls("store", r"^(enrich_|ares_|psl_|MMDB_)")
 tap(not bad, "store/ never resolves", "\n".join(bad))
 bad = calls("ingest", r"^(enrich_|ares_|psl_|MMDB_)") + \
@@ -161,5 +171,25 @@ for room in rooms + ("tests/unit",):
                     continue	# unit tests may test a room's insides
                 bad.append("%s includes %s (door: %s)" % (path, target, door))
 tap(not bad, "rooms of parse/ are entered through their doors", "\n".join(bad))
+
+# enrich/ and check/ have one door each too.
+bad = []
+for room in rooms:
+    for d, _, files in os.walk(room):
+        for f in files:
+            if not f.endswith((".c", ".h")):
+                continue
+            path = os.path.join(d, f)
+            src = open(path, encoding="utf-8", errors="replace").read()
+            for h in inc.findall(src):
+                target = os.path.normpath(os.path.join(d, h))
+                for r in ("enrich", "check"):
+                    if target.startswith(r + "/") and \
+                            not path.startswith(r + "/") and \
+                            target != "%s/%s.h" % (r, r):
+                        bad.append("%s includes %s (door: %s/%s.h)" %
+                                   (path, target, r, r))
+tap(not bad, "enrich/ and check/ are entered through their doors",
+    "\n".join(bad))
 print("# layout: %d checks, %d failed" % (n, failed))
 sys.exit(1 if failed else 0)
