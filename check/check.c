@@ -1,7 +1,7 @@
 /* check.c - run the checks of one domain.
  *
- * check_domain() runs SPF, DMARC, DKIM, the receiving side and the
- * sending addresses' names in that order, each appending findings; the
+ * check_domain() runs SPF, DMARC, DKIM, the receiving side, the
+ * sending addresses' names and blocklists in that order, each appending findings; the
  * helpers they share are in util.c.
  */
 #include "internal.h"
@@ -20,6 +20,8 @@ check_open(const struct check_config *cfg, GError **err)
 		return NULL;
 	c = g_new0(struct check, 1);
 	c->dns = l;
+	c->dnsbl = g_strdupv((char **)(cfg->dnsbl ? cfg->dnsbl :
+	    check_dnsbl_default));
 	return c;
 }
 
@@ -29,6 +31,7 @@ check_close(struct check *c)
 	if (c == NULL)
 		return;
 	enrich_lookup_close(c->dns);
+	g_strfreev(c->dnsbl);
 	g_free(c);
 }
 
@@ -44,6 +47,7 @@ check_domain(struct check *c, const char *domain,
 	check_dkim(&x);
 	check_receive(&x);
 	check_ptr(&x);
+	check_dnsbl(&x);
 	if (x.dns_down)
 		check_add(&x, "dns.unavailable", CHECK_ERROR,
 		    "Check the resolver (--resolver) and the domain's name "

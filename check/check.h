@@ -58,7 +58,12 @@ struct check_evidence {
 struct check_config {
 	const char *resolver;	/* "ADDR[:PORT]"; NULL: resolv.conf */
 	int timeout_ms, tries;	/* 0: 2000 ms, 2 tries */
+	/* DNS blocklist zones the sending addresses are looked up in,
+	 * NULL-terminated; NULL: check_dnsbl_default; { NULL }: none. */
+	const char *const *dnsbl;
 };
+/* zen.spamhaus.org, bl.spamcop.net, b.barracudacentral.org */
+extern const char *const check_dnsbl_default[];
 
 struct check;
 struct check *check_open(const struct check_config *cfg, GError **err);

@@ -1,8 +1,8 @@
 /* internal.h - what the files of check/ share; nothing outside uses it.
  *
  * check.c runs the checks, util.c holds the helpers (findings, DNS, tag
- * lists); spf.c, dmarc.c, dkim.c, receive.c and ptr.c are one family of
- * checks each; spki.c measures an RSA key.
+ * lists); spf.c, dmarc.c, dkim.c, receive.c, ptr.c and dnsbl.c are one
+ * family of checks each; spki.c measures an RSA key.
  */
 #ifndef MAILSIFT_CHECK_INTERNAL_H
 #define MAILSIFT_CHECK_INTERNAL_H
@@ -12,6 +12,7 @@
 
 struct check {
 	struct enrich_lookup *dns;
+	char **dnsbl;		/* the zones, NULL-terminated, or NULL */
 };
 
 struct check_ctx {
@@ -44,6 +45,7 @@ void check_dmarc(struct check_ctx *x);
 void check_dkim(struct check_ctx *x);
 void check_receive(struct check_ctx *x);
 void check_ptr(struct check_ctx *x);
+void check_dnsbl(struct check_ctx *x);
 
 /* Bits of the RSA modulus in a SubjectPublicKeyInfo (or PKCS#1
  * RSAPublicKey) DER; 0 when not an RSA key, -1 when not readable. */

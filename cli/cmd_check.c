@@ -3,6 +3,7 @@
  *
  *	mailsift check DOMAIN... [--since 30d] [--format table|json]
  *	    [--resolver ADDR[:PORT]] [--timeout MS] [--no-reports]
+ *	    [--dnsbl ZONE]... [--no-dnsbl]
  *
  * For each domain the evidence of the period (the sources that sent as
  * it, the DKIM selectors it signed with, with store/'s enrichment) is
@@ -21,9 +22,9 @@
 #include "../check/check.h"
 #include "../enrich/enrich.h"
 
-static char *opt_since, *opt_format, *opt_resolver;
+static char *opt_since, *opt_format, *opt_resolver, **opt_dnsbl;
 static int opt_timeout;
-static gboolean opt_no_reports;
+static gboolean opt_no_reports, opt_no_dnsbl;
 
 static const GOptionEntry check_entries[] = {
 	{ "since", 0, 0, G_OPTION_ARG_STRING, &opt_since,
@@ -36,6 +37,12 @@ static const GOptionEntry check_entries[] = {
 	    "ADDR[:PORT]" },
 	{ "timeout", 0, 0, G_OPTION_ARG_INT, &opt_timeout,
 	    "milliseconds per DNS try (2000)", "MS" },
+	{ "dnsbl", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_dnsbl,
+	    "look the sending addresses up in this DNS blocklist (repeat "
+	    "it; default zen.spamhaus.org, bl.spamcop.net, "
+	    "b.barracudacentral.org)", "ZONE" },
+	{ "no-dnsbl", 0, 0, G_OPTION_ARG_NONE, &opt_no_dnsbl,
+	    "no blocklist lookups", NULL },
 	{ "no-reports", 0, 0, G_OPTION_ARG_NONE, &opt_no_reports,
 	    "the DNS only: no database, no report evidence", NULL },
 	G_OPTION_ENTRY_NULL
@@ -201,6 +208,7 @@ done:
 int
 cli_cmd_check(int argc, char **argv)
 {
+	static const char *const none[] = { NULL };
 	struct check_config cfg = { 0 };
 	struct store *st = NULL;
 	struct check *c;
@@ -243,6 +251,13 @@ cli_cmd_check(int argc, char **argv)
 		fprintf(stderr, "mailsift: check: bad --timeout\n");
 		return EX_USAGE;
 	}
+	for (guint i = 0; opt_dnsbl && opt_dnsbl[i]; i++)
+		if (!valid_domain(opt_dnsbl[i])) {
+			fprintf(stderr, "mailsift: check: bad --dnsbl '%s' (a "
+			    "zone such as zen.spamhaus.org)\n", opt_dnsbl[i]);
+			return EX_USAGE;
+		}
+	cfg.dnsbl = opt_no_dnsbl ? none : (const char *const *)opt_dnsbl;
 	cfg.resolver = opt_resolver ? opt_resolver :
 	    g_getenv("MAILSIFT_RESOLVER");
 	cfg.timeout_ms = opt_timeout;

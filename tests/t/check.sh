@@ -73,6 +73,11 @@ a() { echo "	local-data: '$1. 3600 IN A $2'"; }
 	# DMARC faults
 	spf _dmarc.norua.test "v=DMARC1; p=reject"
 	spf _dmarc.dsyntax.test "v=DMARC1; p=maybe"
+	# a blocklist listing 192.0.2.30 of bad.test, one refusing us
+	a 30.2.0.192.bl.test 127.0.0.2
+	spf 30.2.0.192.bl.test "listed for spam, see https://bl.test/"
+	a 10.2.0.192.refusing.test 127.255.255.254
+	a 30.2.0.192.refusing.test 127.255.255.254
 	# DNS that fails
 	echo '	local-zone: "down.test." refuse'
 	echo '	local-zone: "slow.test." transparent'
@@ -204,6 +209,18 @@ chk loop.test;     has spf.include_loop 'loop.test' "an include loop is found, a
 chk norua.test;    has dmarc.no_rua 'no rua' "dmarc.no_rua"
 hasnt dmarc.p_none "p=reject is not p=none"
 chk dsyntax.test;  has dmarc.syntax 'p=maybe' "dmarc.syntax: an unknown policy"
+
+chk --dnsbl bl.test --dnsbl refusing.test bad.test
+has dnsbl.listed '192.0.2.30 (8 messages) is listed by bl.test: 127.0.0.2, listed for spam' \
+    "dnsbl.listed: the address, its volume, the return code and the TXT"
+n=$(grep -c '"code":"dnsbl.refused"' "$T_TMP/out")
+is "$n" 1 "dnsbl.refused: a list refusing the resolver is said once"
+! grep dnsbl.listed "$T_TMP/out" | grep -q -v 192.0.2.30
+ok $? "only the listed address is named"
+chk --dnsbl bl.test good.test
+is "$rc:$(cat "$T_TMP/out")" "0:" "good.test's addresses are not listed"
+chk --dnsbl 'bad zone' good.test
+is "$rc" 64 "a bad --dnsbl: 64"
 
 chk down.test
 is "$rc" 75 "REFUSED: exit 75 (DNS unavailable)"
