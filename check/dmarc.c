@@ -4,7 +4,8 @@
  * the volume that failed DMARC in the period (what quarantine or reject
  * would act on); rua destinations outside the domain need their
  * DOMAIN._report._dmarc.DEST authorization record; pct is gone in RFC
- * 9989.
+ * 9989.  A domain without a record of its own gets the one the RFC
+ * 9989 tree walk finds above it (dmarc.inherited), judged by its sp.
  */
 #include <string.h>
 
@@ -20,7 +21,7 @@ policy_ok(const char *p)
 /* Each mailto: destination of rua outside the domain needs its
  * authorization record. */
 static void
-check_rua(struct check_ctx *x, const char *rua)
+check_rua(struct check_ctx *x, const char *rua, const char *owner)
 {
 	char **uris = g_strsplit(rua, ",", 16);
 
@@ -33,11 +34,9 @@ check_rua(struct check_ctx *x, const char *rua)
 			continue;
 		if ((bang = strchr(at, '!')) != NULL)
 			*bang = '\0';
-		if (check_under(at + 1, x->domain) ||
-		    check_under(x->domain, at + 1))
+		if (check_under(at + 1, owner) || check_under(owner, at + 1))
 			continue;
-		name = g_strdup_printf("%s._report._dmarc.%s", x->domain,
-		    at + 1);
+		name = g_strdup_printf("%s._report._dmarc.%s", owner, at + 1);
 		recs = check_txt(x, name, "v=DMARC1");
 		if (recs && recs->len == 0)
 			check_add(x, "dmarc.rua_unauthorized", CHECK_WARNING,
@@ -45,7 +44,7 @@ check_rua(struct check_ctx *x, const char *rua)
 			    "record, or send the reports to an address of "
 			    "your own: receivers will not send them.",
 			    "rua %s is outside %s and %s has no v=DMARC1 "
-			    "record", u + 7, x->domain, name);
+			    "record", u + 7, owner, name);
 		if (recs)
 			g_ptr_array_unref(recs);
 		g_free(name);
@@ -53,8 +52,9 @@ check_rua(struct check_ctx *x, const char *rua)
 	g_strfreev(uris);
 }
 
+/* The checks of a readable record found at owner. */
 static void
-check_policy(struct check_ctx *x, GHashTable *t)
+check_policy(struct check_ctx *x, GHashTable *t, const char *owner)
 {
 	const char *p = g_hash_table_lookup(t, "p");
 	const char *rua = g_hash_table_lookup(t, "rua");
@@ -80,7 +80,7 @@ check_policy(struct check_ctx *x, GHashTable *t)
 		    "Add rua=mailto:ADDRESS so that receivers send aggregate "
 		    "reports (to mailsift).", "the DMARC record has no rua");
 	else
-		check_rua(x, rua);
+		check_rua(x, rua, owner);
 	if (g_hash_table_contains(t, "pct"))
 		check_add(x, "dmarc.pct_deprecated", CHECK_INFO,
 		    "Remove pct: RFC 9989 dropped it; use t=y to test a "
@@ -88,21 +88,59 @@ check_policy(struct check_ctx *x, GHashTable *t)
 		    "pct"));
 }
 
+/* RFC 9989's DNS tree walk: _dmarc at the domain, then at the 7
+ * rightmost labels when there are 8 or more, then one label less each
+ * time, down to two labels.  The records found (an empty array when
+ * none, NULL when the DNS failed); *at: the domain they were found at. */
+static GPtrArray *
+tree_walk(struct check_ctx *x, char **at)
+{
+	const char *d = x->domain;
+	GPtrArray *recs = NULL;
+	int labels = 1;
+
+	for (const char *p = d; *p; p++)
+		labels += *p == '.';
+	for (;;) {
+		char *name = g_strconcat("_dmarc.", d, NULL);
+
+		if (recs)
+			g_ptr_array_unref(recs);
+		recs = check_txt(x, name, "v=DMARC1");
+		g_free(name);
+		if (recs == NULL || recs->len > 0 || labels <= 2)
+			break;
+		if (labels >= 8) {
+			while (labels > 7) {
+				d = strchr(d, '.') + 1;
+				labels--;
+			}
+		} else {
+			d = strchr(d, '.') + 1;
+			labels--;
+		}
+	}
+	*at = g_strdup(d);
+	return recs;
+}
+
 void
 check_dmarc(struct check_ctx *x)
 {
-	char *name = g_strconcat("_dmarc.", x->domain, NULL), *bad = NULL;
-	GPtrArray *recs = check_txt(x, name, "v=DMARC1");
+	char *at = NULL, *name, *bad = NULL;
+	GPtrArray *recs = tree_walk(x, &at);
 	GHashTable *t;
 	const char *rec;
 
+	name = g_strconcat("_dmarc.", at, NULL);
 	if (recs == NULL)
 		goto out;
 	if (recs->len == 0) {
 		check_add(x, "dmarc.missing", CHECK_ERROR,
 		    "Publish a TXT record at _dmarc: \"v=DMARC1; p=none; "
-		    "rua=mailto:...\" to start.", "no DMARC record at %s",
-		    name);
+		    "rua=mailto:...\" to start.", "no DMARC record at "
+		    "_dmarc.%s%s", x->domain, strcmp(at, x->domain) ?
+		    " nor above it (RFC 9989 tree walk)" : "");
 		goto out;
 	}
 	if (recs->len > 1) {
@@ -123,13 +161,27 @@ check_dmarc(struct check_ctx *x)
 		    bad ? bad : "");
 		if (t)
 			g_hash_table_unref(t);
-		g_free(bad);
 		goto out;
 	}
-	check_policy(x, t);
+	if (strcmp(at, x->domain) != 0) {
+		const char *sp = g_hash_table_lookup(t, "sp");
+
+		check_add(x, "dmarc.inherited", CHECK_INFO,
+		    "Publish a record at _dmarc of this name if it needs a "
+		    "policy of its own.", "no record at _dmarc.%s: %s's "
+		    "applies (RFC 9989 tree walk), policy %s=%s", x->domain,
+		    at, sp ? "sp" : "p", sp ? sp :
+		    (char *)g_hash_table_lookup(t, "p"));
+		/* a subdomain is judged by its sp */
+		if (sp)
+			g_hash_table_insert(t, g_strdup("p"), g_strdup(sp));
+	}
+	check_policy(x, t, at);
 	g_hash_table_unref(t);
 out:
 	if (recs)
 		g_ptr_array_unref(recs);
+	g_free(bad);
 	g_free(name);
+	g_free(at);
 }

@@ -42,6 +42,7 @@ struct spf_walk {
 	int lookups, voids;
 	gboolean opaque;	/* macros or exists: not judged on sources */
 	gboolean found;		/* the top record was read */
+	gboolean cut;		/* a bound stopped the walk */
 	GArray *nets;		/* struct spf_net */
 	GPtrArray *path;	/* names on the way down */
 	GPtrArray *tops;	/* the top record's include names */
@@ -68,8 +69,10 @@ add_net(struct spf_walk *w, int family, const unsigned char *addr,
 static gboolean
 count_lookup(struct spf_walk *w, int top)
 {
-	if (w->lookups >= SPF_HARD_LIMIT)
+	if (w->lookups >= SPF_HARD_LIMIT) {
+		w->cut = TRUE;
 		return FALSE;
+	}
 	w->lookups++;
 	if (top >= 0 && top < SPF_MAX_TOP)
 		w->top_lookups[top]++;
@@ -354,8 +357,10 @@ walk_record(struct spf_walk *w, const char *name, int depth, int top)
 	GPtrArray *recs, *redirect;
 	char **terms;
 
-	if (depth > SPF_MAX_DEPTH)
+	if (depth > SPF_MAX_DEPTH) {
+		w->cut = TRUE;
 		return;
+	}
 	if ((recs = check_txt(w->x, name, "v=spf1")) == NULL)
 		return;		/* the DNS failed: check_domain says so */
 	if (recs->len == 0) {
@@ -480,7 +485,7 @@ report_counts(struct spf_walk *w)
 		    "Bring the DNS-querying terms under 11: drop unused "
 		    "includes, or replace a and mx terms with ip4/ip6.",
 		    "%s%d DNS lookups (limit 10): %s",
-		    w->lookups >= SPF_HARD_LIMIT ? "at least " : "",
+		    w->cut ? "at least " : "",
 		    w->lookups, per->len ? per->str : "in the record itself");
 		g_string_free(per, TRUE);
 	}

@@ -4,6 +4,7 @@
  *	mailsift check DOMAIN... [--since 30d] [--format table|json]
  *	    [--resolver ADDR[:PORT]] [--timeout MS] [--no-reports]
  *	    [--dnsbl ZONE]... [--no-dnsbl]
+ *	mailsift check --all [options]	every policy domain of the period
  *
  * For each domain the evidence of the period (the sources that sent as
  * it, the DKIM selectors it signed with, with store/'s enrichment) is
@@ -24,7 +25,7 @@
 
 static char *opt_since, *opt_format, *opt_resolver, **opt_dnsbl;
 static int opt_timeout;
-static gboolean opt_no_reports, opt_no_dnsbl;
+static gboolean opt_no_reports, opt_no_dnsbl, opt_all;
 
 static const GOptionEntry check_entries[] = {
 	{ "since", 0, 0, G_OPTION_ARG_STRING, &opt_since,
@@ -43,6 +44,8 @@ static const GOptionEntry check_entries[] = {
 	    "b.barracudacentral.org)", "ZONE" },
 	{ "no-dnsbl", 0, 0, G_OPTION_ARG_NONE, &opt_no_dnsbl,
 	    "no blocklist lookups", NULL },
+	{ "all", 0, 0, G_OPTION_ARG_NONE, &opt_all,
+	    "every policy domain seen in the reports of the period", NULL },
 	{ "no-reports", 0, 0, G_OPTION_ARG_NONE, &opt_no_reports,
 	    "the DNS only: no database, no report evidence", NULL },
 	G_OPTION_ENTRY_NULL
@@ -205,6 +208,47 @@ done:
 	return status;
 }
 
+/* The status of a run from the one so far and a domain's: a failure
+ * other than the DNS's wins, then the DNS's, then an error finding. */
+static int
+merge(int status, int s)
+{
+	if (status != 0 && status != 1 && status != EX_TEMPFAIL)
+		return status;
+	if (s != 0 && s != 1)
+		return s == EX_TEMPFAIL && status != 0 && status != 1 ?
+		    status : s;
+	return status == 0 ? s : status;
+}
+
+/* --all: every policy domain of the period. */
+static int
+check_all(struct check *c, struct store *st, int64_t since, gboolean json)
+{
+	struct store_filter f = { since, NULL, NULL };
+	struct store_table *t;
+	GError *err = NULL;
+	int status = 0;
+
+	if ((t = store_check_domains(st, &f, &err)) == NULL) {
+		fprintf(stderr, "mailsift: check: %s\n", err->message);
+		status = cli_store_status(err);
+		g_error_free(err);
+		return status;
+	}
+	for (guint i = 0; i < t->rows->len; i++) {
+		const char *d = cell(t, i, 0);
+
+		if (d == NULL || !valid_domain(d))
+			continue;
+		status = merge(status, check_one(c, st, d, since, json));
+		if (status != 0 && status != 1 && status != EX_TEMPFAIL)
+			break;
+	}
+	store_table_free(t);
+	return status;
+}
+
 int
 cli_cmd_check(int argc, char **argv)
 {
@@ -225,8 +269,14 @@ cli_cmd_check(int argc, char **argv)
 	    "Exit 0: no error; 1: an error finding; 75: the DNS did not answer.",
 	    check_entries))
 		return EX_USAGE;
-	if (argc < 2) {
-		fprintf(stderr, "mailsift: check: a DOMAIN is required\n");
+	if ((argc < 2) == !opt_all) {
+		fprintf(stderr, "mailsift: check: %s\n", opt_all ?
+		    "--all takes no DOMAIN" : "a DOMAIN (or --all) is "
+		    "required");
+		return EX_USAGE;
+	}
+	if (opt_all && opt_no_reports) {
+		fprintf(stderr, "mailsift: check: --all needs the reports\n");
 		return EX_USAGE;
 	}
 	for (int i = 1; i < argc; i++)
@@ -273,19 +323,17 @@ cli_cmd_check(int argc, char **argv)
 		check_close(c);
 		return status;
 	}
-	for (int i = 1; i < argc; i++) {
-		char *d = g_ascii_strdown(argv[i], -1);
-		int s = check_one(c, st, d, since, json);
+	if (opt_all)
+		status = check_all(c, st, since, json);
+	else
+		for (int i = 1; i < argc; i++) {
+			char *d = g_ascii_strdown(argv[i], -1);
 
-		g_free(d);
-		if (s != 0 && s != 1) {
-			status = s;
-			if (s != EX_TEMPFAIL)
+			status = merge(status, check_one(c, st, d, since, json));
+			g_free(d);
+			if (status != 0 && status != 1 && status != EX_TEMPFAIL)
 				break;
-		} else if (s == 1 && status == 0) {
-			status = 1;
 		}
-	}
 	fflush(stdout);
 	if (st)
 		store_close(st);

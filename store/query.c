@@ -256,6 +256,26 @@ static const struct q_stmt check_selectors = { NULL,
 	" AND coalesce(d.selector, '') <> ''"
 	" GROUP BY d.selector ORDER BY messages DESC, d.selector LIMIT 100" };
 
+/* Only names check can ask about: what a reporter wrote may be anything. */
+static const struct q_stmt check_domains = { NULL,
+	"SELECT DISTINCT lower(policy_domain) AS domain FROM dmarc_report_v"
+	" WHERE ($1::bigint IS NULL OR date_end >= to_timestamp($1::bigint))"
+	" AND policy_domain ~ '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$'"
+	" AND length(policy_domain) <= 253"
+	" ORDER BY 1 LIMIT 10000" };
+
+struct store_table *
+store_check_domains(struct store *st, const struct store_filter *f,
+    GError **err)
+{
+	char since[32];
+	const char *v[1] = { NULL };
+
+	snprintf(since, sizeof(since), "%" PRId64, f->since);
+	v[0] = f->since > 0 ? since : NULL;
+	return run_readonly(st, &check_domains, 1, v, err);
+}
+
 struct store_table *
 store_check_sources(struct store *st, const struct store_filter *f,
     GError **err)

@@ -185,6 +185,11 @@ struct store_table *store_explain(struct store *st,
  * DKIM selectors of the domain's own signatures with their messages. */
 struct store_table *store_check_sources(struct store *st,
     const struct store_filter *f, GError **err);
+/* `mailsift check --all`: every policy domain (column domain, lower
+ * case, names of letters, digits, '-', '_' only) of the reports ending
+ * on or after f->since, at most 10000. */
+struct store_table *store_check_domains(struct store *st,
+    const struct store_filter *f, GError **err);
 struct store_table *store_check_selectors(struct store *st,
     const struct store_filter *f, GError **err);
 /* Run any read-only SQL (tests, the `sql` command). */

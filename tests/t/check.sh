@@ -70,9 +70,17 @@ a() { echo "	local-data: '$1. 3600 IN A $2'"; }
 	spf incmiss.test "v=spf1 include:nothing.incmiss.test -all"
 	spf loop.test "v=spf1 include:loop2.test -all"
 	spf loop2.test "v=spf1 include:loop.test -all"
+	# bounds: an include chain 20 deep, a record of 45 a terms
+	spf deep.test "v=spf1 include:d1.deep.test -all"
+	for i in $(seq 1 19); do spf d$i.deep.test "v=spf1 include:d$((i + 1)).deep.test -all"; done
+	spf d20.deep.test "v=spf1 -all"
+	echo "	local-data: 'fan.test. 3600 IN TXT $(txt "v=spf1 $(for i in $(seq 1 45); do printf 'a:h1.lookups.test '; done)-all")'"
 	# DMARC faults
 	spf _dmarc.norua.test "v=DMARC1; p=reject"
 	spf _dmarc.dsyntax.test "v=DMARC1; p=maybe"
+	# the RFC 9989 tree walk
+	spf _dmarc.inherit.test "v=DMARC1; p=reject; sp=none; rua=mailto:d@inherit.test"
+	spf _dmarc.walk.test "v=DMARC1; p=reject; rua=mailto:d@walk.test"
 	# a blocklist listing 192.0.2.30 of bad.test, one refusing us
 	a 30.2.0.192.bl.test 127.0.0.2
 	spf 30.2.0.192.bl.test "listed for spam, see https://bl.test/"
@@ -222,6 +230,22 @@ is "$rc:$(cat "$T_TMP/out")" "0:" "good.test's addresses are not listed"
 chk --dnsbl 'bad zone' good.test
 is "$rc" 64 "a bad --dnsbl: 64"
 
+chk deep.test;     has spf.too_many_lookups 'at least 13 DNS lookups' \
+    "an include chain 20 deep: the walk stops 12 levels down, and says so"
+chk fan.test;      has spf.too_many_lookups 'at least 40 DNS lookups' \
+    "45 a terms: the walk stops at 40 lookups, and says so"
+chk sub.inherit.test
+has dmarc.inherited 'no record at _dmarc.sub.inherit.test: inherit.test.s applies.*sp=none' \
+    "dmarc.inherited: the record the tree walk found above, and its sp"
+has dmarc.p_none 'p=none' "a subdomain is judged by sp"
+hasnt dmarc.missing "an inherited record is not missing"
+hasnt dmarc.rua_unauthorized "rua under the record's own domain needs no authorization"
+chk x1.x2.x3.x4.x5.x6.walk.test
+has dmarc.inherited 'walk.test.s applies.*p=reject' \
+    "8 labels: the walk jumps to 7, then climbs to walk.test"
+hasnt dmarc.p_none "p=reject found by the walk"
+chk inherit.test;  hasnt dmarc.inherited "a record of its own is not inherited"
+
 chk down.test
 is "$rc" 75 "REFUSED: exit 75 (DNS unavailable)"
 has dns.unavailable 'down.test' "and a dns.unavailable finding"
@@ -237,6 +261,11 @@ is "$?:$(cat "$T_TMP/out")" "0:good.test: 0 findings (DNS only, no reports)" \
 grep -q '^error   spf.all_pass' "$T_TMP/out"
 ok $? "the table: severity, code, evidence, then the action"
 
+"$MAILSIFT" check --all --resolver "$R" --timeout $TO --format json \
+    >"$T_TMP/out" 2>"$T_TMP/err"
+is "$?:$(sed 's/^{"domain":"\([^"]*\)".*/\1/' "$T_TMP/out" | sort -u | tr '\n' ' ')" \
+    "1:bad.test " "--all: every policy domain of the reports (good.test has no finding)"
+"$MAILSIFT" check --all good.test >/dev/null 2>&1; is $? 64 "--all with a domain: 64"
 "$MAILSIFT" check >/dev/null 2>&1;                 is $? 64 "no domain: 64"
 "$MAILSIFT" check 'bad domain' >/dev/null 2>&1;    is $? 64 "a bad domain: 64"
 "$MAILSIFT" check --format xml a.test >/dev/null 2>&1; is $? 64 "a bad format: 64"
