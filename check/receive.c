@@ -1,6 +1,6 @@
 /* receive.c - the receiving side: MX, TLS-RPT (RFC 8460) and the
- * MTA-STS record (RFC 8461).  The MTA-STS policy itself (HTTPS) is not
- * fetched yet.
+ * MTA-STS record (RFC 8461); and the BIMI record when there is one.
+ * The MTA-STS policy itself (HTTPS) is not fetched yet.
  */
 #include <string.h>
 
@@ -85,10 +85,47 @@ check_mta_sts(struct check_ctx *x)
 	g_free(name);
 }
 
+static gboolean
+https_or_empty(const char *v)
+{
+	return v == NULL || *v == '\0' ||
+	    (g_ascii_strncasecmp(v, "https://", 8) == 0 && v[8] != '\0' &&
+	    strpbrk(v, " \t,") == NULL);
+}
+
+/* BIMI (draft-brand-indicators-for-message-identification), judged only
+ * when a record exists at default._bimi: one record, v=BIMI1 first, l=
+ * and a= empty or one https URL each. */
+static void
+check_bimi(struct check_ctx *x)
+{
+	char *name = g_strconcat("default._bimi.", x->domain, NULL);
+	char *bad = NULL;
+	GPtrArray *recs = check_txt(x, name, "v=BIMI1");
+	GHashTable *t = NULL;
+
+	if (recs && recs->len > 0 && (recs->len > 1 ||
+	    (t = check_tags(g_ptr_array_index(recs, 0), &bad)) == NULL ||
+	    !https_or_empty(g_hash_table_lookup(t, "l")) ||
+	    !https_or_empty(g_hash_table_lookup(t, "a"))))
+		check_add(x, "bimi.syntax", CHECK_WARNING,
+		    "Publish one record \"v=BIMI1; l=https://...svg; "
+		    "a=https://...pem\" (l= and a= one https URL or empty).",
+		    "%s: %u record(s), first \"%.200s\"", name, recs->len,
+		    (char *)g_ptr_array_index(recs, 0));
+	if (t)
+		g_hash_table_unref(t);
+	if (recs)
+		g_ptr_array_unref(recs);
+	g_free(bad);
+	g_free(name);
+}
+
 void
 check_receive(struct check_ctx *x)
 {
 	check_mx(x);
 	check_tlsrpt(x);
 	check_mta_sts(x);
+	check_bimi(x);
 }

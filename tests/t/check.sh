@@ -30,6 +30,7 @@ a() { echo "	local-data: '$1. 3600 IN A $2'"; }
 	a mx.good.test 192.0.2.53
 	spf _smtp._tls.good.test "v=TLSRPTv1; rua=mailto:tls@good.test"
 	spf _mta-sts.good.test "v=STSv1; id=20260101"
+	spf default._bimi.good.test "v=BIMI1; l=https://good.test/logo.svg; a="
 	echo "	local-data: 's1._domainkey.good.test. 3600 IN TXT $(key rsa2048.b64)'"
 	echo "	local-data: 's2._domainkey.good.test. 3600 IN TXT $(txt "v=DKIM1; p=$(cat "$K/pkcs1_2048.b64")")'"
 	echo "	local-data: '10.2.0.192.in-addr.arpa. 3600 IN PTR mail.good.test.'"
@@ -51,6 +52,7 @@ a() { echo "	local-data: '$1. 3600 IN A $2'"; }
 	echo "	local-data: 'broken._domainkey.bad.test. 3600 IN TXT \"v=DKIM1; p=bm90IGEga2V5\"'"
 	spf _smtp._tls.bad.test "v=TLSRPTv1; ruf=x"
 	spf _mta-sts.bad.test "v=STSv1; id=not-valid!"
+	spf default._bimi.bad.test "v=BIMI1; l=http://bad.test/logo.svg"
 	echo "	local-data: '31.2.0.192.in-addr.arpa. 3600 IN PTR liar.test.'"
 	a liar.test 192.0.2.99
 
@@ -190,6 +192,7 @@ has dkim.syntax 'broken._domainkey' "dkim.syntax: p= not a key"
 has mx.missing 'bad.test' "mx.missing"
 has tlsrpt.syntax '_smtp._tls.bad.test' "tlsrpt.syntax: no rua"
 has mta_sts.syntax '_mta-sts.bad.test' "mta_sts.syntax: a bad id"
+has bimi.syntax 'default._bimi.bad.test.*http://' "bimi.syntax: l= not https"
 has ptr.missing '192.0.2.30' "ptr.missing from the enrichment"
 has ptr.not_confirmed '192.0.2.31.*liar.test' "ptr.not_confirmed from the enrichment"
 hasnt spf.missing "bad.test has SPF"
@@ -198,7 +201,7 @@ hasnt dmarc.no_rua "bad.test has rua"
 chk nospf.test
 is "$rc" 1 "nospf.test: exit 1"
 is "$(codes)" "dmarc.missing mta_sts.missing mx.missing spf.missing tlsrpt.missing " \
-    "no records: spf.missing, dmarc.missing, mx.missing, tlsrpt.missing, mta_sts.missing"
+    "no records: spf.missing, dmarc.missing, mx.missing, tlsrpt.missing, mta_sts.missing (no BIMI record: nothing said)"
 
 chk multi.test;    has spf.multiple '2 SPF records' "spf.multiple"
 chk syntax.test;   has spf.syntax "ip4:300.1.1.1.*foo:bar" "spf.syntax names the bad terms"
