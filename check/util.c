@@ -42,6 +42,10 @@ check_add(struct check_ctx *x, const char *code, enum check_severity sev,
 	va_start(ap, fmt);
 	f->evidence = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
+	/* DNS text is anyone's: no control bytes reach a terminal */
+	for (char *p = f->evidence; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7F)
+			*p = '?';
 	f->domain = g_strdup(x->domain);
 	f->code = g_strdup(code);
 	f->severity = sev;

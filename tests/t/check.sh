@@ -67,6 +67,7 @@ a() { echo "	local-data: '$1. 3600 IN A $2'"; }
 	spf void.test "v=spf1 a:n1.void.test a:n2.void.test mx:n3.void.test -all"
 	spf twovoid.test "v=spf1 a:n1.void.test a:n2.void.test -all"
 	spf allpass.test "v=spf1 +all"
+	spf esc.test 'v=spf1 x\\027[2J\\007 -all'
 	spf qall.test "v=spf1 ip4:192.0.2.1 ?all"
 	spf ptr.test "v=spf1 ptr -all"
 	spf incmiss.test "v=spf1 include:nothing.incmiss.test -all"
@@ -207,6 +208,9 @@ chk multi.test;    has spf.multiple '2 SPF records' "spf.multiple"
 chk syntax.test;   has spf.syntax "ip4:300.1.1.1.*foo:bar" "spf.syntax names the bad terms"
 chk lookups.test;  has spf.too_many_lookups '11 DNS lookups.*include:big.lookups.test 11' \
     "spf.too_many_lookups: 11, shown per include"
+chk esc.test;     has spf.syntax "'x?\\[2J?'" "control bytes of a TXT record never reach the output"
+! grep -q "$(printf '\033')" "$T_TMP/out"
+ok $? "no escape byte in it"
 chk ten.test;      hasnt spf.too_many_lookups "10 lookups are within the limit"
 hasnt spf.syntax "ten.test: no syntax error"
 chk void.test;     has spf.void_lookups '3 lookups' "spf.void_lookups: 3"
