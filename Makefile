@@ -41,7 +41,7 @@ LINK_FLAGS = -Wl,-O1 -Wl,--as-needed
 ALL_CFLAGS = $(WARN) -D_GNU_SOURCE $(CFLAGS) $(PKG_CFLAGS) -I.
 
 LIB_SRC  = $(wildcard ingest/*.c parse/*.c parse/*/*.c parse/*/*/*.c store/*.c report/*.c \
-    enrich/*.c)
+    enrich/*.c check/*.c)
 CLI_SRC  = $(wildcard cli/*.c)
 TEST_SRC = $(wildcard tests/unit/*_test.c)
 GEN_SRC  = $(wildcard tests/gen/*.c)

@@ -35,6 +35,7 @@ int cli_cmd_tls(int argc, char **argv);
 int cli_cmd_failures(int argc, char **argv);
 int cli_cmd_enrich(int argc, char **argv);
 int cli_cmd_report(int argc, char **argv);
+int cli_cmd_check(int argc, char **argv);
 
 /* Enrich the addresses stored by messages above after_ingest_id (-1: all)
  * that are new or expired (all: every one), at most limit (0: no bound),

@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{ "tls", cli_cmd_tls, "SMTP TLS reports: sessions and failures per day, MX, result" },
 	{ "failures", cli_cmd_failures, "DMARC failure reports, or counts per day, IP, domain" },
 	{ "report", cli_cmd_report, "the period on one HTML page, or as a digest mail" },
+	{ "check", cli_cmd_check, "a sending domain's DNS (SPF, DMARC, DKIM, MX, MTA-STS) against the reports" },
 	{ "enrich", cli_cmd_enrich, "who each source IP is: PTR, FCrDNS, ASN, country, service" },
 	{ "reclassify", cli_cmd_reclassify, "classify stored bounces again with this build's rules" },
 	{ "requeue", cli_cmd_requeue, "re-ingest quarantined messages" },

@@ -1,7 +1,8 @@
 /* dns.c - read the answer to one DNS query, trusting nothing in it.
  *
  *	struct dns_answer a;
- *	if (enrich_dns_parse(buf, len, DNS_T_PTR, &a) == 0)
+ *	if (enrich_dns_parse(buf, len, DNS_T_PTR, &a) == 0)	(or A,
+ *	    AAAA, TXT, MX: the exchanges' names)
  *		... a.rcode, a.items[0 .. a.n) ...
  *	enrich_dns_clear(&a);
  *
@@ -147,6 +148,16 @@ take_rdata(const struct reader *r, size_t rdata, size_t rdlen, int qtype,
 		return;
 	case DNS_T_PTR:
 		if (read_name(r, &p, name) < 0 || p != rdata + rdlen ||
+		    (host = enrich_host_name(name)) == NULL) {
+			out->dropped++;
+			return;
+		}
+		add_item(out, host, (guint)strlen(host));
+		return;
+	case DNS_T_MX:	/* preference, then the exchange's name */
+		p = rdata + 2;
+		if (rdlen < 3 || read_name(r, &p, name) < 0 ||
+		    p != rdata + rdlen ||
 		    (host = enrich_host_name(name)) == NULL) {
 			out->dropped++;
 			return;

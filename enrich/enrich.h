@@ -139,4 +139,31 @@ const char *enrich_services_digest(const struct enrich *e);
 /* Where the table came from, for messages. */
 const char *enrich_services_origin(const struct enrich *e);
 
+/* ---- one name at a time (lookup.c), for `mailsift check` ----
+ *
+ *	struct enrich_lookup *l = enrich_lookup_open(&cfg, &err);
+ *	GPtrArray *items;
+ *	s = enrich_lookup(l, "example.com", ENRICH_RR_TXT, &items);
+ *	    ENRICH_OK: items holds the records (free with
+ *	    g_ptr_array_unref), else *items is NULL
+ *	enrich_lookup_close(l);
+ * Records come through enrich/dns.c's bounded reader: TXT records as
+ * their strings joined (at most 1024 bytes each), MX the exchanges' host
+ * names, A and AAAA the addresses as text; at most 64 of them. */
+enum enrich_rr {
+	ENRICH_RR_A = 1,
+	ENRICH_RR_MX = 15,
+	ENRICH_RR_TXT = 16,
+	ENRICH_RR_AAAA = 28,
+};
+struct enrich_lookup;
+/* cfg's resolver, timeout_ms and tries count; the rest is not used. */
+struct enrich_lookup *enrich_lookup_open(const struct enrich_config *cfg,
+    GError **err);
+void enrich_lookup_close(struct enrich_lookup *l);
+enum enrich_status enrich_lookup(struct enrich_lookup *l, const char *name,
+    enum enrich_rr type, GPtrArray **items);
+/* Queries asked so far. */
+guint enrich_lookup_count(const struct enrich_lookup *l);
+
 #endif

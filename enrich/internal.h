@@ -23,6 +23,7 @@ const char *enrich_mmdb_error(void);
 #define DNS_T_A		1
 #define DNS_T_CNAME	5
 #define DNS_T_PTR	12
+#define DNS_T_MX	15
 #define DNS_T_TXT	16
 #define DNS_T_AAAA	28
 
@@ -40,7 +41,7 @@ const char *enrich_mmdb_error(void);
 struct dns_answer {
 	int rcode;
 	guint n;		/* items */
-	/* PTR: host names; TXT: the strings of each record joined; A and
+	/* PTR, MX: host names (MX: the exchanges); TXT: the strings of each record joined; A and
 	 * AAAA: the 4 or 16 bytes (len in lens). */
 	char *items[DNS_MAX_ITEMS];
 	guint lens[DNS_MAX_ITEMS];

@@ -227,6 +227,69 @@ store_reports(struct store *st, const struct store_filter *f, GError **err)
 	return run_filtered(st, &reports, f, err);
 }
 
+/* ---- the evidence of `mailsift check` ---- */
+
+#define CHECK_WHERE \
+	" WHERE ($1::bigint IS NULL OR c.date_end >= to_timestamp($1::bigint))" \
+	" AND c.policy_domain = lower($2::text)" \
+	" AND ($3::inet IS NULL OR c.source_ip <<= $3::inet)"
+
+static const struct q_stmt check_sources = { NULL,
+	"SELECT host(c.source_ip) AS source_ip, sum(c.count) AS messages,"
+	" coalesce(sum(c.count) FILTER (WHERE c.policy_dkim = 'pass'), 0)"
+	"  AS dkim_aligned,"
+	" coalesce(sum(c.count) FILTER (WHERE NOT c.dmarc_pass), 0)"
+	"  AS dmarc_fail,"
+	" s.ptr, CASE WHEN s.fcrdns THEN 1 WHEN NOT s.fcrdns THEN 0"
+	"  ELSE -1 END AS fcrdns, s.dns_status"
+	" FROM dmarc_record_v c LEFT JOIN source_v s"
+	"  ON s.source_ip = c.source_ip" CHECK_WHERE
+	" AND c.source_ip IS NOT NULL"
+	" GROUP BY c.source_ip, s.ptr, s.fcrdns, s.dns_status"
+	" ORDER BY messages DESC, c.source_ip LIMIT 5000" };
+
+static const struct q_stmt check_selectors = { NULL,
+	"SELECT d.selector, sum(c.count) AS messages"
+	" FROM dmarc_record_v c JOIN dmarc_dkim_v d"
+	"  ON d.report_pk = c.report_pk AND d.rec_no = c.rec_no" CHECK_WHERE
+	" AND lower(d.domain) = lower($2::text)"
+	" AND coalesce(d.selector, '') <> ''"
+	" GROUP BY d.selector ORDER BY messages DESC, d.selector LIMIT 100" };
+
+/* Only names check can ask about: what a reporter wrote may be anything. */
+static const struct q_stmt check_domains = { NULL,
+	"SELECT DISTINCT lower(policy_domain) AS domain FROM dmarc_report_v"
+	" WHERE ($1::bigint IS NULL OR date_end >= to_timestamp($1::bigint))"
+	" AND policy_domain ~ '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$'"
+	" AND length(policy_domain) <= 253"
+	" ORDER BY 1 LIMIT 10000" };
+
+struct store_table *
+store_check_domains(struct store *st, const struct store_filter *f,
+    GError **err)
+{
+	char since[32];
+	const char *v[1] = { NULL };
+
+	snprintf(since, sizeof(since), "%" PRId64, f->since);
+	v[0] = f->since > 0 ? since : NULL;
+	return run_readonly(st, &check_domains, 1, v, err);
+}
+
+struct store_table *
+store_check_sources(struct store *st, const struct store_filter *f,
+    GError **err)
+{
+	return run_filtered(st, &check_sources, f, err);
+}
+
+struct store_table *
+store_check_selectors(struct store *st, const struct store_filter *f,
+    GError **err)
+{
+	return run_filtered(st, &check_selectors, f, err);
+}
+
 struct store_table *
 store_query(struct store *st, const char *sql, GError **err)
 {

@@ -203,6 +203,20 @@ enum store_digest_part {
 };
 struct store_table *store_digest(struct store *st,
     const struct store_filter *f, enum store_digest_part part, GError **err);
+/* `mailsift check`'s evidence for f->domain from the reports ending on
+ * or after f->since: per source address source_ip, messages,
+ * dkim_aligned, dmarc_fail, ptr, fcrdns (1, 0, -1 unknown), dns_status
+ * (NULL: not enriched), the most messages first (at most 5000); and the
+ * DKIM selectors of the domain's own signatures with their messages. */
+struct store_table *store_check_sources(struct store *st,
+    const struct store_filter *f, GError **err);
+/* `mailsift check --all`: every policy domain (column domain, lower
+ * case, names of letters, digits, '-', '_' only) of the reports ending
+ * on or after f->since, at most 10000. */
+struct store_table *store_check_domains(struct store *st,
+    const struct store_filter *f, GError **err);
+struct store_table *store_check_selectors(struct store *st,
+    const struct store_filter *f, GError **err);
 /* Run any read-only SQL (tests, the `sql` command). */
 struct store_table *store_query(struct store *st, const char *sql,
     GError **err);

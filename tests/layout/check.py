@@ -13,7 +13,10 @@ Checks, on the compiled objects and the sources:
     calls the database (the CLI hands its results to store/), store/
     never resolves (enrich_*, ares_*: it only reads enrich.h's struct)
     and never lays out a report; report/ never calls the database (nor
-    GMime: the CLI fetches the figures and writes the mail);
+    GMime: the CLI fetches the figures and writes the mail); check/
+    never calls the database either (the CLI fetches the report
+    evidence through store/ and hands it to check/), nor c-ares but
+    through enrich/'s door, and neither store/ nor enrich/ calls check/;
   * each room is entered through its door: a file outside parse/NAME/
     includes only parse/NAME/NAME.h of it (parse/common/ is shared).
 """
@@ -40,7 +43,7 @@ def tap(ok, what, detail=""):
             print("#   " + line)
 
 
-rooms = ("ingest", "parse", "store", "enrich", "report", "cli")
+rooms = ("ingest", "parse", "store", "enrich", "check", "report", "cli")
 objs = []
 for room in rooms:
     for d, _, files in os.walk(os.path.join(build, "obj", room)):
@@ -137,6 +140,14 @@ tap(not bad, "report/ never talks to the database (it lays out what the "
     "CLI hands it)", "\n".join(bad))
 bad = calls("store", r"^(report_|enrich_|ares_|psl_|MMDB_)")
 tap(not bad, "store/ never resolves nor lays out a report", "\n".join(bad))
+bad = calls("check", r"^(PQ|store_)")
+tap(not bad, "check/ never talks to the database", "\n".join(bad))
+bad = calls("check", r"^(ares_|psl_|MMDB_)")
+tap(not bad, "check/ resolves only through enrich/'s door", "\n".join(bad))
+bad = calls("store", r"^check_") + calls("enrich", r"^check_") + \
+    calls("parse", r"^check_") + calls("ingest", r"^check_") + \
+    calls("report", r"^check_")
+tap(not bad, "only the CLI calls check/", "\n".join(bad))
 bad = calls("ingest", r"^(enrich_|ares_|psl_|MMDB_)") + \
     calls("parse", r"^(enrich_|ares_|psl_|MMDB_)")
 tap(not bad, "ingest/ and parse/ never resolve (nothing in the ingest path "
@@ -166,5 +177,25 @@ for room in rooms + ("tests/unit",):
                     continue	# unit tests may test a room's insides
                 bad.append("%s includes %s (door: %s)" % (path, target, door))
 tap(not bad, "rooms of parse/ are entered through their doors", "\n".join(bad))
+
+# enrich/ and check/ have one door each too.
+bad = []
+for room in rooms:
+    for d, _, files in os.walk(room):
+        for f in files:
+            if not f.endswith((".c", ".h")):
+                continue
+            path = os.path.join(d, f)
+            src = open(path, encoding="utf-8", errors="replace").read()
+            for h in inc.findall(src):
+                target = os.path.normpath(os.path.join(d, h))
+                for r in ("enrich", "check"):
+                    if target.startswith(r + "/") and \
+                            not path.startswith(r + "/") and \
+                            target != "%s/%s.h" % (r, r):
+                        bad.append("%s includes %s (door: %s/%s.h)" %
+                                   (path, target, r, r))
+tap(not bad, "enrich/ and check/ are entered through their doors",
+    "\n".join(bad))
 print("# layout: %d checks, %d failed" % (n, failed))
 sys.exit(1 if failed else 0)

@@ -93,6 +93,51 @@ item(const struct dns_answer *a, guint i)
 	return i < a->n ? a->items[i] : "(none)";
 }
 
+/* MX (mailsift check): the exchange's name after the preference; the
+ * null MX ".", a truncated record and a name running past the record are
+ * dropped. */
+static void
+mx_rr(struct msg *m, unsigned pref, const char *host, size_t extra)
+{
+	struct msg t;
+
+	t.n = 0;
+	put16(&t, pref);
+	put_name(&t, host);
+	rr_head(m, NULL, DNS_T_MX, t.n - extra);
+	put(m, t.b, t.n - extra);
+}
+
+static void
+test_mx(struct msg *m)
+{
+	struct dns_answer a;
+
+	start(m, 0, 2, "example.test", DNS_T_MX);
+	mx_rr(m, 10, "MX1.Example.Test", 0);
+	mx_rr(m, 20, "mx2.example.test", 0);
+	TAP_OK(enrich_dns_parse(m->b, m->n, DNS_T_MX, &a) == 0 && a.n == 2,
+	    "two MX records read");
+	TAP_IS(item(&a, 0), "mx1.example.test", "MX: the exchange, lower case");
+	enrich_dns_clear(&a);
+	start(m, 0, 1, "example.test", DNS_T_MX);
+	mx_rr(m, 0, "", 0);
+	TAP_OK(enrich_dns_parse(m->b, m->n, DNS_T_MX, &a) == 0 && a.n == 0 &&
+	    a.dropped == 1, "the null MX is no exchange");
+	enrich_dns_clear(&a);
+	start(m, 0, 1, "example.test", DNS_T_MX);
+	mx_rr(m, 10, "mx.example.test", 3);
+	TAP_OK(enrich_dns_parse(m->b, m->n, DNS_T_MX, &a) == 0 && a.n == 0 &&
+	    a.dropped == 1, "an exchange name cut by its record is dropped");
+	enrich_dns_clear(&a);
+	start(m, 0, 1, "example.test", DNS_T_MX);
+	rr_head(m, NULL, DNS_T_MX, 1);
+	put16(m, 0);
+	TAP_OK(enrich_dns_parse(m->b, m->n, DNS_T_MX, &a) == 0 && a.n == 0,
+	    "a one-byte MX record is dropped");
+	enrich_dns_clear(&a);
+}
+
 static void
 test_dns(void)
 {
@@ -220,6 +265,7 @@ test_dns(void)
 	start(&m, DNS_RCODE_SERVFAIL, 0, q, DNS_T_PTR);
 	TAP_OK(enrich_dns_parse(m.b, m.n, DNS_T_PTR, &a) == 0 &&
 	    a.rcode == DNS_RCODE_SERVFAIL, "SERVFAIL rcode");
+	test_mx(&m);
 }
 
 static void
