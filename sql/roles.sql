@@ -62,3 +62,10 @@ GRANT SELECT ON ingest_log_v, dmarc_report_v, dmarc_record_v, dmarc_dkim_v,
 	dmarc_bounce_daily_v, tls_report_v, tls_failure_v, tls_daily_v,
 	arf_report_v, dmarc_failure_v, source_v, source_seen_v
 	TO mailsift_reader, mailsift_ingest;
+-- `mailsift check` (009_check.sql) replaces a domain's stored findings
+-- at each run: the one DELETE the ingest role has, on rows that hold
+-- check's own verdicts, never anything that came by mail.
+GRANT SELECT, INSERT, UPDATE, DELETE ON check_run, check_finding
+	TO mailsift_ingest;
+GRANT SELECT ON check_run_v, check_finding_v TO mailsift_reader,
+	mailsift_ingest;

@@ -217,6 +217,27 @@ struct store_table *store_check_domains(struct store *st,
     const struct store_filter *f, GError **err);
 struct store_table *store_check_selectors(struct store *st,
     const struct store_filter *f, GError **err);
+
+/* ---- `mailsift check`'s findings (finding.c, sql/009_check.sql) ----
+ * store_check_save replaces the domain's stored run with these findings
+ * (severity "error", "warning" or "info"; n may be 0: checked, nothing
+ * to say).  store_check_findings: the latest run of every policy domain
+ * of the reports ending on or after f->since (f->domain: that one),
+ * columns domain, checked_at (text, UTC; NULL: never checked), severity,
+ * code, evidence (for a domain without findings: "not checked: run
+ * mailsift check D" or "nothing to say"), action, attention (errors).
+ * store_check_unsubscribe: one row, originals, list_unsubscribe,
+ * one_click: the bounced originals from f->domain from f->since's day
+ * on, and how many had List-Unsubscribe and one-click unsubscribe. */
+struct store_check_finding {
+	const char *severity, *code, *evidence, *action;
+};
+int store_check_save(struct store *st, const char *domain,
+    const struct store_check_finding *f, guint n, GError **err);
+struct store_table *store_check_findings(struct store *st,
+    const struct store_filter *f, GError **err);
+struct store_table *store_check_unsubscribe(struct store *st,
+    const struct store_filter *f, GError **err);
 /* Run any read-only SQL (tests, the `sql` command). */
 struct store_table *store_query(struct store *st, const char *sql,
     GError **err);
