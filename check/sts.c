@@ -333,8 +333,12 @@ check_sts_policy(struct check_ctx *x)
 		url = g_strdup_printf("https://%s:%d/.well-known/mta-sts.txt",
 		    host, x->c->sts_port);
 	if ((resolve = pin(x, host, x->c->sts_port, &why)) == NULL) {
-		if (why)
-			unreachable(x, url, "mta-sts.%s", why);
+		if (why) {
+			char *s = g_strdup_printf("%s %s", host, why);
+
+			unreachable(x, url, "%s", s);
+			g_free(s);
+		}
 		goto out;
 	}
 	req.url = url;
