@@ -47,6 +47,7 @@ gboolean check_under(const char *name, const char *domain);
 void check_spf(struct check_ctx *x);
 void check_dmarc(struct check_ctx *x);
 void check_dkim(struct check_ctx *x);
+#define CHECK_DKIM_MAX_SELECTORS 32	/* the most used, asked for */
 void check_receive(struct check_ctx *x);
 void check_ptr(struct check_ctx *x);
 void check_dnsbl(struct check_ctx *x);

@@ -229,7 +229,7 @@ print_checks(FILE *fp, const struct store_table *t)
 	    "s");
 	for (guint r = 0; r < t->rows->len; r++) {
 		GPtrArray *row = g_ptr_array_index(t->rows, r);
-		char *head = g_strdup_printf("  %-7s %s  ", val(t, row,
+		char *head = g_strdup_printf("  %-7s %-24s ", val(t, row,
 		    "severity"), val(t, row, "code"));
 
 		print_wrapped(fp, "", head, val(t, row, "evidence"));

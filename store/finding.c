@@ -35,7 +35,8 @@ static const struct q_stmt finding_insert = { NULL,
 
 /* The findings of the domains a report or explain covers: the policy
  * domains of the reports ending on or after $1 (and $2 itself when
- * given), each with its latest run; a domain never checked gets one row
+ * given), each with its latest run (the views: mailsift_reader may read
+ * them); a domain never checked gets one row
  * saying so, one checked without findings one saying that. */
 static const struct q_stmt findings = { NULL,
 	"WITH d AS (SELECT DISTINCT lower(policy_domain) AS domain"
@@ -51,8 +52,8 @@ static const struct q_stmt findings = { NULL,
 	"   THEN 'not checked: run mailsift check ' || d.domain"
 	"   ELSE 'nothing to say' END) AS evidence,"
 	"  f.action, coalesce(f.severity = 'error', false) AS attention"
-	" FROM d LEFT JOIN check_run r ON r.domain = d.domain"
-	" LEFT JOIN check_finding f ON f.domain = d.domain"
+	" FROM d LEFT JOIN check_run_v r ON r.domain = d.domain"
+	" LEFT JOIN check_finding_v f ON f.domain = d.domain"
 	" ORDER BY d.domain, CASE f.severity WHEN 'error' THEN 0"
 	"  WHEN 'warning' THEN 1 ELSE 2 END, f.seq LIMIT 2000" };
 
