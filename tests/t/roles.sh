@@ -127,3 +127,19 @@ as "$rd_user" "SELECT source_ip, ptr, service FROM source_v LIMIT 1" >/dev/null
 ok $? "the reader reads source_v"
 as "$rd_user" "SELECT * FROM source_info"
 [ $? != 0 ]; ok $? "the reader cannot read source_info itself"
+
+# `mailsift check` stores its findings as the ingest role (the run row
+# upserted, the old findings deleted, the new inserted: store/finding.c);
+# the reader reads them through the views only.
+as "$in_user" "INSERT INTO check_run (domain, checked_at, errors, warnings, infos)
+    VALUES ('r.test', now(), 1, 0, 0) ON CONFLICT (domain) DO UPDATE SET checked_at = now();
+    DELETE FROM check_finding WHERE domain = 'r.test';
+    INSERT INTO check_finding (domain, seq, code, severity, evidence, action, checked_at)
+    VALUES ('r.test', 1, 'spf.missing', 'error', 'e', 'a', now())"
+ok $? "the ingest role can replace a domain's check findings"
+as "$rd_user" "SELECT domain, code FROM check_finding_v JOIN check_run_v USING (domain)"
+ok $? "the reader reads check_finding_v and check_run_v"
+as "$rd_user" "SELECT * FROM check_finding"
+[ $? != 0 ]; ok $? "the reader cannot read check_finding itself"
+as "$rd_user" "DELETE FROM check_run"
+[ $? != 0 ]; ok $? "nor delete a check"
