@@ -303,6 +303,8 @@ judge(struct check_ctx *x, const char *url, struct check_sts_policy *p)
 		const char *host = g_ptr_array_index(x->mx, i);
 		gboolean ok = FALSE;
 
+		if (*host == '\0' || strcmp(host, ".") == 0)
+			continue;	/* a null MX (RFC 7505) */
 		for (guint k = 0; k < p->mx->len && !ok; k++)
 			ok = check_sts_mx_match(g_ptr_array_index(p->mx, k),
 			    host);
