@@ -55,7 +55,8 @@ static const GOptionEntry check_entries[] = {
 	    "MTA-STS: trust the CAs of this PEM file instead of the system's",
 	    "FILE" },
 	{ "no-reports", 0, 0, G_OPTION_ARG_NONE, &opt_no_reports,
-	    "the DNS only: no database, no report evidence", NULL },
+	    "the DNS only: no database, no report evidence, nothing stored",
+	    NULL },
 	G_OPTION_ENTRY_NULL
 };
 
