@@ -17,6 +17,7 @@
 struct cli_global {
 	char *db;		/* --db CONNINFO, or NULL */
 	gboolean verbose;
+	char *config;		/* --config FILE, or NULL */
 };
 
 extern struct cli_global cli_global;
@@ -36,6 +37,29 @@ int cli_cmd_failures(int argc, char **argv);
 int cli_cmd_enrich(int argc, char **argv);
 int cli_cmd_report(int argc, char **argv);
 int cli_cmd_check(int argc, char **argv);
+int cli_cmd_config(int argc, char **argv);
+int cli_cmd_quarantine(int argc, char **argv);
+
+/* The commands, by name (main.c); `mailsift config` runs them. */
+struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+extern const struct cli_command cli_commands[];
+
+/* The configuration file and the environment (config.c), for
+ * cli_options: apply sets the variables of entries (NULL-terminated)
+ * from them before GOptionContext parses; exits 78 on a bad file.  When
+ * `mailsift config` runs a command: collect (every option name, returns
+ * TRUE: stop), save (the variables, else NULL) and show (record the
+ * effective values, put the variables back). */
+void cli_config_apply(const char *command, const GOptionEntry *entries,
+    int argc, char **argv);
+gboolean cli_config_collect(const GOptionEntry *entries);
+GBytes *cli_config_save(const GOptionEntry *entries);
+void cli_config_show(const char *command, const GOptionEntry *entries,
+    GBytes *saved, gboolean parsed);
 
 /* Enrich the addresses stored by messages above after_ingest_id (-1: all)
  * that are new or expired (all: every one), at most limit (0: no bound),
