@@ -40,13 +40,16 @@ int cli_cmd_check(int argc, char **argv);
 int cli_cmd_config(int argc, char **argv);
 int cli_cmd_quarantine(int argc, char **argv);
 
-/* The commands, by name (main.c); `mailsift config` runs them. */
+/* The commands, by name: main.c's table, handed to config.c first
+ * thing (cli_config_init), which `mailsift config` and the check of the
+ * file's groups read back (cli_config_commands). */
 struct cli_command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
 };
-extern const struct cli_command cli_commands[];
+void cli_config_init(const struct cli_command *table);
+const struct cli_command *cli_config_commands(void);
 
 /* The configuration file and the environment (config.c), for
  * cli_options: apply sets the variables of entries (NULL-terminated)
@@ -60,6 +63,10 @@ gboolean cli_config_collect(const GOptionEntry *entries);
 GBytes *cli_config_save(const GOptionEntry *entries);
 void cli_config_show(const char *command, const GOptionEntry *entries,
     GBytes *saved, gboolean parsed);
+/* `mailsift config`: the rows go into t (command, option, value, source)
+ * while the commands run; end returns 64 when one's parse failed. */
+void cli_config_show_begin(struct store_table *t);
+int cli_config_show_end(void);
 
 /* Enrich the addresses stored by messages above after_ingest_id (-1: all)
  * that are new or expired (all: every one), at most limit (0: no bound),

@@ -8,10 +8,6 @@
 
 #include "cli.h"
 
-/* Options that come before the command (main.c sets them): here, with the
- * helpers every command uses, so that commands do not depend on main.c. */
-struct cli_global cli_global;
-
 /* The command's entries, then the common ones, in one array. */
 static GOptionEntry *
 join_entries(const GOptionEntry *a, const GOptionEntry *b)

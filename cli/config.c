@@ -46,6 +46,26 @@
 #define CONFIG_DEFAULT	"/etc/mailsift/mailsift.conf"
 #define CONFIG_GROUP	"common"
 
+/* Options that come before the command (main.c sets them) and the
+ * settings every command has: here, so that neither the commands nor
+ * this file depend on main.c. */
+struct cli_global cli_global;
+
+/* The commands (main.c hands them over: no link back to it). */
+static const struct cli_command *commands;
+
+void
+cli_config_init(const struct cli_command *table)
+{
+	commands = table;
+}
+
+const struct cli_command *
+cli_config_commands(void)
+{
+	return commands;
+}
+
 /* Options that an environment variable sets (all strings). */
 static const struct {
 	const char *option, *var;
@@ -66,11 +86,25 @@ static struct {
 } cf;
 
 /* What `mailsift config` is collecting, or NULL: cli_options asks. */
-struct config_show {
+static struct config_show {
 	struct store_table *t;
 	int status;		/* a real parse error of the command */
-};
-static struct config_show *showing;
+} show, *showing;
+
+void
+cli_config_show_begin(struct store_table *t)
+{
+	show.t = t;
+	show.status = 0;
+	showing = &show;
+}
+
+int
+cli_config_show_end(void)
+{
+	showing = NULL;
+	return show.status;
+}
 /* Collecting every command's option names (for [common]): cli_options
  * only records the names. */
 static GHashTable *collecting;
@@ -205,7 +239,7 @@ config_load(int argc, char **argv)
 static gboolean
 is_command(const char *name)
 {
-	for (const struct cli_command *c = cli_commands; c->name; c++)
+	for (const struct cli_command *c = commands; c->name; c++)
 		if (strcmp(c->name, name) == 0 && strcmp(name, "config") != 0)
 			return TRUE;
 	return FALSE;
@@ -219,7 +253,7 @@ every_option(void)
 	if (cf.all_keys != NULL)
 		return cf.all_keys;
 	collecting = g_hash_table_new(g_str_hash, g_str_equal);
-	for (const struct cli_command *c = cli_commands; c->name; c++) {
+	for (const struct cli_command *c = commands; c->name; c++) {
 		char *argv[] = { (char *)c->name, NULL };
 
 		if (strcmp(c->name, "config") != 0)
@@ -325,7 +359,7 @@ config_check(const char *command, const GOptionEntry *entries)
 			continue;
 		}
 		names = g_string_new(CONFIG_GROUP);
-		for (const struct cli_command *c = cli_commands; c->name; c++)
+		for (const struct cli_command *c = commands; c->name; c++)
 			if (strcmp(c->name, "config") != 0)
 				g_string_append_printf(names, ", %s", c->name);
 		config_fail("%s: unknown group [%s] (groups: %s)", cf.path,
@@ -658,89 +692,3 @@ cli_config_show(const char *command, const GOptionEntry *entries,
 	g_bytes_unref(saved);
 }
 
-static char *opt_format;
-
-static const GOptionEntry config_entries[] = {
-	{ "format", 0, 0, G_OPTION_ARG_STRING, &opt_format,
-	    "table (default), csv or json (one object per line)", "FMT" },
-	{ "config", 0, 0, G_OPTION_ARG_FILENAME, &cli_global.config,
-	    "the configuration file (else $MAILSIFT_CONFIG, else "
-	    CONFIG_DEFAULT ")", "FILE" },
-	G_OPTION_ENTRY_NULL
-};
-
-static void
-show_one(const struct cli_command *c, int argc, char **argv)
-{
-	char *def[] = { (char *)c->name, NULL };
-
-	if (argc < 1) {
-		argc = 1;
-		argv = def;
-	}
-	c->run(argc, argv);
-}
-
-int
-cli_cmd_config(int argc, char **argv)
-{
-	struct config_show show = { 0 };
-	enum cli_format fmt;
-	GOptionContext *ctx = g_option_context_new("[COMMAND [OPTIONS]]");
-	GError *err = NULL;
-	const struct cli_command *only = NULL;
-
-	g_option_context_set_summary(ctx,
-	    "The effective settings of COMMAND (or of every command) and\n"
-	    "where each comes from: flag, env VAR, file PATH:LINE, or default\n"
-	    "(an empty value: the command's built-in default).  COMMAND's\n"
-	    "options after it count as flags.");
-	g_option_context_add_main_entries(ctx, config_entries, NULL);
-	g_option_context_set_strict_posix(ctx, TRUE);
-	if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-		fprintf(stderr, "mailsift: %s\n", err->message);
-		g_error_free(err);
-		g_option_context_free(ctx);
-		return EX_USAGE;
-	}
-	g_option_context_free(ctx);
-	if (!cli_parse_format(opt_format, &fmt)) {
-		fprintf(stderr, "mailsift: config: unknown format '%s' (table, "
-		    "csv, json)\n", opt_format);
-		return EX_USAGE;
-	}
-	if (argc > 1) {
-		for (const struct cli_command *c = cli_commands; c->name; c++)
-			if (strcmp(c->name, argv[1]) == 0 &&
-			    strcmp(c->name, "config") != 0)
-				only = c;
-		if (only == NULL) {
-			fprintf(stderr, "mailsift: config: unknown command "
-			    "'%s'\n", argv[1]);
-			return EX_USAGE;
-		}
-	}
-	show.t = g_new0(struct store_table, 1);
-	show.t->columns = g_ptr_array_new();
-	show.t->rows = g_ptr_array_new_with_free_func(
-	    (GDestroyNotify)g_ptr_array_unref);
-	g_ptr_array_add(show.t->columns, "command");
-	g_ptr_array_add(show.t->columns, "option");
-	g_ptr_array_add(show.t->columns, "value");
-	g_ptr_array_add(show.t->columns, "source");
-	showing = &show;
-	if (only)
-		show_one(only, argc - 1, argv + 1);
-	else
-		/* Each command checks its own group as it runs. */
-		for (const struct cli_command *c = cli_commands; c->name; c++)
-			if (strcmp(c->name, "config") != 0)
-				show_one(c, 0, NULL);
-	showing = NULL;
-	if (show.status == 0)
-		cli_print_table(stdout, show.t, fmt);
-	g_ptr_array_free(show.t->rows, TRUE);
-	g_ptr_array_free(show.t->columns, TRUE);
-	g_free(show.t);
-	return show.status;
-}

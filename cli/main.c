@@ -12,7 +12,7 @@
 
 #include "cli.h"
 
-const struct cli_command cli_commands[] = {
+static const struct cli_command commands[] = {
 	{ "ingest", cli_cmd_ingest, "store report e-mails (stdin, Maildir, mbox, files)" },
 	{ "parse", cli_cmd_parse, "print what ingest would store, without a database" },
 	{ "trend", cli_cmd_trend, "DMARC pass/fail and bounces per day, per source IP" },
@@ -39,7 +39,7 @@ usage(FILE *fp)
 	fprintf(fp, "usage: mailsift [--db CONNINFO] [--config FILE] COMMAND "
 	    "[OPTIONS] [ARGS]\n\n"
 	    "Commands:\n");
-	for (const struct cli_command *c = cli_commands; c->name; c++)
+	for (const struct cli_command *c = commands; c->name; c++)
 		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
 	fprintf(fp, "\nThe database is --db CONNINFO, else $MAILSIFT_DB, else libpq's\n"
 	    "defaults (PGHOST, PGDATABASE, ...).  Every option can also be set in\n"
@@ -57,6 +57,7 @@ main(int argc, char **argv)
 	 * times in JSON and SQL never take a locale's form).  LC_ALL would
 	 * open two dozen files at every exec for nothing. */
 	setlocale(LC_CTYPE, "C.UTF-8");
+	cli_config_init(commands);
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 
@@ -86,7 +87,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	for (const struct cli_command *c = cli_commands; c->name; c++)
+	for (const struct cli_command *c = commands; c->name; c++)
 		if (strcmp(argv[i], c->name) == 0)
 			return c->run(argc - i, argv + i);
 	fprintf(stderr, "mailsift: unknown command '%s'\n", argv[i]);
