@@ -82,8 +82,12 @@ extern const GOptionEntry cli_enrich_entries[];
 int cli_jobs_run(guint n, int (*job)(void *user, guint k, guint n),
     void *user);
 
-/* Parse the command's options: adds --db to entries.  Returns FALSE after
- * printing the error (the caller exits EX_USAGE). */
+/* Parse the command's options: adds --db, -v and --config to entries, and
+ * sets them from the configuration file and the environment first
+ * (config.c; a bad file exits 78 here).  Returns FALSE after printing the
+ * error (the caller exits EX_USAGE).  Every command calls it first, before
+ * doing anything: `mailsift config` and the check of the file's [common]
+ * run each command's function and rely on it returning FALSE at once. */
 gboolean cli_options(int *argc, char ***argv, const char *params,
     const char *summary, const GOptionEntry *entries);
 

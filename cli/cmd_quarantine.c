@@ -138,8 +138,7 @@ skip_payload(void *user, struct ingest_payload *p)
 static gboolean
 summarize(GBytes *raw, char **hdr, GPtrArray *lines)
 {
-	struct ingest_message *m = ingest_message_new(g_bytes_ref(raw),
-	    "quarantine");
+	struct ingest_message *m = ingest_message_new(raw, "quarantine");
 	struct ingest_limits lim;
 	GMimeMessage *mime;
 	InternetAddressList *from;

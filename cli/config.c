@@ -75,6 +75,20 @@ static const struct {
 	{ NULL, NULL },
 };
 
+/* What this file allocated into the commands' variables: GOptionContext
+ * may replace a value without freeing it (it is the caller's), so they
+ * are kept reachable here for the life of the process. */
+static GPtrArray *owned;
+
+static gpointer
+own(gpointer p)
+{
+	if (owned == NULL)
+		owned = g_ptr_array_new();
+	g_ptr_array_add(owned, p);
+	return p;
+}
+
 /* The file, read once per process. */
 static struct {
 	gboolean loaded;
@@ -406,7 +420,7 @@ set_value(const GOptionEntry *e, const char *group, const char *v)
 	switch (e->arg) {
 	case G_OPTION_ARG_STRING:
 	case G_OPTION_ARG_FILENAME:
-		*(char **)e->arg_data = g_strdup(v);
+		*(char **)e->arg_data = own(g_strdup(v));
 		return;
 	case G_OPTION_ARG_INT:
 		if (!g_ascii_string_to_signed(v, 10, G_MININT, G_MAXINT, &n,
@@ -447,7 +461,7 @@ set_value(const GOptionEntry *e, const char *group, const char *v)
 		}
 		g_ptr_array_add(a, NULL);
 		g_strfreev(parts);
-		*(char ***)e->arg_data = (char **)g_ptr_array_free(a, FALSE);
+		*(char ***)e->arg_data = own(g_ptr_array_free(a, FALSE));
 		return;
 	}
 	case G_OPTION_ARG_CALLBACK: {
@@ -551,8 +565,9 @@ cli_config_apply(const char *command, const GOptionEntry *entries, int argc,
 				    e->long_name, NULL);
 			set_value(e, group, v ? v : "");
 			g_free(v);
-			origin = g_strconcat("file ", where(group, e->long_name),
-			    NULL);
+			g_autofree char *w = where(group, e->long_name);
+
+			origin = g_strconcat("file ", w, NULL);
 		}
 		if ((var = env_var(e->long_name)) != NULL &&
 		    (v = (char *)g_getenv(var)) != NULL && *v != '\0') {
@@ -658,10 +673,11 @@ value_size(const GOptionEntry *e)
 GBytes *
 cli_config_save(const GOptionEntry *entries)
 {
-	GByteArray *b = g_byte_array_new();
+	GByteArray *b;
 
 	if (showing == NULL)
 		return NULL;
+	b = g_byte_array_new();
 	for (const GOptionEntry *e = entries; e->long_name; e++)
 		g_byte_array_append(b, e->arg_data, (guint)value_size(e));
 	return g_byte_array_free_to_bytes(b);
@@ -686,6 +702,10 @@ cli_config_show(const char *command, const GOptionEntry *entries,
 				    e->long_name));
 	}
 	for (const GOptionEntry *e = entries; e->long_name; e++) {
+		/* What the parse allocated stays reachable. */
+		if (value_size(e) == sizeof(void *) && e->arg != G_OPTION_ARG_INT64 &&
+		    e->arg != G_OPTION_ARG_DOUBLE && *(void **)e->arg_data)
+			own(*(void **)e->arg_data);
 		memcpy(e->arg_data, p, value_size(e));
 		p += value_size(e);
 	}
