@@ -39,12 +39,12 @@ show_one(const struct cli_command *c, int argc, char **argv)
 int
 cli_cmd_config(int argc, char **argv)
 {
+	const struct cli_command *all = cli_config_commands(), *only = NULL;
+	GOptionContext *ctx = g_option_context_new("[COMMAND [OPTIONS]]");
 	struct store_table *t;
 	enum cli_format fmt;
-	int status;
-	GOptionContext *ctx = g_option_context_new("[COMMAND [OPTIONS]]");
 	GError *err = NULL;
-	const struct cli_command *only = NULL;
+	int status;
 
 	g_option_context_set_summary(ctx,
 	    "The effective settings of COMMAND (or of every command) and\n"
@@ -66,7 +66,7 @@ cli_cmd_config(int argc, char **argv)
 		return EX_USAGE;
 	}
 	if (argc > 1) {
-		for (const struct cli_command *c = cli_config_commands(); c->name; c++)
+		for (const struct cli_command *c = all; c->name; c++)
 			if (strcmp(c->name, argv[1]) == 0 &&
 			    strcmp(c->name, "config") != 0)
 				only = c;
@@ -89,7 +89,7 @@ cli_cmd_config(int argc, char **argv)
 		show_one(only, argc - 1, argv + 1);
 	else
 		/* Each command checks its own group as it runs. */
-		for (const struct cli_command *c = cli_config_commands(); c->name; c++)
+		for (const struct cli_command *c = all; c->name; c++)
 			if (strcmp(c->name, "config") != 0)
 				show_one(c, 0, NULL);
 	if ((status = cli_config_show_end()) == 0)
