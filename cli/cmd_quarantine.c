@@ -132,20 +132,28 @@ skip_payload(void *user, struct ingest_payload *p)
 	return 0;
 }
 
-/* From, Subject, Date and the parts; FALSE when the bytes are no MIME
- * message (a bare report file, an empty message).  The walk, under the
- * default limits, is what parses the tree (payloads are skipped). */
+/* From, Subject, Date and the parts; FALSE with *why when there is no
+ * tree to show (an empty message, a bare report file, a message over the
+ * walk's limits).  The walk, under the default limits, is what parses the
+ * tree (payloads are skipped). */
 static gboolean
-summarize(GBytes *raw, char **hdr, GPtrArray *lines)
+summarize(GBytes *raw, char **hdr, GPtrArray *lines, char **why)
 {
+	GError *err = NULL;
 	struct ingest_message *m = ingest_message_new(raw, "quarantine");
 	struct ingest_limits lim;
 	GMimeMessage *mime;
 	InternetAddressList *from;
 
 	ingest_limits_default(&lim);
-	if (g_bytes_get_size(raw) > 0)
-		(void)ingest_walk(m, &lim, skip_payload, NULL, NULL);
+	if (g_bytes_get_size(raw) == 0)
+		*why = g_strdup("empty message");
+	else if (ingest_walk(m, &lim, skip_payload, NULL, &err) < 0 &&
+	    err != NULL)
+		*why = g_strdup_printf("not read: %s", err->message);
+	else
+		*why = g_strdup("not a MIME message");
+	g_clear_error(&err);
 	if ((mime = ingest_message_mime(m)) == NULL) {
 		ingest_message_free(m);
 		return FALSE;
@@ -164,11 +172,12 @@ summarize(GBytes *raw, char **hdr, GPtrArray *lines)
 	}
 	walk_parts(g_mime_message_get_mime_part(mime), 0, lines);
 	ingest_message_free(m);
+	g_clear_pointer(why, g_free);
 	return TRUE;
 }
 
 static void
-show_table(const struct store_table *t, char **hdr, gboolean mime,
+show_table(const struct store_table *t, char **hdr, const char *why,
     GPtrArray *lines)
 {
 	static const char *const names[] = { "from", "subject", "date" };
@@ -181,8 +190,11 @@ show_table(const struct store_table *t, char **hdr, gboolean mime,
 		    v ? v : "");
 		g_free(v);
 	}
-	if (!mime) {
-		printf("%-12s %s\n", "mime", "(not a MIME message)");
+	if (why) {
+		char *w = printable(why);
+
+		printf("%-12s (%s)\n", "mime", w);
+		g_free(w);
 		return;
 	}
 	for (int i = 0; i < 3; i++)
@@ -203,7 +215,7 @@ show_table(const struct store_table *t, char **hdr, gboolean mime,
 }
 
 static void
-show_json(const struct store_table *t, char **hdr, gboolean mime,
+show_json(const struct store_table *t, char **hdr, const char *why,
     GPtrArray *lines)
 {
 	static const char *const names[] = { "from", "subject", "date" };
@@ -222,9 +234,10 @@ show_json(const struct store_table *t, char **hdr, gboolean mime,
 			cli_json_str(out, v);
 	}
 	for (int i = 0; i < 3; i++)
-		cli_json_field(out, names[i], mime ? hdr[i] : NULL);
+		cli_json_field(out, names[i], why ? NULL : hdr[i]);
+	cli_json_field(out, "mime_unread", why);
 	cli_json_member(out, "mime");
-	if (!mime)
+	if (why)
 		g_string_append(out, "null");
 	else {
 		g_string_append_c(out, '[');
@@ -272,7 +285,7 @@ run_show(struct store *st, int64_t id, gboolean raw_only, enum cli_format fmt)
 	GBytes *raw;
 	GError *err = NULL;
 	char *hdr[3] = { NULL, NULL, NULL };
-	gboolean mime;
+	char *why = NULL;
 	int rc, status = 0;
 	gsize n;
 	const char *p;
@@ -291,11 +304,12 @@ run_show(struct store *st, int64_t id, gboolean raw_only, enum cli_format fmt)
 		}
 	} else {
 		lines = g_ptr_array_new_with_free_func(part_line_free);
-		mime = summarize(raw, hdr, lines);
+		summarize(raw, hdr, lines, &why);
 		if (fmt == CLI_FORMAT_JSON)
-			show_json(meta, hdr, mime, lines);
+			show_json(meta, hdr, why, lines);
 		else
-			show_table(meta, hdr, mime, lines);
+			show_table(meta, hdr, why, lines);
+		g_free(why);
 		g_ptr_array_free(lines, TRUE);
 		for (int i = 0; i < 3; i++)
 			g_free(hdr[i]);

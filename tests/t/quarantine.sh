@@ -121,9 +121,11 @@ assert r["mime"][2]["filename"] == "r11.xml" and r["mime"][2]["depth"] == 1, r
 PY
 ok $? "show --format json: one object with the MIME parts"
 "$MAILSIFT" quarantine show "$id13" >"$T_TMP/show13"
-ok $? "show of a message that is no MIME message exits 0"
+ok $? "show of a broken gzip file (no MIME message) exits 0"
 grep -q "^mime  *(not a MIME message)" "$T_TMP/show13"
-ok $? "and says so"
+ok $? "and says there is no MIME structure"
+is "$("$MAILSIFT" quarantine show "$first" | grep '^mime')" "mime         (empty message)" \
+    "show of the empty message says so"
 
 "$MAILSIFT" quarantine raw "$id11" >"$T_TMP/raw11"
 ok $? "quarantine raw exits 0"
