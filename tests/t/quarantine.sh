@@ -126,6 +126,32 @@ grep -q "^mime  *(not a MIME message)" "$T_TMP/show13"
 ok $? "and says there is no MIME structure"
 is "$("$MAILSIFT" quarantine show "$first" | grep '^mime')" "mime         (empty message)" \
     "show of the empty message says so"
+# Hostile bytes: show stays within the walk's limits and says so.
+python3 "$TOP/tests/hostile/mk.py" mime-parts 100000 >"$T_TMP/parts.eml"
+"$MAILSIFT" ingest - <"$T_TMP/parts.eml" 2>/dev/null
+idp=$(q "SELECT max(ingest_id) FROM quarantine")
+"$MAILSIFT" quarantine show "$idp" >"$T_TMP/showp"
+ok $? "show of a message with 100,000 MIME parts exits 0"
+grep -q "^mime  *(not read: more than 2000 MIME parts (max_parts))" "$T_TMP/showp"
+ok $? "and names the limit instead of a tree"
+python3 "$TOP/tests/hostile/mk.py" mime-parts 3000 >"$T_TMP/parts3.eml"
+"$MAILSIFT" ingest - <"$T_TMP/parts3.eml" 2>/dev/null
+idp3=$(q "SELECT max(ingest_id) FROM quarantine")
+"$MAILSIFT" quarantine show "$idp3" >"$T_TMP/showp3"
+ok $? "show of a message with 3,000 MIME parts exits 0"
+[ "$(sed -n '/^mime/,$p' "$T_TMP/showp3" | wc -l)" = 202 ] &&
+    [ "$(tail -n 1 "$T_TMP/showp3")" = "  ... (more parts)" ]
+ok $? "and prints the first 200 parts, saying there are more"
+python3 "$TOP/tests/hostile/mk.py" mime-deep 100 >"$T_TMP/deep.eml"
+"$MAILSIFT" ingest - <"$T_TMP/deep.eml" 2>/dev/null
+idd=$(q "SELECT max(ingest_id) FROM quarantine")
+"$MAILSIFT" quarantine show "$idd" >"$T_TMP/showd"
+ok $? "show of MIME nested 100 deep exits 0"
+[ "$(sed -n '/^mime/,$p' "$T_TMP/showd" | wc -l)" -le 40 ]
+ok $? "and prints a bounded tree"
+"$MAILSIFT" quarantine drop "$idp" 2>/dev/null && "$MAILSIFT" quarantine drop "$idd" 2>/dev/null &&
+    "$MAILSIFT" quarantine drop "$idp3" 2>/dev/null
+ok $? "all three dropped again"
 
 "$MAILSIFT" quarantine raw "$id11" >"$T_TMP/raw11"
 ok $? "quarantine raw exits 0"
