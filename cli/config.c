@@ -1,10 +1,10 @@
-/* config.c - the configuration file, the environment, and `mailsift config`.
+/* config.c - the configuration file and the environment, for every
+ * command's options; what `mailsift config` (cmd_config.c) shows.
  *
  *	cli_config_apply(command, entries, argc, argv);   before the parse
- *	mailsift config [--format table|csv|json] [COMMAND [OPTIONS]]
  *
  * Every long option of every command can be set in a GLib key file
- * (/etc/mailsift/mailsift.conf, else MAILSIFT_CONFIG, else --config FILE),
+ * (--config FILE, else MAILSIFT_CONFIG, else /etc/mailsift/mailsift.conf),
  * in the group of the command ([ingest], [check], ...) or in [common],
  * which every command reads and the command's group overrides:
  *
@@ -37,7 +37,6 @@
  * variables back as they were, and stops the command before it does
  * anything: what it prints is what the command would see.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +118,7 @@ cli_config_show_end(void)
 	showing = NULL;
 	return show.status;
 }
+
 /* Collecting every command's option names (for [common]): cli_options
  * only records the names. */
 static GHashTable *collecting;
