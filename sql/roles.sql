@@ -36,7 +36,8 @@ GRANT SELECT ON source_v, source_diagnosis_v TO mailsift_reader;
 GRANT SELECT, INSERT ON ingest_log TO mailsift_ingest;
 GRANT UPDATE (requeued_by) ON ingest_log TO mailsift_ingest;
 GRANT SELECT, INSERT ON quarantine TO mailsift_ingest;
-GRANT UPDATE (requeued_at) ON quarantine TO mailsift_ingest;
+GRANT UPDATE (requeued_at, attempts, last_attempt) ON quarantine
+	TO mailsift_ingest;
 GRANT SELECT, INSERT ON dmarc_report TO mailsift_ingest;
 GRANT UPDATE (record_count, message_count, extensions, generator, errors, fixups)
 	ON dmarc_report TO mailsift_ingest;

@@ -23,6 +23,15 @@ printf 'Subject: x\nContent-Type: text/xml\n\n<feedback><report_metadata>\n' |
 ok $? "the ingest role can quarantine"
 "$MAILSIFT" --db "dbname=$T_DB user=$in_user" requeue 2>/dev/null
 ok $? "the ingest role can requeue"
+"$MAILSIFT" --db "dbname=$T_DB user=$in_user" quarantine list >/dev/null
+ok $? "the ingest role can list the quarantine"
+qid=$(q "SELECT min(ingest_id) FROM quarantine")
+"$MAILSIFT" --db "dbname=$T_DB user=$in_user" quarantine drop "$qid" 2>/dev/null
+[ $? = 78 ] && [ "$(q "SELECT count(*) FROM quarantine WHERE ingest_id = $qid")" = 1 ]
+ok $? "the ingest role cannot drop a quarantined message"
+"$MAILSIFT" --db "dbname=$T_DB user=$rd_user" quarantine drop "$qid" 2>/dev/null
+[ $? = 78 ] && [ "$(q "SELECT count(*) FROM quarantine WHERE ingest_id = $qid")" = 1 ]
+ok $? "nor can the reader"
 for f in postfix-userunknown postfix-userunknown vacation; do
 	"$MAILSIFT" --db "dbname=$T_DB user=$in_user" ingest - \
 	    <"$TOP/tests/data/bounce-join/$f.eml" 2>>"$T_TMP/err" || echo "# $f: $?"
