@@ -400,7 +400,6 @@ static struct br_phrase networkerror[] = {
 	{ "message probably in a routing loop", 0 },
 	{ "network error", 0 },
 	{ "no route to host", 0 },
-	{ "sorry, i couldn't find a mail exchanger or ip address", 0 },
 	{ "too many hops", 0 },
 	{ "unable to resolve route ", 0 },
 	{ "unrouteable mail domain", 0 },
@@ -448,6 +447,7 @@ static struct br_phrase notaccept[] = {
 	{ "no route for current request", 0 },
 	{ "null mx", 0 },
 	{ "smtp protocol returned a permanent error", 0 },
+	{ "sorry, i couldn't find a mail exchanger or ip address", 0 },	/* family 12: notqmail, no MX/A or Null MX */
 	{ NULL, 0 }
 };
 
