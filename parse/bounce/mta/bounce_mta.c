@@ -305,6 +305,13 @@ static const char *const failure_words[] = {
 	"\xe5\xad\x98\xe5\x9c\xa8\xe3\x81\x97\xe3\x81\xbe\xe3\x81\x9b"
 	"\xe3\x82\x93",				/* ja "存在しません" */
 	"\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8",	/* zh "不存在" */
+	"\xe5\xa4\xb1\xe6\x95\x97",	/* ja "失敗" */
+	"\xe3\x81\xa7\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93",	/* ja "できません" */
+	"\xe3\x81\x84\xe3\x81\xa3\xe3\x81\xb1\xe3\x81\x84",	/* ja "いっぱい" */
+	"\xe4\xb8\x80\xe6\x9d\xaf",	/* ja "一杯" */
+	"\xe5\xa4\xb1\xe8\xb4\xa5",	/* zh "失败" */
+	"\xe6\x97\xa0\xe6\xb3\x95",	/* zh "无法" */
+	"\xe5\xb7\xb2\xe6\xbb\xa1",	/* zh "已满" */
 	NULL
 };
 
@@ -329,6 +336,54 @@ dsn_pasted(const struct bounce_input *in)
 	    bounce_strcasestr(in->text, in->text_len, "\nAction:") != NULL);
 }
 
+/* Issue 14: what a delivery notice itself says, sought in the text of a
+ * message that only its subject calls one (the sender is a person or an
+ * unknown address, no delivery-status part): a person who writes
+ * "delivery failed again?" and quotes "bob@example.org: user unknown", or
+ * a newsletter about parcels, sends no bounce. */
+static const char *const notice_words[] = {
+	"could not be delivered",
+	"couldn't be delivered",
+	"could not deliver",
+	"unable to deliver",
+	"undeliverable",
+	"was not delivered",
+	"wasn't delivered",
+	"failed permanently",
+	"permanent error",
+	"permanent fatal error",
+	"delivery has failed",
+	"delivery to the following",
+	"following address",
+	"following recipient",
+	"returned to sender",
+	"returning message to sender",
+	"mail delivery software",
+	"delivery status notification",
+	"nicht zugestellt",	/* de "nicht zugestellt" */
+	"pas pu \xc3\xaatre remis",	/* fr "pas pu être remis" */
+	"no se ha podido entregar",	/* es "no se ha podido entregar" */
+	"n\xc3\xa3o foi poss\xc3\xadvel entregar",	/* pt "não foi possível entregar" */
+	"\xd0\xbd\xd0\xb5 \xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2\xd0\xbb\xd0\xb5\xd0\xbd\xd0\xbe",	/* ru "не доставлено" */
+	"\xe9\x85\x8d\xe9\x80\x81\xe3\x81\xab\xe5\xa4\xb1\xe6\x95\x97",	/* ja "配送に失敗" */
+	"\xe9\x85\x8d\xe9\x80\x81\xe3\x81\xa7\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93",	/* ja "配送できません" */
+	"\xe6\x97\xa0\xe6\xb3\x95\xe6\x8a\x95\xe9\x80\x92",	/* zh "无法投递" */
+	"\xe6\x9c\xaa\xe8\x83\xbd\xe9\x80\x81\xe8\xbe\xbe",	/* zh "未能送达" */
+	NULL
+};
+
+static gboolean
+notice_said(const struct bounce_input *in)
+{
+	gsize n = MIN(in->text_len, 4096);
+	int i;
+
+	for (i = 0; notice_words[i] != NULL; i++)
+		if (bounce_strcasestr(in->text, n, notice_words[i]) != NULL)
+			return TRUE;
+	return FALSE;
+}
+
 static gboolean
 bounce_like(const struct bounce_input *in)
 {
@@ -347,7 +402,10 @@ bounce_like(const struct bounce_input *in)
 	 * still one. */
 	if (starts(s, "re:") || starts(s, "aw:") || starts(s, "sv:"))
 		return FALSE;
-	return any_of(s, failure_subjects);
+	/* Mail sent to a list's subscribers is no notice of ours. */
+	if (bounce_header(in, "List-Unsubscribe") != NULL)
+		return FALSE;
+	return any_of(s, failure_subjects) && notice_said(in);
 }
 
 static gboolean

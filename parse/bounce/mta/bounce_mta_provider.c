@@ -54,9 +54,12 @@ gmail_layout(const struct bounce_input *in)
 	    memmem(at, n - (gsize)(at - in->text), details,
 	    sizeof(details) - 1) == NULL)
 		return FALSE;
+	/* a reply about one; one forwarded by a person is Google's layout
+	 * no more, the generic fallback reads it */
 	if (g_ascii_strncasecmp(in->subject, "re:", 3) == 0 ||
-	    g_ascii_strncasecmp(in->subject, "aw:", 3) == 0)
-		return FALSE;	/* a reply about one */
+	    g_ascii_strncasecmp(in->subject, "aw:", 3) == 0 ||
+	    g_ascii_strncasecmp(in->subject, "fw", 2) == 0)
+		return FALSE;
 	return pv_has(in->subject, "Delivery Status Notification") ||
 	    pv_has(in->from, "mailer-daemon") ||
 	    pv_has(in->from, "Mail Delivery Subsystem");
