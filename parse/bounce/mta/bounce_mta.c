@@ -790,6 +790,46 @@ text_recipients(const struct bounce_input *in, struct bounce_report *b,
 	return added;
 }
 
+/*
+ * Issue 14, family 1: legacy Exchange and Outlook NDRs may name the
+ * recipient by display name only ("'Nils Berg' on 14.03.2023 10:00"
+ * under "The following recipient(s) cannot be reached:").  When the
+ * text names no address but has such a heading, and the attached
+ * original was to one address, that address is the recipient; the text
+ * from the heading on is its diagnostic.
+ */
+static int
+named_recipient(const struct bounce_input *in, struct bounce_report *b,
+    const char *t, const char *end)
+{
+	struct bounce_recipient *r;
+	const char *h = NULL, *ab, *ae;
+	char *to, *addr;
+	int i;
+
+	for (i = 0; list_headings[i] != NULL && h == NULL; i++)
+		h = bounce_strcasestr(t, (gsize)(end - t), list_headings[i]);
+	if (h == NULL || (to = bounce_original_header(in, "To")) == NULL)
+		return 0;
+	/* exactly one address: more would leave whom it failed for open */
+	if (!next_address(to, to + strlen(to), &ab, &ae) ||
+	    next_address(ae, to + strlen(to), &ab, &ae) ||
+	    (addr = bounce_address(to)) == NULL) {
+		g_free(to);
+		return 0;
+	}
+	g_free(to);
+	if ((r = bounce_add_recipient(b)) == NULL) {
+		g_free(addr);
+		return 0;
+	}
+	while (h > t && h[-1] != '\n')
+		h--;
+	r->recipient = addr;
+	r->diagnostic_code = bounce_field(h, MIN(end - h, MAX_PARAGRAPH));
+	return 1;
+}
+
 static gboolean
 fallback_match(const struct bounce_input *in)
 {
@@ -811,7 +851,9 @@ fallback_scan(const struct bounce_input *in, struct bounce_report *b)
 		if (n > 0)
 			return n;
 	}
-	return text_recipients(in, b, t, end);
+	if ((n = text_recipients(in, b, t, end)) > 0)
+		return n;
+	return named_recipient(in, b, t, end);
 }
 
 /* --- RFC 3834 auto-replies --------------------------------------------- */

@@ -726,6 +726,7 @@ static struct br_phrase spamdetected[] = {
 	{ "spam refused", 0 },
 	{ "spam rejection", 0 },
 	{ "spam score ", 0 },
+	{ "spam-like content", 0 },	/* family 10 */
 	{ "spambouncer identified spam", 0 },
 	{ "spamming not allowed", 0 },
 	{ "the content of this message looked like spam", 0 },
@@ -741,6 +742,7 @@ static struct br_phrase spamdetected[] = {
 	{ "too many spam complaints", 0 },
 	{ "too much spam.", 0 },				/* EarthLink */
 	{ "transaction failed spam message not queued", 0 },
+	{ "was detected as spam", 0 },	/* family 10 */
 	{ "we dont accept spam", 0 },
 	{ "your email appears similar to spam we have received before", 0 },
 	{ "your email breaches local uribl policy", 0 },
