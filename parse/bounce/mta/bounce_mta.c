@@ -279,6 +279,32 @@ static const char *const rcpt_labels[] = {
 	NULL
 };
 
+/* Issue 14, family 2: labels that open their line, the address after
+ * them ("   Address:  a@b" then "   Problem:  550 ..."): generic words,
+ * so only at the line's start. */
+static const char *const line_labels[] = {
+	"address:", "e-mail address:", "email address:", "addressee:",
+	"rcpt:", NULL
+};
+
+/* [q, ab) is one of line_labels and white space. */
+static gboolean
+line_labelled(const char *q, const char *ab)
+{
+	gsize n, k;
+	int i;
+
+	while (ab > q && (ab[-1] == ' ' || ab[-1] == '\t' || ab[-1] == '<'))
+		ab--;
+	n = (gsize)(ab - q);
+	for (i = 0; line_labels[i] != NULL; i++) {
+		k = strlen(line_labels[i]);
+		if (n == k && g_ascii_strncasecmp(q, line_labels[i], k) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* What an MTA says about a failure; one of these must be near the
  * address before the fallback calls it a recipient. */
 static const char *const failure_words[] = {
@@ -733,7 +759,7 @@ lead_address(struct bounce_report *b,
 	q = past_gateway(q, ab);
 	if (q != ab && !failure_said(line, (gsize)(ab - line)) &&
 	    !ends_with_any(line, ab, sent_to) &&
-	    !ends_with_any(line, ab, rcpt_labels))
+	    !ends_with_any(line, ab, rcpt_labels) && !line_labelled(q, ab))
 		return FALSE;
 	tmp = g_strndup(ab, (gsize)(ae - ab));
 	addr = bounce_address(tmp);

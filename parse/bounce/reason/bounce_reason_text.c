@@ -297,6 +297,8 @@ static struct br_phrase hostunknown[] = {
 	{ "dns domain * does not exist", 0 },	/* issue 14 family 9 */
 	{ "dns error: domain name not found", 0 },	/* issue 14 family 9 */
 	{ "domain * doesn't exist", 0 },	/* issue 14 family 9 */
+	{ "domain could not be found", 0 },	/* issue 14 family 9 */
+	{ "domain couldn't be found", 0 },	/* issue 14 family 9 */
 	{ "domain does not exist", 0 },
 	{ "domain doesn't exist", 0 },	/* issue 14 family 9 */
 	{ "domain is not reachable", 0 },
