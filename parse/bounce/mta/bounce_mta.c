@@ -1019,7 +1019,12 @@ autoreply_scan(const struct bounce_input *in, struct bounce_report *b)
  * (family 7); a labelled one ("Intended recipient:", "Recipient
  * address:", localised labels) with a "Reason:" paragraph below (family
  * 2); Exchange 2007+'s second naming of the recipient with the code
- * (family 1); delivery-status fields pasted into the text.
+ * (family 1); delivery-status fields pasted into the text; a recipient
+ * named by display name only, then the attached original's one To
+ * address (family 1); an address after a label opening its line
+ * ("Address:", family 2).  It reads only what bounce_like calls a notice:
+ * a delivery-status part, a mail-system or the null sender, or a failure
+ * subject whose text says so too (no List-Unsubscribe, no reply).
  */
 const struct bounce_mta bounce_mtas_generic[] = {
 	{ "arf", arf_match, arf_scan },

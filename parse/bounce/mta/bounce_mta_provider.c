@@ -811,7 +811,9 @@ const struct bounce_mta bounce_mtas_provider[] = {
 	{ "amazonses", pv_amazonses_match, pv_amazonses_scan },
 	{ "receivingses", pv_receivingses_match, pv_receivingses_scan },
 	{ "googlegroups", googlegroups_match, googlegroups_scan },
-	{ "gmail", from_google_or_layout, gmail_scan },	/* also family 3 */
+	/* Gmail's older text, also from Google Workspace domains (issue 14,
+	 * family 3): single-part or the first part of multipart/mixed */
+	{ "gmail", from_google_or_layout, gmail_scan },
 	{ "gsuite", from_google, google_scan },
 	{ "office365", office365_match, office365_scan },
 	{ "outlook", outlook_match, outlook_scan },
