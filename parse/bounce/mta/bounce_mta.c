@@ -257,7 +257,9 @@ static const char *const failure_subjects[] = {
  * That's not a valid user here."). */
 static const char *const sent_to[] = {
 	"mail to ", "message to ", "delivered to ", "deliver to ",
-	"delivering to ", "delivery to ", "sent to ", NULL
+	"delivering to ", "delivery to ", "sent to ",
+	"addressed to ",	/* issue 14, family 2: "addressed to 'a@b'" */
+	NULL
 };
 
 /* Issue 14, family 2: vendor and localised notices label the failed
@@ -372,8 +374,17 @@ static const char *const notice_words[] = {
 	"couldn't be delivered",
 	"could not deliver",
 	"unable to deliver",
-	"undeliverable",
-	"was not delivered",
+	"undeliver",
+	"not delivered",
+	"cannot be delivered",
+	"can't be delivered",
+	"delivery failed",
+	"delivery problem",
+	"failed recipient",
+	"failed address",
+	"did not reach",
+	"smtp error",
+	"error code",
 	"wasn't delivered",
 	"failed permanently",
 	"permanent error",
@@ -558,28 +569,58 @@ paragraph_end(const char *line, const char *end)
 	return MIN(p, end);
 }
 
-/* Issue 14, family 2: a paragraph opened by a label of the reason
- * ("Reason:", "Motivo:", "Grund:", ...) is about the address above it. */
+/* Issue 14, family 2: a paragraph with a line opened by a label of the
+ * reason ("Reason:", "Motivo:", "Grund:", "because:", ...) is about the
+ * address above it; a label alone on its line names the next paragraph
+ * ("because:", then the reason). */
 static const char *const reason_labels[] = {
 	"reason:", "reason :", "motivo:", "raison :", "raison:", "grund:",
+	"because:", "problem:",
 	"\xd0\xbf\xd1\x80\xd0\xb8\xd1\x87\xd0\xb8\xd0\xbd\xd0\xb0:",	/* ru */
 	"\xe5\x8e\x9f\xe5\x9b\xa0:",	/* ja, zh "原因:" */
 	NULL
 };
 
-static gboolean
-reason_labelled(const char *p, const char *end)
+/* The label of the reason opening the line at p (spaces skipped), or
+ * NULL; *after points past it. */
+static const char *
+reason_label_at(const char *p, const char *end, const char **after)
 {
 	gsize k;
 	int i;
 
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
 	for (i = 0; reason_labels[i] != NULL; i++) {
 		k = strlen(reason_labels[i]);
 		if ((gsize)(end - p) >= k &&
-		    g_ascii_strncasecmp(p, reason_labels[i], k) == 0)
-			return TRUE;
+		    g_ascii_strncasecmp(p, reason_labels[i], k) == 0) {
+			*after = p + k;
+			return reason_labels[i];
+		}
 	}
-	return FALSE;
+	return NULL;
+}
+
+/* 1 when a line of [p, end) opens with a label of the reason, 2 when that
+ * label stands alone on its line, 0 when none does. */
+static int
+reason_labelled(const char *p, const char *end)
+{
+	const char *nl, *after;
+
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (gsize)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if (reason_label_at(p, nl, &after) == NULL)
+			continue;
+		while (after < nl && (*after == ' ' || *after == '\t' ||
+		    *after == '\r'))
+			after++;
+		return after == nl ? 2 : 1;
+	}
+	return 0;
 }
 
 /* The paragraph of the address, and when it states no code, the next
@@ -607,9 +648,17 @@ diagnostic_end(const char *line, const char *end)
 		    " \t<\"'*-") >= (gsize)(ab - next))
 			break;
 		nl = paragraph_end(next, end);
-		if (has_code(next, (gsize)(nl - next)) ||
-		    reason_labelled(next, nl))
+		if (has_code(next, (gsize)(nl - next)))
 			return nl;
+		switch (reason_labelled(next, nl)) {
+		case 2:		/* "because:" alone: and the next paragraph */
+			while (nl < end && (*nl == '\n' || *nl == '\r' ||
+			    *nl == ' '))
+				nl++;
+			return nl < end ? paragraph_end(nl, end) : nl;
+		case 1:
+			return nl;
+		}
 	}
 	return pend;
 }
@@ -627,7 +676,8 @@ ends_with_any(const char *line, const char *ab, const char *const *words)
 {
 	gsize n, k;
 
-	while (ab > line && (ab[-1] == '<' || ab[-1] == '"'))
+	while (ab > line && (ab[-1] == '<' || ab[-1] == '"' ||
+	    ab[-1] == '\''))
 		ab--;
 	n = (gsize)(ab - line);
 	for (; *words != NULL; words++) {
@@ -669,6 +719,10 @@ past_gateway(const char *q, const char *ab)
 static const char *const list_headings[] = {
 	"following recipient",			/* en */
 	"intended recipient",
+	/* issue 14, family 2: one-off vendors' and old MTAs' headings */
+	"following user", "failed recipient", "failed addresses",
+	"could not be delivered to:", "was not delivered to:",
+	"did not reach the following", "not receive a copy of your message",
 	"folgende empf\xc3\xa4nger",			/* de */
 	"folgenden empf\xc3\xa4nger",
 	"destinataires suivants",		/* fr */
@@ -753,6 +807,15 @@ lead_address(struct bounce_report *b,
 	struct bounce_recipient *r;
 	char *tmp, *addr;
 
+	while (q < ab && (*q == ' ' || *q == '\t'))
+		q++;
+	/* '"Name" <a@b>' opening the line leads it too (family 2) */
+	if (q < ab && *q == '"') {
+		const char *cq = memchr(q + 1, '"', (gsize)(ab - q - 1));
+
+		if (cq != NULL && strspn(cq + 1, " \t<") == (gsize)(ab - cq - 1))
+			q = ab;
+	}
 	while (q < ab && (*q == ' ' || *q == '\t' || *q == '<' || *q == '"' ||
 	    *q == '\'' || *q == '*' || *q == '-'))
 		q++;

@@ -1011,11 +1011,13 @@ struct br_phrase br_userunknown_anywhere[] = {
 	{ "mailbox * doesn't exist", 0 },	/* family 9 */
 	{ "mailbox doesn't exist", 0 },	/* family 9 */
 	{ "no existe el usuario", 0 },	/* family 2 */
+	{ "is not a valid user", 0 },	/* family 9 */
 	{ "no such account", 0 },	/* family 9 */
 	{ "non r\xc3\xa9pertori\xc3\xa9 dans l'annuaire domino", 0 },
 	{ "not listed in domino directory", 0 },
 	{ "not listed in public name & address book", 0 },
 	{ "recipient doesn't exist", 0 },	/* family 9 */
+	{ "recipient name is not recognized", 0 },	/* family 1: Exchange 5.5/2000 */
 	{ "recipient not found by smtp address lookup", 0 },
 	{ "resolver.adr.exrecipnotfound", 0 },
 	{ "resolver.adr.recipientnotfound", 0 },
