@@ -409,16 +409,39 @@ static const char *const notice_words[] = {
 	NULL
 };
 
+/* ... and it must be about mail: "the laptops could not be delivered to
+ * the following users" is no notice of a mail system ("courriel" and
+ * "e-mail" contain "mail"). */
+static const char *const mail_words[] = {
+	"message",
+	"mail",
+	"smtp",
+	"nachricht",	/* de "nachricht" */
+	"mensaje",	/* es "mensaje" */
+	"mensagem",	/* pt "mensagem" */
+	"\xd1\x81\xd0\xbe\xd0\xbe\xd0\xb1\xd1\x89\xd0\xb5\xd0\xbd\xd0\xb8",	/* ru "сообщени" */
+	"\xd0\xbf\xd0\xb8\xd1\x81\xd1\x8c\xd0\xbc",	/* ru "письм" */
+	"\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab",	/* ja "メール" */
+	"\xe9\x82\xae\xe4\xbb\xb6",	/* zh "邮件" */
+	NULL
+};
+
 static gboolean
-notice_said(const struct bounce_input *in)
+said_any(const struct bounce_input *in, const char *const *words)
 {
 	gsize n = MIN(in->text_len, 4096);
 	int i;
 
-	for (i = 0; notice_words[i] != NULL; i++)
-		if (bounce_strcasestr(in->text, n, notice_words[i]) != NULL)
+	for (i = 0; words[i] != NULL; i++)
+		if (bounce_strcasestr(in->text, n, words[i]) != NULL)
 			return TRUE;
 	return FALSE;
+}
+
+static gboolean
+notice_said(const struct bounce_input *in)
+{
+	return said_any(in, notice_words) && said_any(in, mail_words);
 }
 
 static gboolean
