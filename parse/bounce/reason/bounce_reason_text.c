@@ -289,6 +289,16 @@ static struct br_phrase hasmoved[] = {
 	{ NULL, 0 }
 };
 
+/* Issue 14, family 12: a name server that did not answer is no answer
+ * that the domain does not exist (Postfix's "Host or domain name not
+ * found. ... Host not found, try again" is a temporary DNS failure:
+ * networkerror, found by the second look). */
+static struct br_phrase hostunknown_unless[] = {
+	{ "host not found, try again", 0 },
+	{ "temporary failure in name resolution", 0 },
+	{ NULL, 0 }
+};
+
 static struct br_phrase hostunknown[] = {
 	{ "553 * does not exist", 0 },
 	{ "all host address lookups failed permanently", 0 },
@@ -1062,7 +1072,7 @@ struct br_reason_text br_texts[] = {
 	{ "failedstarttls", failedstarttls, NULL },
 	{ "filtered", filtered, NULL },
 	{ "hasmoved", hasmoved, NULL },
-	{ "hostunknown", hostunknown, NULL },
+	{ "hostunknown", hostunknown, hostunknown_unless },
 	{ "mailboxfull", mailboxfull, NULL },
 	{ "mailererror", mailererror, NULL },
 	{ "networkerror", networkerror, NULL },
