@@ -907,8 +907,9 @@ text_recipients(const struct bounce_input *in, struct bounce_report *b,
  * recipient by display name only ("'Nils Berg' on 14.03.2023 10:00"
  * under "The following recipient(s) cannot be reached:").  When the
  * text names no address but has such a heading, and the attached
- * original was to one address, that address is the recipient; the text
- * from the heading on is its diagnostic.
+ * original was to one address (and no list's post, whose To is the
+ * list), that address is the recipient; the text from the heading on is
+ * its diagnostic.
  */
 static int
 named_recipient(const struct bounce_input *in, struct bounce_report *b,
@@ -923,6 +924,13 @@ named_recipient(const struct bounce_input *in, struct bounce_report *b,
 		h = bounce_strcasestr(t, (gsize)(end - t), list_headings[i]);
 	if (h == NULL || (to = bounce_original_header(in, "To")) == NULL)
 		return 0;
+	/* a list's post: its To is the list, not the subscriber (family 7) */
+	if ((addr = bounce_original_header(in, "List-Id")) != NULL ||
+	    (addr = bounce_original_header(in, "List-Post")) != NULL) {
+		g_free(addr);
+		g_free(to);
+		return 0;
+	}
 	/* exactly one address: more would leave whom it failed for open */
 	if (!next_address(to, to + strlen(to), &ab, &ae) ||
 	    next_address(ae, to + strlen(to), &ab, &ae) ||
