@@ -397,9 +397,9 @@ static const char *const notice_words[] = {
 	"returning message to sender",
 	"mail delivery software",
 	"delivery status notification",
-	"nicht zugestellt",	/* de "nicht zugestellt" */
+	"nicht zugestellt",	/* de */
 	"pas pu \xc3\xaatre remis",	/* fr "pas pu être remis" */
-	"no se ha podido entregar",	/* es "no se ha podido entregar" */
+	"no se ha podido entregar",	/* es */
 	"n\xc3\xa3o foi poss\xc3\xadvel entregar",	/* pt "não foi possível entregar" */
 	"\xd0\xbd\xd0\xb5 \xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2\xd0\xbb\xd0\xb5\xd0\xbd\xd0\xbe",	/* ru "не доставлено" */
 	"\xe9\x85\x8d\xe9\x80\x81\xe3\x81\xab\xe5\xa4\xb1\xe6\x95\x97",	/* ja "配送に失敗" */
@@ -416,9 +416,9 @@ static const char *const mail_words[] = {
 	"message",
 	"mail",
 	"smtp",
-	"nachricht",	/* de "nachricht" */
-	"mensaje",	/* es "mensaje" */
-	"mensagem",	/* pt "mensagem" */
+	"nachricht",	/* de */
+	"mensaje",	/* es */
+	"mensagem",	/* pt */
 	"\xd1\x81\xd0\xbe\xd0\xbe\xd0\xb1\xd1\x89\xd0\xb5\xd0\xbd\xd0\xb8",	/* ru "сообщени" */
 	"\xd0\xbf\xd0\xb8\xd1\x81\xd1\x8c\xd0\xbc",	/* ru "письм" */
 	"\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab",	/* ja "メール" */
