@@ -675,6 +675,10 @@ static const struct phrase qmail_reasons[] = {
 	{ "Message size exceeds fixed maximum message size", "emailtoolarge" },
 	{ "The message exeeded the maximum size the user accepts",
 	    "emailtoolarge" },
+	/* family 12: "by that name (#4.1.2)" is a name server that did
+	 * not answer, retried until the queue gave up; "named x (#5.1.2)"
+	 * the answer that x does not exist */
+	{ "Sorry, I couldn't find any host by that name", "networkerror" },
 	{ "Sorry, I couldn't find any host", "hostunknown" },
 	{ "Requested action not taken: mailbox unavailable (not enough free "
 	    "space)", "systemfull" },

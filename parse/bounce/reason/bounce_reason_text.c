@@ -291,9 +291,10 @@ static struct br_phrase hasmoved[] = {
 
 /* Issue 14, family 12: a name server that did not answer is no answer
  * that the domain does not exist (Postfix's "Host or domain name not
- * found. ... Host not found, try again" is a temporary DNS failure:
- * networkerror, found by the second look). */
+ * found. ... Host not found, try again", qmail's "couldn't find any host
+ * by that name (#4.1.2)" are temporary DNS failures: networkerror). */
 static struct br_phrase hostunknown_unless[] = {
+	{ "couldn't find any host by that name", 0 },	/* qmail, #4.1.2 */
 	{ "host not found, try again", 0 },
 	{ "temporary failure in name resolution", 0 },
 	{ NULL, 0 }
