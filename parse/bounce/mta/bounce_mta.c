@@ -466,7 +466,8 @@ bounce_like(const struct bounce_input *in)
 	 * still one. */
 	if (starts(s, "re:") || starts(s, "aw:") || starts(s, "sv:"))
 		return FALSE;
-	/* Mail sent to a list's subscribers is no notice of ours. */
+	/* Mail sent to a list's subscribers is no notice of ours (issue 14:
+	 * ordinary mail never becomes a bounce). */
 	if (bounce_header(in, "List-Unsubscribe") != NULL)
 		return FALSE;
 	return any_of(s, failure_subjects) && notice_said(in);
