@@ -603,7 +603,8 @@ paragraph_end(const char *line, const char *end)
  * ("because:", then the reason). */
 static const char *const reason_labels[] = {
 	"reason:", "reason :", "motivo:", "raison :", "raison:", "grund:",
-	"because:", "problem:",
+	"because:", "problem:", "weil:", "parce que :", "parce que:",
+	"porque:",
 	"\xd0\xbf\xd1\x80\xd0\xb8\xd1\x87\xd0\xb8\xd0\xbd\xd0\xb0:",	/* ru */
 	"\xd0\x9f\xd1\x80\xd0\xb8\xd1\x87\xd0\xb8\xd0\xbd\xd0\xb0:",	/* ru "Причина:" */
 	"\xe5\x8e\x9f\xe5\x9b\xa0:",	/* ja, zh "原因:" */
@@ -752,6 +753,8 @@ static const char *const list_headings[] = {
 	"following user", "failed recipient", "failed addresses",
 	"could not be delivered to:", "was not delivered to:",
 	"did not reach the following", "not receive a copy of your message",
+	"nicht zugestellt an",			/* de (Domino: "... an:") */
+	"pas \xc3\xa9t\xc3\xa9 remis",			/* fr "pas été remis" */
 	"folgende empf\xc3\xa4nger",			/* de */
 	"folgenden empf\xc3\xa4nger",
 	"destinataires suivants",		/* fr */

@@ -1023,6 +1023,7 @@ struct br_phrase br_userunknown_anywhere[] = {
 	{ "mailbox doesn't exist", 0 },	/* family 9 */
 	{ "no existe el usuario", 0 },	/* family 2 */
 	{ "is not a valid user", 0 },	/* family 9 */
+	{ "nicht im domino-verzeichnis", 0 },	/* family 2: Domino, de */
 	{ "no such account", 0 },	/* family 9 */
 	{ "non r\xc3\xa9pertori\xc3\xa9 dans l'annuaire domino", 0 },
 	{ "not listed in domino directory", 0 },
