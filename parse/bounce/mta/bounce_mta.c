@@ -322,6 +322,7 @@ static const char *const failure_words[] = {
 	"suspended", "error", "not accept", "undeliverable", "no mailbox",
 	"not listed", "relay", "bad ", "exceeded", "giving up", "retry",
 	"said:", "host ", "smtp", "delivery to", "not a valid", "no longer",
+	"not been delivered", "not responding", "postponed",	/* family 8 */
 	/* issue 14, family 2: the same in the languages we know words for */
 	"\xd0\xbd\xd0\xb5 \xd1\x81\xd1\x83\xd1\x89\xd0\xb5\xd1\x81\xd1\x82"
 	"\xd0\xb2\xd1\x83\xd0\xb5\xd1\x82",	/* ru "не существует" */
@@ -678,7 +679,9 @@ diagnostic_end(const char *line, const char *end)
 		    " \t<\"'*-") >= (gsize)(ab - next))
 			break;
 		nl = paragraph_end(next, end);
-		if (has_code(next, (gsize)(nl - next)))
+		/* a sentence around the address goes on in lower case ("Your
+		 * message to", the address, "has not been delivered yet") */
+		if (has_code(next, (gsize)(nl - next)) || g_ascii_islower(*next))
 			return nl;
 		switch (reason_labelled(next, nl)) {
 		case 2:		/* "because:" alone: and the next paragraph */
