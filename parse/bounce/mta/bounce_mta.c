@@ -679,9 +679,7 @@ diagnostic_end(const char *line, const char *end)
 		    " \t<\"'*-") >= (gsize)(ab - next))
 			break;
 		nl = paragraph_end(next, end);
-		/* a sentence around the address goes on in lower case ("Your
-		 * message to", the address, "has not been delivered yet") */
-		if (has_code(next, (gsize)(nl - next)) || g_ascii_islower(*next))
+		if (has_code(next, (gsize)(nl - next)))
 			return nl;
 		switch (reason_labelled(next, nl)) {
 		case 2:		/* "because:" alone: and the next paragraph */
@@ -692,6 +690,10 @@ diagnostic_end(const char *line, const char *end)
 		case 1:
 			return nl;
 		}
+		/* a sentence around the address goes on in lower case ("Your
+		 * message to", the address, "has not been delivered yet") */
+		if (g_ascii_islower(*next))
+			return nl;
 	}
 	return pend;
 }
