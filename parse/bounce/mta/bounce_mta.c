@@ -775,18 +775,55 @@ static const char *const list_headings[] = {
 #define HEADING_BACK	400	/* bytes above a list its heading may be */
 
 /* The text above line, in the same list, is headed by list_headings. */
-static gboolean
-list_headed(const char *start, const char *line)
+static const char *
+list_heading(const char *start, const char *line)
 {
 	const char *from = line - start > HEADING_BACK ?
-	    line - HEADING_BACK : start;
+	    line - HEADING_BACK : start, *h;
 	int i;
 
 	for (i = 0; list_headings[i] != NULL; i++)
-		if (bounce_strcasestr(from, (gsize)(line - from),
-		    list_headings[i]) != NULL)
-			return TRUE;
-	return FALSE;
+		if ((h = bounce_strcasestr(from, (gsize)(line - from),
+		    list_headings[i])) != NULL)
+			return h;
+	return NULL;
+}
+
+static gboolean
+list_headed(const char *start, const char *line)
+{
+	return list_heading(start, line) != NULL;
+}
+
+#define INTRO_BACK	1024	/* bytes of the text above a heading */
+
+/*
+ * Issue 14, family 2: Netscape/iPlanet and other old servers state the
+ * reason once, above the list ("This Message was undeliverable due to
+ * the following reason: ... not reachable within the allowed queue
+ * period ... The following recipients did not receive this message:").
+ * A listed address whose own paragraph says nothing gets that text,
+ * from the start of the notice (at most INTRO_BACK bytes) to the
+ * heading, before its paragraph.
+ */
+static char *
+with_intro(const char *start, const char *line, const char *pend)
+{
+	const char *h = list_heading(start, line), *from;
+	char *intro, *para, *both;
+
+	if (h == NULL)
+		return bounce_field(line, pend - line);
+	from = h - start > INTRO_BACK ? h - INTRO_BACK : start;
+	intro = bounce_field(from, h - from);
+	para = bounce_field(line, pend - line);
+	both = g_strconcat(intro ? intro : "", intro ? " " : "",
+	    para ? para : "", NULL);
+	g_free(intro);
+	g_free(para);
+	para = bounce_field(both, -1);
+	g_free(both);
+	return para;
 }
 
 #define REPEAT_LOOKUPS	16	/* recipients a repeated address is sought in */
@@ -843,6 +880,7 @@ lead_address(struct bounce_report *b,
 	const char *q = line, *pend;
 	struct bounce_recipient *r;
 	char *tmp, *addr;
+	gboolean said;
 
 	while (q < ab && (*q == ' ' || *q == '\t'))
 		q++;
@@ -872,14 +910,15 @@ lead_address(struct bounce_report *b,
 		return FALSE;
 	}
 	pend = diagnostic_end(line, end);
-	if ((!failure_said(line, (gsize)(pend - line)) &&
-	    !(q == ab && list_headed(start, line))) ||
+	said = failure_said(line, (gsize)(pend - line));
+	if ((!said && !(q == ab && list_headed(start, line))) ||
 	    (r = bounce_add_recipient(b)) == NULL) {
 		g_free(addr);
 		return FALSE;
 	}
 	r->recipient = g_strdup(addr);
-	r->diagnostic_code = bounce_field(line, pend - line);
+	r->diagnostic_code = said ? bounce_field(line, pend - line) :
+	    with_intro(start, line, pend);
 	g_hash_table_add(seen, addr);
 	return TRUE;
 }
