@@ -797,6 +797,21 @@ list_headed(const char *start, const char *line)
 
 #define INTRO_BACK	1024	/* bytes of the text above a heading */
 
+/* [p, end) opens with one of words, ASCII case ignored. */
+static gboolean
+any_prefix(const char *p, const char *end, const char *const *words)
+{
+	gsize k;
+
+	for (; *words != NULL; words++) {
+		k = strlen(*words);
+		if ((gsize)(end - p) >= k &&
+		    g_ascii_strncasecmp(p, *words, k) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /*
  * Issue 14, family 2: Netscape/iPlanet and other old servers state the
  * reason once, above the list ("This Message was undeliverable due to
@@ -806,24 +821,36 @@ list_headed(const char *start, const char *line)
  * from the start of the notice (at most INTRO_BACK bytes) to the
  * heading, before its paragraph.
  */
+static const char *const subject_labels[] = {
+	"subject:", "betreff:", "objet", "asunto:", "assunto:", "oggetto:",
+	NULL
+};
+
 static char *
 with_intro(const char *start, const char *line, const char *pend)
 {
-	const char *h = list_heading(start, line), *from;
-	char *intro, *para, *both;
+	const char *h = list_heading(start, line), *p, *nl, *q;
+	GString *s;
+	char *out;
 
 	if (h == NULL)
 		return bounce_field(line, pend - line);
-	from = h - start > INTRO_BACK ? h - INTRO_BACK : start;
-	intro = bounce_field(from, h - from);
-	para = bounce_field(line, pend - line);
-	both = g_strconcat(intro ? intro : "", intro ? " " : "",
-	    para ? para : "", NULL);
-	g_free(intro);
-	g_free(para);
-	para = bounce_field(both, -1);
-	g_free(both);
-	return para;
+	s = g_string_new(NULL);
+	/* the returned message's subject says nothing about the failure */
+	for (p = h - start > INTRO_BACK ? h - INTRO_BACK : start; p < h;
+	    p = nl + 1) {
+		if ((nl = memchr(p, '\n', (gsize)(h - p))) == NULL)
+			nl = h;
+		for (q = p; q < nl && (*q == ' ' || *q == '\t'); q++)
+			;
+		if (!any_prefix(q, nl, subject_labels))
+			g_string_append_len(s, p, nl - p + (nl < h));
+	}
+	g_string_append_c(s, ' ');
+	g_string_append_len(s, line, pend - line);
+	out = bounce_field(s->str, (gssize)s->len);
+	g_string_free(s, TRUE);
+	return out;
 }
 
 #define REPEAT_LOOKUPS	16	/* recipients a repeated address is sought in */
