@@ -111,8 +111,9 @@ drop_own_parties(const struct bounce_input *in, struct bounce_report *b)
 }
 
 /*
- * Issue 14, family 5: a bounce forwarded as a message/rfc822 attachment
- * (a helpdesk or a user sending it on to postmaster, "Fwd:", "Fw:",
+ * Issue 14, family 5: a bounce forwarded as a message/rfc822 attachment,
+ * or as a saved ".eml" file (a helpdesk or a user sending it on to
+ * postmaster, "Fwd:", "Fw:",
  * "WG:", "TR:", ...).  When the message itself is no bounce, a
  * message/rfc822 part among its top-level parts is read as one, once
  * (not further down); a reply ("Re:") about a bounce stays a
@@ -136,6 +137,19 @@ is_reply(const char *subject)
 	return FALSE;
 }
 
+/* A message saved as a file and attached as one ("bounce.eml",
+ * application/octet-stream): mail clients and helpdesks forward so. */
+static gboolean
+eml_file(GMimeObject *part, GMimeContentType *ct)
+{
+	const char *name = g_mime_part_get_filename(GMIME_PART(part));
+	size_t n = name != NULL ? strlen(name) : 0;
+
+	return n > 4 && g_ascii_strcasecmp(name + n - 4, ".eml") == 0 &&
+	    (g_mime_content_type_is_type(ct, "application", "octet-stream") ||
+	    g_mime_content_type_is_type(ct, "message", "*"));
+}
+
 /* ingest keeps an attached message a leaf (a GMimePart, see
  * ingest/walk.c): parsed here, a new reference, or NULL. */
 static GMimeMessage *
@@ -148,7 +162,8 @@ attached_message(GMimeObject *part)
 	GMimeMessage *m;
 
 	if (!GMIME_IS_PART(part) || ct == NULL ||
-	    !g_mime_content_type_is_type(ct, "message", "rfc822") ||
+	    (!g_mime_content_type_is_type(ct, "message", "rfc822") &&
+	    !eml_file(part, ct)) ||
 	    (w = g_mime_part_get_content(GMIME_PART(part))) == NULL)
 		return NULL;
 	mem = g_mime_stream_mem_new();

@@ -46,6 +46,10 @@ static const char *const delay_text[] = {
 	"delivery has been delayed",		/* Exchange / Office 365 */
 	"will retry for",			/* Gmail "will retry for N more hours" */
 	"will keep trying until",		/* Sendmail */
+	"this is just a warning",		/* MessageSwitch */
+	"delivery attempts will continue to be made",	/* Symantec gateway */
+	"has been postponed",			/* Exchange "advisory-only" */
+	"has not been delivered yet",
 	NULL
 };
 

@@ -407,6 +407,11 @@ strip_html(const char *h, gsize n, gsize *len)
 			    g_ascii_strncasecmp(p, "</li", 4) == 0 ||
 			    g_ascii_strncasecmp(p, "</h", 3) == 0)
 				g_string_append_c(s, '\n');
+			/* issue 14, family 2: a table row's cells stay apart
+			 * ("Recipient address:</td><td>a@b") */
+			else if (g_ascii_strncasecmp(p, "</td", 4) == 0 ||
+			    g_ascii_strncasecmp(p, "</th", 4) == 0)
+				g_string_append_c(s, ' ');
 			p = q + 1;
 			continue;
 		}

@@ -46,6 +46,7 @@ seed() {	# name, seed files...
 seed fuzz_dmarc tests/data/dmarc/*
 seed fuzz_walk tests/data/mail/* tests/data/maildir/*/* tests/data/fuzz/*
 seed fuzz_bounce tests/data/bounces/*.eml tests/data/bounces/*/*.eml \
+    tests/data/bounces/families/*/*.eml \
     tests/data/fuzz/*
 seed fuzz_arf tests/data/arf/* tests/data/fuzz/* \
     "${CORPUS:-$top/../shared/corpus}"/arf/*/*

@@ -13,6 +13,15 @@
 . "$TOP/tests/t/lib.sh"
 D=$TOP/tests/data/bounces/families
 
+# Every family of the issue has its folder (06 too: ingest skips the
+# blank lines, the parser must read what follows); 00 holds mail that is
+# no bounce.
+for n in 00 01 02 03 04 05 06 07 08 09 10 11 12; do
+	set -- "$D/$n"-*/expected.tsv
+	[ -f "$1" ]
+	ok $? "family $n has fixtures and an expected.tsv"
+done
+
 for fam in "$D"/*/; do
 	fam=${fam%/}
 	"$MAILSIFT" parse --format json "$fam"/*.eml >"$T_TMP/out.json" \

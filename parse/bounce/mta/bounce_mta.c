@@ -257,7 +257,9 @@ static const char *const failure_subjects[] = {
  * That's not a valid user here."). */
 static const char *const sent_to[] = {
 	"mail to ", "message to ", "delivered to ", "deliver to ",
-	"delivering to ", "delivery to ", "sent to ", NULL
+	"delivering to ", "delivery to ", "sent to ",
+	"addressed to ",	/* issue 14, family 2: "addressed to 'a@b'" */
+	NULL
 };
 
 /* Issue 14, family 2: vendor and localised notices label the failed
@@ -270,6 +272,9 @@ static const char *const rcpt_labels[] = {
 	"\xd0\xbb\xd1\x8f: ",			/* ru "(адрес) получателя: " */
 	"\xd0\xbf\xd0\xbe\xd0\xbb\xd1\x83\xd1\x87\xd0\xb0\xd1\x82\xd0\xb5"
 	"\xd0\xbb\xd1\x8c: ",			/* ru "получатель: " */
+	/* the same capitalised: ASCII case folding leaves Cyrillic alone */
+	"\xd0\x9f\xd0\xbe\xd0\xbb\xd1\x83\xd1\x87\xd0\xb0\xd1\x82\xd0\xb5\xd0\xbb\xd1\x8c: ",		/* ru "Получатель: " */
+	"\xd0\x9f\xd0\xbe\xd0\xbb\xd1\x83\xd1\x87\xd0\xb0\xd1\x82\xd0\xb5\xd0\xbb\xd1\x8f: ",		/* ru "Получателя: " */
 	"empf\xc3\xa4nger: ", "empf\xc3\xa4ngeradresse: ",	/* de */
 	"destinataire : ", "destinataire: ",			/* fr */
 	"destinatario: ", "direcci\xc3\xb3n del destinatario: ",	/* es */
@@ -278,6 +283,32 @@ static const char *const rcpt_labels[] = {
 	"\xe6\x94\xb6\xe4\xbb\xb6\xe4\xba\xba: ",	/* zh "收件人: " */
 	NULL
 };
+
+/* Issue 14, family 2: labels that open their line, the address after
+ * them ("   Address:  a@b" then "   Problem:  550 ..."): generic words,
+ * so only at the line's start. */
+static const char *const line_labels[] = {
+	"address:", "e-mail address:", "email address:", "addressee:",
+	"rcpt:", NULL
+};
+
+/* [q, ab) is one of line_labels and white space. */
+static gboolean
+line_labelled(const char *q, const char *ab)
+{
+	gsize n, k;
+	int i;
+
+	while (ab > q && (ab[-1] == ' ' || ab[-1] == '\t' || ab[-1] == '<'))
+		ab--;
+	n = (gsize)(ab - q);
+	for (i = 0; line_labels[i] != NULL; i++) {
+		k = strlen(line_labels[i]);
+		if (n == k && g_ascii_strncasecmp(q, line_labels[i], k) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
 
 /* What an MTA says about a failure; one of these must be near the
  * address before the fallback calls it a recipient. */
@@ -291,6 +322,7 @@ static const char *const failure_words[] = {
 	"suspended", "error", "not accept", "undeliverable", "no mailbox",
 	"not listed", "relay", "bad ", "exceeded", "giving up", "retry",
 	"said:", "host ", "smtp", "delivery to", "not a valid", "no longer",
+	"not been delivered", "not responding", "postponed",	/* family 8 */
 	/* issue 14, family 2: the same in the languages we know words for */
 	"\xd0\xbd\xd0\xb5 \xd1\x81\xd1\x83\xd1\x89\xd0\xb5\xd1\x81\xd1\x82"
 	"\xd0\xb2\xd1\x83\xd0\xb5\xd1\x82",	/* ru "не существует" */
@@ -302,9 +334,17 @@ static const char *const failure_words[] = {
 	"n\xc3\xa3o existe", "desconhecido", " cheia",		/* pt */
 	"\xd0\xbf\xd0\xb5\xd1\x80\xd0\xb5\xd0\xbf\xd0\xbe\xd0\xbb\xd0\xbd"
 	"\xd0\xb5\xd0\xbd",				/* ru "переполнен" */
+	"\xd0\xbd\xd0\xb5 \xd0\xbd\xd0\xb0\xd0\xb9\xd0\xb4\xd0\xb5\xd0\xbd",	/* ru "не найден" */
 	"\xe5\xad\x98\xe5\x9c\xa8\xe3\x81\x97\xe3\x81\xbe\xe3\x81\x9b"
 	"\xe3\x82\x93",				/* ja "存在しません" */
 	"\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8",	/* zh "不存在" */
+	"\xe5\xa4\xb1\xe6\x95\x97",	/* ja "失敗" */
+	"\xe3\x81\xa7\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93",	/* ja "できません" */
+	"\xe3\x81\x84\xe3\x81\xa3\xe3\x81\xb1\xe3\x81\x84",	/* ja "いっぱい" */
+	"\xe4\xb8\x80\xe6\x9d\xaf",	/* ja "一杯" */
+	"\xe5\xa4\xb1\xe8\xb4\xa5",	/* zh "失败" */
+	"\xe6\x97\xa0\xe6\xb3\x95",	/* zh "无法" */
+	"\xe5\xb7\xb2\xe6\xbb\xa1",	/* zh "已满" */
 	NULL
 };
 
@@ -329,6 +369,86 @@ dsn_pasted(const struct bounce_input *in)
 	    bounce_strcasestr(in->text, in->text_len, "\nAction:") != NULL);
 }
 
+/* Issue 14: what a delivery notice itself says, sought in the text of a
+ * message that only its subject calls one (the sender is a person or an
+ * unknown address, no delivery-status part): a person who writes
+ * "delivery failed again?" and quotes "bob@example.org: user unknown", or
+ * a newsletter about parcels, sends no bounce. */
+static const char *const notice_words[] = {
+	"could not be delivered",
+	"couldn't be delivered",
+	"could not deliver",
+	"unable to deliver",
+	"undeliver",
+	"not delivered",
+	"cannot be delivered",
+	"can't be delivered",
+	"delivery failed",
+	"delivery problem",
+	"failed recipient",
+	"failed address",
+	"did not reach",
+	"smtp error",
+	"error code",
+	"wasn't delivered",
+	"failed permanently",
+	"permanent error",
+	"permanent fatal error",
+	"delivery has failed",
+	"delivery to the following",
+	"following address",
+	"following recipient",
+	"returned to sender",
+	"returning message to sender",
+	"mail delivery software",
+	"delivery status notification",
+	"nicht zugestellt",	/* de */
+	"pas pu \xc3\xaatre remis",	/* fr "pas pu être remis" */
+	"no se ha podido entregar",	/* es */
+	"n\xc3\xa3o foi poss\xc3\xadvel entregar",	/* pt "não foi possível entregar" */
+	"\xd0\xbd\xd0\xb5 \xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2\xd0\xbb\xd0\xb5\xd0\xbd\xd0\xbe",	/* ru "не доставлено" */
+	"\xe9\x85\x8d\xe9\x80\x81\xe3\x81\xab\xe5\xa4\xb1\xe6\x95\x97",	/* ja "配送に失敗" */
+	"\xe9\x85\x8d\xe9\x80\x81\xe3\x81\xa7\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93",	/* ja "配送できません" */
+	"\xe6\x97\xa0\xe6\xb3\x95\xe6\x8a\x95\xe9\x80\x92",	/* zh "无法投递" */
+	"\xe6\x9c\xaa\xe8\x83\xbd\xe9\x80\x81\xe8\xbe\xbe",	/* zh "未能送达" */
+	NULL
+};
+
+/* ... and it must be about mail: "the laptops could not be delivered to
+ * the following users" is no notice of a mail system ("courriel" and
+ * "e-mail" contain "mail"). */
+static const char *const mail_words[] = {
+	"message",
+	"mail",
+	"smtp",
+	"nachricht",	/* de */
+	"mensaje",	/* es */
+	"mensagem",	/* pt */
+	"\xd1\x81\xd0\xbe\xd0\xbe\xd0\xb1\xd1\x89\xd0\xb5\xd0\xbd\xd0\xb8",	/* ru "сообщени" */
+	"\xd0\xbf\xd0\xb8\xd1\x81\xd1\x8c\xd0\xbc",	/* ru "письм" */
+	"\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab",	/* ja "メール" */
+	"\xe9\x82\xae\xe4\xbb\xb6",	/* zh "邮件" */
+	NULL
+};
+
+static gboolean
+said_any(const struct bounce_input *in, const char *const *words)
+{
+	gsize n = MIN(in->text_len, 4096);
+	int i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (bounce_strcasestr(in->text, n, words[i]) != NULL)
+			return TRUE;
+	return FALSE;
+}
+
+static gboolean
+notice_said(const struct bounce_input *in)
+{
+	return said_any(in, notice_words) && said_any(in, mail_words);
+}
+
 static gboolean
 bounce_like(const struct bounce_input *in)
 {
@@ -347,7 +467,11 @@ bounce_like(const struct bounce_input *in)
 	 * still one. */
 	if (starts(s, "re:") || starts(s, "aw:") || starts(s, "sv:"))
 		return FALSE;
-	return any_of(s, failure_subjects);
+	/* Mail sent to a list's subscribers is no notice of ours (issue 14:
+	 * ordinary mail never becomes a bounce). */
+	if (bounce_header(in, "List-Unsubscribe") != NULL)
+		return FALSE;
+	return any_of(s, failure_subjects) && notice_said(in);
 }
 
 static gboolean
@@ -474,28 +598,60 @@ paragraph_end(const char *line, const char *end)
 	return MIN(p, end);
 }
 
-/* Issue 14, family 2: a paragraph opened by a label of the reason
- * ("Reason:", "Motivo:", "Grund:", ...) is about the address above it. */
+/* Issue 14, family 2: a paragraph with a line opened by a label of the
+ * reason ("Reason:", "Motivo:", "Grund:", "because:", ...) is about the
+ * address above it; a label alone on its line names the next paragraph
+ * ("because:", then the reason). */
 static const char *const reason_labels[] = {
 	"reason:", "reason :", "motivo:", "raison :", "raison:", "grund:",
+	"because:", "problem:", "weil:", "parce que :", "parce que:",
+	"porque:",
 	"\xd0\xbf\xd1\x80\xd0\xb8\xd1\x87\xd0\xb8\xd0\xbd\xd0\xb0:",	/* ru */
+	"\xd0\x9f\xd1\x80\xd0\xb8\xd1\x87\xd0\xb8\xd0\xbd\xd0\xb0:",	/* ru "Причина:" */
 	"\xe5\x8e\x9f\xe5\x9b\xa0:",	/* ja, zh "原因:" */
 	NULL
 };
 
-static gboolean
-reason_labelled(const char *p, const char *end)
+/* The label of the reason opening the line at p (spaces skipped), or
+ * NULL; *after points past it. */
+static const char *
+reason_label_at(const char *p, const char *end, const char **after)
 {
 	gsize k;
 	int i;
 
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
 	for (i = 0; reason_labels[i] != NULL; i++) {
 		k = strlen(reason_labels[i]);
 		if ((gsize)(end - p) >= k &&
-		    g_ascii_strncasecmp(p, reason_labels[i], k) == 0)
-			return TRUE;
+		    g_ascii_strncasecmp(p, reason_labels[i], k) == 0) {
+			*after = p + k;
+			return reason_labels[i];
+		}
 	}
-	return FALSE;
+	return NULL;
+}
+
+/* 1 when a line of [p, end) opens with a label of the reason, 2 when that
+ * label stands alone on its line, 0 when none does. */
+static int
+reason_labelled(const char *p, const char *end)
+{
+	const char *nl, *after;
+
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (gsize)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if (reason_label_at(p, nl, &after) == NULL)
+			continue;
+		while (after < nl && (*after == ' ' || *after == '\t' ||
+		    *after == '\r'))
+			after++;
+		return after == nl ? 2 : 1;
+	}
+	return 0;
 }
 
 /* The paragraph of the address, and when it states no code, the next
@@ -523,8 +679,20 @@ diagnostic_end(const char *line, const char *end)
 		    " \t<\"'*-") >= (gsize)(ab - next))
 			break;
 		nl = paragraph_end(next, end);
-		if (has_code(next, (gsize)(nl - next)) ||
-		    reason_labelled(next, nl))
+		if (has_code(next, (gsize)(nl - next)))
+			return nl;
+		switch (reason_labelled(next, nl)) {
+		case 2:		/* "because:" alone: and the next paragraph */
+			while (nl < end && (*nl == '\n' || *nl == '\r' ||
+			    *nl == ' '))
+				nl++;
+			return nl < end ? paragraph_end(nl, end) : nl;
+		case 1:
+			return nl;
+		}
+		/* a sentence around the address goes on in lower case ("Your
+		 * message to", the address, "has not been delivered yet") */
+		if (g_ascii_islower(*next))
 			return nl;
 	}
 	return pend;
@@ -543,7 +711,8 @@ ends_with_any(const char *line, const char *ab, const char *const *words)
 {
 	gsize n, k;
 
-	while (ab > line && (ab[-1] == '<' || ab[-1] == '"'))
+	while (ab > line && (ab[-1] == '<' || ab[-1] == '"' ||
+	    ab[-1] == '\''))
 		ab--;
 	n = (gsize)(ab - line);
 	for (; *words != NULL; words++) {
@@ -585,6 +754,12 @@ past_gateway(const char *q, const char *ab)
 static const char *const list_headings[] = {
 	"following recipient",			/* en */
 	"intended recipient",
+	/* issue 14, family 2: one-off vendors' and old MTAs' headings */
+	"following user", "failed recipient", "failed addresses",
+	"could not be delivered to:", "was not delivered to:",
+	"did not reach the following", "not receive a copy of your message",
+	"nicht zugestellt an",			/* de (Domino: "... an:") */
+	"pas \xc3\xa9t\xc3\xa9 remis",			/* fr "pas été remis" */
 	"folgende empf\xc3\xa4nger",			/* de */
 	"folgenden empf\xc3\xa4nger",
 	"destinataires suivants",		/* fr */
@@ -600,18 +775,82 @@ static const char *const list_headings[] = {
 #define HEADING_BACK	400	/* bytes above a list its heading may be */
 
 /* The text above line, in the same list, is headed by list_headings. */
-static gboolean
-list_headed(const char *start, const char *line)
+static const char *
+list_heading(const char *start, const char *line)
 {
 	const char *from = line - start > HEADING_BACK ?
-	    line - HEADING_BACK : start;
+	    line - HEADING_BACK : start, *h;
 	int i;
 
 	for (i = 0; list_headings[i] != NULL; i++)
-		if (bounce_strcasestr(from, (gsize)(line - from),
-		    list_headings[i]) != NULL)
+		if ((h = bounce_strcasestr(from, (gsize)(line - from),
+		    list_headings[i])) != NULL)
+			return h;
+	return NULL;
+}
+
+static gboolean
+list_headed(const char *start, const char *line)
+{
+	return list_heading(start, line) != NULL;
+}
+
+#define INTRO_BACK	1024	/* bytes of the text above a heading */
+
+/* [p, end) opens with one of words, ASCII case ignored. */
+static gboolean
+any_prefix(const char *p, const char *end, const char *const *words)
+{
+	gsize k;
+
+	for (; *words != NULL; words++) {
+		k = strlen(*words);
+		if ((gsize)(end - p) >= k &&
+		    g_ascii_strncasecmp(p, *words, k) == 0)
 			return TRUE;
+	}
 	return FALSE;
+}
+
+/*
+ * Issue 14, family 2: Netscape/iPlanet and other old servers state the
+ * reason once, above the list ("This Message was undeliverable due to
+ * the following reason: ... not reachable within the allowed queue
+ * period ... The following recipients did not receive this message:").
+ * A listed address whose own paragraph says nothing gets that text,
+ * from the start of the notice (at most INTRO_BACK bytes) to the
+ * heading, before its paragraph.
+ */
+static const char *const subject_labels[] = {
+	"subject:", "betreff:", "objet", "asunto:", "assunto:", "oggetto:",
+	NULL
+};
+
+static char *
+with_intro(const char *start, const char *line, const char *pend)
+{
+	const char *h = list_heading(start, line), *p, *nl, *q;
+	GString *s;
+	char *out;
+
+	if (h == NULL)
+		return bounce_field(line, pend - line);
+	s = g_string_new(NULL);
+	/* the returned message's subject says nothing about the failure */
+	for (p = h - start > INTRO_BACK ? h - INTRO_BACK : start; p < h;
+	    p = nl + 1) {
+		if ((nl = memchr(p, '\n', (gsize)(h - p))) == NULL)
+			nl = h;
+		for (q = p; q < nl && (*q == ' ' || *q == '\t'); q++)
+			;
+		if (!any_prefix(q, nl, subject_labels))
+			g_string_append_len(s, p, nl - p + (nl < h));
+	}
+	g_string_append_c(s, ' ');
+	g_string_append_len(s, line, pend - line);
+	out = bounce_field(s->str, (gssize)s->len);
+	g_string_free(s, TRUE);
+	return out;
 }
 
 #define REPEAT_LOOKUPS	16	/* recipients a repeated address is sought in */
@@ -668,14 +907,24 @@ lead_address(struct bounce_report *b,
 	const char *q = line, *pend;
 	struct bounce_recipient *r;
 	char *tmp, *addr;
+	gboolean said;
 
+	while (q < ab && (*q == ' ' || *q == '\t'))
+		q++;
+	/* '"Name" <a@b>' opening the line leads it too (family 2) */
+	if (q < ab && *q == '"') {
+		const char *cq = memchr(q + 1, '"', (gsize)(ab - q - 1));
+
+		if (cq != NULL && strspn(cq + 1, " \t<") == (gsize)(ab - cq - 1))
+			q = ab;
+	}
 	while (q < ab && (*q == ' ' || *q == '\t' || *q == '<' || *q == '"' ||
 	    *q == '\'' || *q == '*' || *q == '-'))
 		q++;
 	q = past_gateway(q, ab);
 	if (q != ab && !failure_said(line, (gsize)(ab - line)) &&
 	    !ends_with_any(line, ab, sent_to) &&
-	    !ends_with_any(line, ab, rcpt_labels))
+	    !ends_with_any(line, ab, rcpt_labels) && !line_labelled(q, ab))
 		return FALSE;
 	tmp = g_strndup(ab, (gsize)(ae - ab));
 	addr = bounce_address(tmp);
@@ -688,14 +937,15 @@ lead_address(struct bounce_report *b,
 		return FALSE;
 	}
 	pend = diagnostic_end(line, end);
-	if ((!failure_said(line, (gsize)(pend - line)) &&
-	    !(q == ab && list_headed(start, line))) ||
+	said = failure_said(line, (gsize)(pend - line));
+	if ((!said && !(q == ab && list_headed(start, line))) ||
 	    (r = bounce_add_recipient(b)) == NULL) {
 		g_free(addr);
 		return FALSE;
 	}
 	r->recipient = g_strdup(addr);
-	r->diagnostic_code = bounce_field(line, pend - line);
+	r->diagnostic_code = said ? bounce_field(line, pend - line) :
+	    with_intro(start, line, pend);
 	g_hash_table_add(seen, addr);
 	return TRUE;
 }
@@ -732,6 +982,54 @@ text_recipients(const struct bounce_input *in, struct bounce_report *b,
 	return added;
 }
 
+/*
+ * Issue 14, family 1: legacy Exchange and Outlook NDRs may name the
+ * recipient by display name only ("'Nils Berg' on 14.03.2023 10:00"
+ * under "The following recipient(s) cannot be reached:").  When the
+ * text names no address but has such a heading, and the attached
+ * original was to one address (and no list's post, whose To is the
+ * list), that address is the recipient; the text from the heading on is
+ * its diagnostic.
+ */
+static int
+named_recipient(const struct bounce_input *in, struct bounce_report *b,
+    const char *t, const char *end)
+{
+	struct bounce_recipient *r;
+	const char *h = NULL, *ab, *ae;
+	char *to, *addr;
+	int i;
+
+	for (i = 0; list_headings[i] != NULL && h == NULL; i++)
+		h = bounce_strcasestr(t, (gsize)(end - t), list_headings[i]);
+	if (h == NULL || (to = bounce_original_header(in, "To")) == NULL)
+		return 0;
+	/* a list's post: its To is the list, not the subscriber (family 7) */
+	if ((addr = bounce_original_header(in, "List-Id")) != NULL ||
+	    (addr = bounce_original_header(in, "List-Post")) != NULL) {
+		g_free(addr);
+		g_free(to);
+		return 0;
+	}
+	/* exactly one address: more would leave whom it failed for open */
+	if (!next_address(to, to + strlen(to), &ab, &ae) ||
+	    next_address(ae, to + strlen(to), &ab, &ae) ||
+	    (addr = bounce_address(to)) == NULL) {
+		g_free(to);
+		return 0;
+	}
+	g_free(to);
+	if ((r = bounce_add_recipient(b)) == NULL) {
+		g_free(addr);
+		return 0;
+	}
+	while (h > t && h[-1] != '\n')
+		h--;
+	r->recipient = addr;
+	r->diagnostic_code = bounce_field(h, MIN(end - h, MAX_PARAGRAPH));
+	return 1;
+}
+
 static gboolean
 fallback_match(const struct bounce_input *in)
 {
@@ -753,7 +1051,9 @@ fallback_scan(const struct bounce_input *in, struct bounce_report *b)
 		if (n > 0)
 			return n;
 	}
-	return text_recipients(in, b, t, end);
+	if ((n = text_recipients(in, b, t, end)) > 0)
+		return n;
+	return named_recipient(in, b, t, end);
 }
 
 /* --- RFC 3834 auto-replies --------------------------------------------- */
@@ -893,7 +1193,12 @@ autoreply_scan(const struct bounce_input *in, struct bounce_report *b)
  * (family 7); a labelled one ("Intended recipient:", "Recipient
  * address:", localised labels) with a "Reason:" paragraph below (family
  * 2); Exchange 2007+'s second naming of the recipient with the code
- * (family 1); delivery-status fields pasted into the text.
+ * (family 1); delivery-status fields pasted into the text; a recipient
+ * named by display name only, then the attached original's one To
+ * address (family 1); an address after a label opening its line
+ * ("Address:", family 2).  It reads only what bounce_like calls a notice:
+ * a delivery-status part, a mail-system or the null sender, or a failure
+ * subject whose text says so too (no List-Unsubscribe, no reply).
  */
 const struct bounce_mta bounce_mtas_generic[] = {
 	{ "arf", arf_match, arf_scan },

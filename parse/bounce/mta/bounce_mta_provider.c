@@ -32,6 +32,45 @@ from_google(const struct bounce_input *in)
 	    pv_has(in->subject, "Delivery Status Notification");
 }
 
+/* Issue 14, family 3: Gmail's older layout also comes from Google
+ * Workspace (G Suite) domains, whose MAILER-DAEMON is the customer's own
+ * address: the layout itself names Google's software, its opening
+ * sentence at the start of a line near the top and the "Technical details
+ * of permanent (or temporary) failure:" heading below it, in a
+ * single-part message or the first part of a multipart/mixed one.  Both
+ * are Google's fixed English, so a case-sensitive search of the first few
+ * KiB does.  The sender must still be a mailer daemon, or the subject a
+ * delivery notification's: a person who pastes such a bounce into a
+ * message (quoted or not) sends no bounce. */
+static gboolean
+gmail_layout(const struct bounce_input *in)
+{
+	static const char opening[] = "Delivery to the following recipient";
+	static const char details[] = "Technical details of ";
+	gsize head = MIN(in->text_len, 1024), n = MIN(in->text_len, 8192);
+	const char *at = memmem(in->text, head, opening, sizeof(opening) - 1);
+
+	if (at == NULL || (at > in->text && at[-1] != '\n') ||
+	    memmem(at, n - (gsize)(at - in->text), details,
+	    sizeof(details) - 1) == NULL)
+		return FALSE;
+	/* a reply about one; one forwarded by a person is Google's layout
+	 * no more, the generic fallback reads it */
+	if (g_ascii_strncasecmp(in->subject, "re:", 3) == 0 ||
+	    g_ascii_strncasecmp(in->subject, "aw:", 3) == 0 ||
+	    g_ascii_strncasecmp(in->subject, "fw", 2) == 0)
+		return FALSE;
+	return pv_has(in->subject, "Delivery Status Notification") ||
+	    pv_has(in->from, "mailer-daemon") ||
+	    pv_has(in->from, "Mail Delivery Subsystem");
+}
+
+static gboolean
+from_google_or_layout(const struct bounce_input *in)
+{
+	return from_google(in) || gmail_layout(in);
+}
+
 /*
  * Gmail's older layout:
  *	Delivery to the following recipient failed permanently:
@@ -772,7 +811,9 @@ const struct bounce_mta bounce_mtas_provider[] = {
 	{ "amazonses", pv_amazonses_match, pv_amazonses_scan },
 	{ "receivingses", pv_receivingses_match, pv_receivingses_scan },
 	{ "googlegroups", googlegroups_match, googlegroups_scan },
-	{ "gmail", from_google, gmail_scan },
+	/* Gmail's older text, also from Google Workspace domains (issue 14,
+	 * family 3): single-part or the first part of multipart/mixed */
+	{ "gmail", from_google_or_layout, gmail_scan },
 	{ "gsuite", from_google, google_scan },
 	{ "office365", office365_match, office365_scan },
 	{ "outlook", outlook_match, outlook_scan },

@@ -176,6 +176,7 @@ static const struct layout sendmail_layout = {
 struct transcript {
 	int code;		/* of the reply kept */
 	const char *cmd;
+	char *rcpt;		/* the address its RCPT named, or NULL */
 	char *host;
 	GString *reply;
 	GPtrArray *notes;	/* struct hint, one per address line */
@@ -186,7 +187,7 @@ static void
 transcript_read(const struct bounce_input *in, struct transcript *tr)
 {
 	const char *pos, *end, *last_cmd = NULL;
-	char *talking = NULL;
+	char *talking = NULL, *last_rcpt = NULL;
 	struct line l, t;
 	gboolean in_reply = FALSE;
 
@@ -215,6 +216,10 @@ transcript_read(const struct bounce_input *in, struct transcript *tr)
 		}
 		if (sw_ci_prefix(t.p, t.n, ">>> ")) {
 			last_cmd = sw_command_word(t.p + 4, t.n - 4);
+			g_clear_pointer(&last_rcpt, g_free);
+			if (last_cmd != NULL && strcmp(last_cmd, "RCPT") == 0)
+				last_rcpt = sw_addr_in(t.p + 4, t.p + t.n,
+				    NULL);
 			in_reply = FALSE;
 			continue;
 		}
@@ -229,6 +234,8 @@ transcript_read(const struct bounce_input *in, struct transcript *tr)
 				g_free(tr->host);
 				tr->host = g_strdup(talking);
 				tr->cmd = last_cmd;
+				g_free(tr->rcpt);
+				tr->rcpt = g_strdup(last_rcpt);
 				tr->code = code;
 				in_reply = TRUE;
 			}
@@ -255,23 +262,30 @@ transcript_read(const struct bounce_input *in, struct transcript *tr)
 		sw_text_add(tr->other, t.p, t.n);
 	}
 	g_free(talking);
+	g_free(last_rcpt);
 }
 
 static void
 transcript_free(struct transcript *tr)
 {
 	g_free(tr->host);
+	g_free(tr->rcpt);
 	g_string_free(tr->reply, TRUE);
 	g_string_free(tr->other, TRUE);
 	g_ptr_array_free(tr->notes, TRUE);
 }
 
 /* Put what the transcript says about h->addr into h: its own line, else
- * the session's failing reply; the session's command and host. */
+ * the session's failing reply; the session's command and host.  Issue 14,
+ * family 12: the session is about h only when its refused RCPT named h,
+ * or it named nobody (DATA) and h's own reason is empty or has the same
+ * reply code, or h is the only recipient; another recipient keeps its own "(reason: ...)" and its own
+ * transcript line ("<h>... Deferred: Connection refused by ..."). */
 static void
 transcript_apply(struct transcript *tr, struct hint *h, gboolean only)
 {
 	struct hint *note = NULL;
+	gboolean about_h;
 	guint i;
 
 	for (i = 0; i < tr->notes->len && note == NULL; i++) {
@@ -283,7 +297,10 @@ transcript_apply(struct transcript *tr, struct hint *h, gboolean only)
 	}
 	if (note == NULL && only && tr->notes->len == 1)
 		note = g_ptr_array_index(tr->notes, 0);
-	if (tr->reply->len > h->diag->len) {
+	about_h = only || (tr->rcpt != NULL ? h->addr != NULL &&
+	    g_ascii_strcasecmp(tr->rcpt, h->addr) == 0 :
+	    h->diag->len == 0 || sw_find_reply(h->diag->str) == tr->code);
+	if (about_h && tr->reply->len > h->diag->len) {
 		g_string_assign(h->diag, tr->reply->str);
 		h->reply = sw_find_reply(tr->reply->str);
 	} else if (note != NULL && h->diag->len == 0)
@@ -292,6 +309,8 @@ transcript_apply(struct transcript *tr, struct hint *h, gboolean only)
 		g_string_assign(h->diag, tr->other->str);
 	if (note != NULL && note->status != NULL && h->status == NULL)
 		h->status = g_strdup(note->status);
+	if (!about_h)
+		return;
 	if (h->cmd == NULL)
 		h->cmd = tr->cmd;
 	if (h->host == NULL)
@@ -656,13 +675,24 @@ static const struct phrase qmail_reasons[] = {
 	{ "Message size exceeds fixed maximum message size", "emailtoolarge" },
 	{ "The message exeeded the maximum size the user accepts",
 	    "emailtoolarge" },
+	/* family 12: "by that name (#4.1.2)" is a name server that did
+	 * not answer, retried until the queue gave up; "named x (#5.1.2)"
+	 * the answer that x does not exist */
+	{ "Sorry, I couldn't find any host by that name", "networkerror" },
 	{ "Sorry, I couldn't find any host", "hostunknown" },
 	{ "Requested action not taken: mailbox unavailable (not enough free "
 	    "space)", "systemfull" },
 	{ "Sorry, I wasn't able to establish an SMTP connection",
 	    "networkerror" },
+	/* Issue 14, family 12: each paragraph's own qmail-remote sentence
+	 * says why, "in the queue too long" (qmail-send's closing line)
+	 * only when it names no cause.  No MX and no address, or a Null MX
+	 * (notqmail, #5.4.4): the domain names no host that takes mail. */
 	{ "Sorry, I couldn't find a mail exchanger or IP address",
-	    "networkerror" },
+	    "notaccept" },
+	/* family 12: the connection broke (#4.4.2, RFC 3463 "bad
+	 * connection") */
+	{ "but connection died", "networkerror" },
 	{ "Although I'm listed as a best-preference MX or A for that host",
 	    "networkerror" },
 	{ "but my name was rejected", "blocked" },

@@ -532,7 +532,12 @@ probe_norelaying(struct ctx *c, enum reason reason)
 }
 
 /* X.1.1 is userunknown unless the text says the refusal was about
- * something else; without it, only a refusal at RCPT is. */
+ * something else; without it, only a refusal at RCPT is, and (issue 14,
+ * family 9) a sentence of the plain-text fallback ("text": a layout that
+ * has no SMTP session at all, "<a@b>: no such user"), which names no
+ * command because there was none to name.  Where an MTA's own layout
+ * leaves the command unknown, a user unknown may have come after DATA
+ * (a filter), and probe_filtered decides, as sisimai does. */
 static enum reason
 probe_userunknown(struct ctx *c, enum reason reason)
 {
@@ -553,7 +558,8 @@ probe_userunknown(struct ctx *c, enum reason reason)
 				return NONE;
 		return why(c, reason, "status", c->status);
 	}
-	if (c->command != NULL && strcmp(c->command, "RCPT") == 0 &&
+	if ((c->command == NULL ? strcmp(c->format, "text") == 0 :	/* family 9 */
+	    strcmp(c->command, "RCPT") == 0) &&
 	    (p = says(c, reason)) != NULL)
 		return why_text(c, reason, p);
 	if ((p = br_any(c->text, br_userunknown_anywhere)) != NULL)

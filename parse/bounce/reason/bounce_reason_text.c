@@ -289,6 +289,17 @@ static struct br_phrase hasmoved[] = {
 	{ NULL, 0 }
 };
 
+/* Issue 14, family 12: a name server that did not answer is no answer
+ * that the domain does not exist (Postfix's "Host or domain name not
+ * found. ... Host not found, try again", qmail's "couldn't find any host
+ * by that name (#4.1.2)" are temporary DNS failures: networkerror). */
+static struct br_phrase hostunknown_unless[] = {
+	{ "couldn't find any host by that name", 0 },	/* qmail, #4.1.2 */
+	{ "host not found, try again", 0 },
+	{ "temporary failure in name resolution", 0 },
+	{ NULL, 0 }
+};
+
 static struct br_phrase hostunknown[] = {
 	{ "553 * does not exist", 0 },
 	{ "all host address lookups failed permanently", 0 },
@@ -297,6 +308,8 @@ static struct br_phrase hostunknown[] = {
 	{ "dns domain * does not exist", 0 },	/* issue 14 family 9 */
 	{ "dns error: domain name not found", 0 },	/* issue 14 family 9 */
 	{ "domain * doesn't exist", 0 },	/* issue 14 family 9 */
+	{ "domain could not be found", 0 },	/* issue 14 family 9 */
+	{ "domain couldn't be found", 0 },	/* issue 14 family 9 */
 	{ "domain does not exist", 0 },
 	{ "domain doesn't exist", 0 },	/* issue 14 family 9 */
 	{ "domain is not reachable", 0 },
@@ -322,6 +335,10 @@ static struct br_phrase hostunknown[] = {
 static struct br_phrase mailboxfull[] = {
 	{ "452 insufficient disk space", 0 },
 	{ "\xd1\x8f\xd1\x89\xd0\xb8\xd0\xba \xd0\xbf\xd0\xb5\xd1\x80\xd0\xb5\xd0\xbf\xd0\xbe\xd0\xbb\xd0\xbd\xd0\xb5\xd0\xbd", 0 },	/* family 2 */
+	{ "\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab\xe3\x83\x9c\xe3\x83\x83\xe3\x82\xaf\xe3\x82\xb9\xe3\x81\x8c\xe3\x81\x84\xe3\x81\xa3\xe3\x81\xb1\xe3\x81\x84", 0 },	/* family 2: ja "メールボックスがいっぱい" */
+	{ "\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab\xe3\x83\x9c\xe3\x83\x83\xe3\x82\xaf\xe3\x82\xb9\xe3\x81\x8c\xe4\xb8\x80\xe6\x9d\xaf", 0 },	/* family 2: ja "メールボックスが一杯" */
+	{ "\xe9\x82\xae\xe7\xae\xb1\xe5\xb7\xb2\xe6\xbb\xa1", 0 },	/* family 2: zh "邮箱已满" */
+	{ "\xe9\x82\xae\xe7\xae\xb1\xe7\xa9\xba\xe9\x97\xb4\xe4\xb8\x8d\xe8\xb6\xb3", 0 },	/* family 2: zh "邮箱空间不足" */
 	{ "account disabled temporarly for exceeding receiving limits", 0 },
 	{ "account is * quota", 0 },
 	{ "bo\xc3\xae" "te aux lettres pleine", 0 },	/* family 2 */
@@ -400,7 +417,6 @@ static struct br_phrase networkerror[] = {
 	{ "message probably in a routing loop", 0 },
 	{ "network error", 0 },
 	{ "no route to host", 0 },
-	{ "sorry, i couldn't find a mail exchanger or ip address", 0 },
 	{ "too many hops", 0 },
 	{ "unable to resolve route ", 0 },
 	{ "unrouteable mail domain", 0 },
@@ -448,6 +464,7 @@ static struct br_phrase notaccept[] = {
 	{ "no route for current request", 0 },
 	{ "null mx", 0 },
 	{ "smtp protocol returned a permanent error", 0 },
+	{ "sorry, i couldn't find a mail exchanger or ip address", 0 },	/* family 12: notqmail, no MX/A or Null MX */
 	{ NULL, 0 }
 };
 
@@ -722,6 +739,7 @@ static struct br_phrase spamdetected[] = {
 	{ "spam refused", 0 },
 	{ "spam rejection", 0 },
 	{ "spam score ", 0 },
+	{ "spam-like content", 0 },	/* family 10 */
 	{ "spambouncer identified spam", 0 },
 	{ "spamming not allowed", 0 },
 	{ "the content of this message looked like spam", 0 },
@@ -737,6 +755,7 @@ static struct br_phrase spamdetected[] = {
 	{ "too many spam complaints", 0 },
 	{ "too much spam.", 0 },				/* EarthLink */
 	{ "transaction failed spam message not queued", 0 },
+	{ "was detected as spam", 0 },	/* family 10 */
 	{ "we dont accept spam", 0 },
 	{ "your email appears similar to spam we have received before", 0 },
 	{ "your email breaches local uribl policy", 0 },
@@ -983,6 +1002,10 @@ struct br_phrase br_userunknown_anywhere[] = {
 	{ "\xd0\xbf\xd0\xbe\xd0\xbb\xd1\x8c\xd0\xb7\xd0\xbe\xd0\xb2\xd0\xb0\xd1\x82\xd0\xb5\xd0\xbb\xd1\x8f \xd0\xbd\xd0\xb5 \xd1\x81\xd1\x83\xd1\x89\xd0\xb5\xd1\x81\xd1\x82\xd0\xb2\xd1\x83\xd0\xb5\xd1\x82", 0 },	/* family 2 */
 	{ "\xe6\x94\xb6\xe4\xbb\xb6\xe4\xba\xba\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8", 0 },	/* family 2 */
 	{ "\xe7\x94\xa8\xe6\x88\xb7\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8", 0 },	/* family 2 */
+	{ "\xe3\x82\xa2\xe3\x83\x89\xe3\x83\xac\xe3\x82\xb9\xe3\x81\x8c\xe5\xad\x98\xe5\x9c\xa8\xe3\x81\x97\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93", 0 },	/* family 2: ja "アドレスが存在しません" */
+	{ "\xe3\x82\xa2\xe3\x83\x89\xe3\x83\xac\xe3\x82\xb9\xe3\x81\xaf\xe5\xad\x98\xe5\x9c\xa8\xe3\x81\x97\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93", 0 },	/* family 2: ja "アドレスは存在しません" */
+	{ "\xe3\x83\xa6\xe3\x83\xbc\xe3\x82\xb6\xe3\x81\x8c\xe5\xad\x98\xe5\x9c\xa8\xe3\x81\x97\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93", 0 },	/* family 2: ja "ユーザが存在しません" */
+	{ "\xe3\x83\xa6\xe3\x83\xbc\xe3\x82\xb6\xe3\x83\xbc\xe3\x81\xaf\xe5\xad\x98\xe5\x9c\xa8\xe3\x81\x97\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93", 0 },	/* family 2: ja "ユーザーは存在しません" */
 	{ "account does not exist", 0 },	/* family 9 */
 	{ "address could not be found", 0 },	/* family 9 */
 	{ "address couldn't be found", 0 },	/* family 9 */
@@ -999,11 +1022,14 @@ struct br_phrase br_userunknown_anywhere[] = {
 	{ "mailbox * doesn't exist", 0 },	/* family 9 */
 	{ "mailbox doesn't exist", 0 },	/* family 9 */
 	{ "no existe el usuario", 0 },	/* family 2 */
+	{ "is not a valid user", 0 },	/* family 9 */
+	{ "nicht im domino-verzeichnis", 0 },	/* family 2: Domino, de */
 	{ "no such account", 0 },	/* family 9 */
 	{ "non r\xc3\xa9pertori\xc3\xa9 dans l'annuaire domino", 0 },
 	{ "not listed in domino directory", 0 },
 	{ "not listed in public name & address book", 0 },
 	{ "recipient doesn't exist", 0 },	/* family 9 */
+	{ "recipient name is not recognized", 0 },	/* family 1: Exchange 5.5/2000 */
 	{ "recipient not found by smtp address lookup", 0 },
 	{ "resolver.adr.exrecipnotfound", 0 },
 	{ "resolver.adr.recipientnotfound", 0 },
@@ -1048,7 +1074,7 @@ struct br_reason_text br_texts[] = {
 	{ "failedstarttls", failedstarttls, NULL },
 	{ "filtered", filtered, NULL },
 	{ "hasmoved", hasmoved, NULL },
-	{ "hostunknown", hostunknown, NULL },
+	{ "hostunknown", hostunknown, hostunknown_unless },
 	{ "mailboxfull", mailboxfull, NULL },
 	{ "mailererror", mailererror, NULL },
 	{ "networkerror", networkerror, NULL },
