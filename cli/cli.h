@@ -90,6 +90,9 @@ int cli_jobs_run(guint n, int (*job)(void *user, guint k, guint n),
  * run each command's function and rely on it returning FALSE at once. */
 gboolean cli_options(int *argc, char ***argv, const char *params,
     const char *summary, const GOptionEntry *entries);
+/* The same for a command that never opens a database: no --db. */
+gboolean cli_options_nodb(int *argc, char ***argv, const char *params,
+    const char *summary, const GOptionEntry *entries);
 
 /* Open the database; on failure print why and set *status to 75 or 78. */
 struct store *cli_store_open(int *status);

@@ -337,6 +337,12 @@ cli_cmd_check(int argc, char **argv)
 	    "Exit 0: no error; 1: an error finding; 75: the DNS did not answer.",
 	    check_entries))
 		return EX_USAGE;
+	if (opt_format && strcmp(opt_format, "table") != 0 &&
+	    strcmp(opt_format, "json") != 0) {
+		fprintf(stderr, "mailsift: check: unknown format '%s' (table, "
+		    "json)\n", opt_format);
+		return EX_USAGE;
+	}
 	if ((argc < 2) == !opt_all) {
 		fprintf(stderr, "mailsift: check: %s\n", opt_all ?
 		    "--all takes no DOMAIN" : "a DOMAIN (or --all) is "
@@ -353,12 +359,6 @@ cli_cmd_check(int argc, char **argv)
 			    "domain name such as example.com)\n", argv[i]);
 			return EX_USAGE;
 		}
-	if (opt_format && strcmp(opt_format, "table") != 0 &&
-	    strcmp(opt_format, "json") != 0) {
-		fprintf(stderr, "mailsift: check: unknown format '%s' (table, "
-		    "json)\n", opt_format);
-		return EX_USAGE;
-	}
 	json = opt_format && strcmp(opt_format, "json") == 0;
 	if (!cli_parse_since(opt_since ? opt_since : "30d", &since)) {
 		fprintf(stderr, "mailsift: check: bad --since '%s' (30d, 12h, "

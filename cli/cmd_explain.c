@@ -276,6 +276,11 @@ cli_cmd_explain(int argc, char **argv)
 		    argv[1]);
 		return EX_USAGE;
 	}
+	if (!cli_parse_format(opt_format, &fmt)) {
+		fprintf(stderr, "mailsift: explain: unknown format '%s' (table, "
+		    "csv, json)\n", opt_format);
+		return EX_USAGE;
+	}
 	if (opt_domain == NULL) {
 		fprintf(stderr, "mailsift: explain: --domain DOMAIN is "
 		    "required\n");
@@ -284,11 +289,6 @@ cli_cmd_explain(int argc, char **argv)
 	if (!valid_domain(opt_domain)) {
 		fprintf(stderr, "mailsift: explain: bad --domain '%s' (a domain "
 		    "name such as example.com)\n", opt_domain);
-		return EX_USAGE;
-	}
-	if (!cli_parse_format(opt_format, &fmt)) {
-		fprintf(stderr, "mailsift: explain: unknown format '%s' (table, "
-		    "csv, json)\n", opt_format);
 		return EX_USAGE;
 	}
 	if (!cli_parse_since(opt_since ? opt_since : "30d", &f.since)) {

@@ -613,7 +613,7 @@ cli_cmd_parse(int argc, char **argv)
 	guint jobs;
 	int status;
 
-	if (!cli_options(&argc, &argv, "FILE...",
+	if (!cli_options_nodb(&argc, &argv, "FILE...",
 	    "Print what ingest would store, as JSON lines: DMARC reports\n"
 	    "(\"dmarc_report\"), bounces (\"bounce\", one line per recipient),\n"
 	    "ARF complaints (\"feedback\"), auto-replies (\"autoreply\"), or\n"
@@ -625,7 +625,7 @@ cli_cmd_parse(int argc, char **argv)
 	a.argc = argc;
 	a.argv = argv;
 	if (opt_format && strcmp(opt_format, "json") != 0) {
-		fprintf(stderr, "mailsift: parse: unknown format %s\n", opt_format);
+		fprintf(stderr, "mailsift: parse: unknown format '%s' (json)\n", opt_format);
 		return EX_USAGE;
 	}
 	if ((opt_maildir != NULL) == (argc >= 2)) {

@@ -21,28 +21,33 @@ join_entries(const GOptionEntry *a, const GOptionEntry *b)
 	return (GOptionEntry *)g_array_free(all, FALSE);
 }
 
-gboolean
-cli_options(int *argc, char ***argv, const char *params, const char *summary,
-    const GOptionEntry *entries)
+/* with_db: the command opens a database, so it takes --db; a command
+ * that never does (parse) does not offer it. */
+static gboolean
+parse_options(int *argc, char ***argv, const char *params, const char *summary,
+    const GOptionEntry *entries, gboolean with_db)
 {
 	GOptionEntry common[] = {
-		{ "db", 0, 0, G_OPTION_ARG_STRING, &cli_global.db,
-		    "PostgreSQL connection string (else $MAILSIFT_DB, else PG* defaults)",
-		    "CONNINFO" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &cli_global.verbose,
 		    "say what happens to every message", NULL },
 		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &cli_global.config,
 		    "configuration file (else $MAILSIFT_CONFIG, else "
 		    "/etc/mailsift/mailsift.conf)", "FILE" },
+		{ "db", 0, 0, G_OPTION_ARG_STRING, &cli_global.db,
+		    "PostgreSQL connection string (else $MAILSIFT_DB, else PG* defaults)",
+		    "CONNINFO" },
 		G_OPTION_ENTRY_NULL
 	};
-	g_autofree GOptionEntry *all = join_entries(entries, common);
+	g_autofree GOptionEntry *all = NULL;
 	g_autofree char *command = g_strdup((*argv)[0]);
 	GOptionContext *ctx;
 	GError *err = NULL;
 	GBytes *saved;
 	gboolean ok;
 
+	if (!with_db)
+		common[2] = (GOptionEntry)G_OPTION_ENTRY_NULL;
+	all = join_entries(entries, common);
 	if (cli_config_collect(all))
 		return FALSE;	/* `mailsift config` only wanted the names */
 	saved = cli_config_save(all);
@@ -65,6 +70,20 @@ cli_options(int *argc, char ***argv, const char *params, const char *summary,
 		return FALSE;
 	}
 	return ok;
+}
+
+gboolean
+cli_options(int *argc, char ***argv, const char *params, const char *summary,
+    const GOptionEntry *entries)
+{
+	return parse_options(argc, argv, params, summary, entries, TRUE);
+}
+
+gboolean
+cli_options_nodb(int *argc, char ***argv, const char *params,
+    const char *summary, const GOptionEntry *entries)
+{
+	return parse_options(argc, argv, params, summary, entries, FALSE);
 }
 
 /* A database error never tells the MTA to bounce: anything not known to be
