@@ -18,7 +18,9 @@
 # never drops a database it did not mark: an existing one without the
 # mark is used only when it holds no table, else the demo refuses
 # (exit 1) and says why.  `tests/demo.sh --prepare-db` does only that
-# part (tests/t/demo_db.sh).
+# part (tests/t/demo_db.sh); `tests/demo.sh --load` stops once the month
+# is stored and enriched (tests/t/readme.sh runs the README's examples on
+# it), in MAILSIFT_DEMO_DIR (default build/demo).
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -67,7 +69,7 @@ echo "== the demo's own database: $db, in the private PostgreSQL under $B/pg"
 echo "   (marked as the demo's; every make demo drops and re-creates it)"
 prepare_db
 [ "$1" = --prepare-db ] && exit 0
-demo=$B/demo
+demo=${MAILSIFT_DEMO_DIR:-$B/demo}
 rm -rf "$demo"
 mkdir -p "$demo"
 # The month ends yesterday, so `--since 30d` shows all of it.
@@ -98,6 +100,7 @@ python3 tests/mmdb_write.py "$demo/asn.mmdb" GeoLite2-ASN '{
 "$B/mailsift" enrich --resolver "127.0.0.1:$port" --geoip "$demo/asn.mmdb" \
     --services-local tests/data/demo/services.local.tsv || true
 tests/unbound.sh stop "$demo/dns"
+[ "$1" = --load ] && exit 0
 echo
 echo "== mailsift sources --since 30d (top 12)"
 "$B/mailsift" sources --since 30d | head -n 13

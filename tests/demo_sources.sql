@@ -6,11 +6,12 @@
 -- with the columns enrich writes.
 INSERT INTO source_info (source_ip, ptr_names, fcrdns, base_domain,
     dns_status, last_status, asn, as_org, country, service, service_kind,
-    asked_at, expires_at)
+    asked_at, expires_at, confirmed_name)
 SELECT a::inet, CASE WHEN ptr IS NOT NULL THEN ARRAY[ptr] END,
     ptr IS NOT NULL, base, CASE WHEN ptr IS NULL THEN 'nxdomain' ELSE 'ok' END,
     CASE WHEN ptr IS NULL THEN 'nxdomain' ELSE 'ok' END,
-    asn, as_org, country, service, kind, now(), now() + interval '1 day'
+    asn, as_org, country, service, kind, now(), now() + interval '1 day',
+    ptr
 FROM (VALUES
     ('198.51.100.25', 'mail1.example.com', 'example.com', 64500, 'EXAMPLE-HOSTING', 'NL', NULL, 'ours'),
     ('198.51.100.26', 'mail2.example.com', 'example.com', 64500, 'EXAMPLE-HOSTING', 'NL', NULL, 'ours'),
