@@ -33,7 +33,7 @@ static const struct command commands[] = {
 	{ "enrich", cli_cmd_enrich, "who each source IP is: PTR, FCrDNS, ASN, country, service" },
 	{ "reclassify", cli_cmd_reclassify, "classify stored bounces again with this build's rules" },
 	{ "requeue", cli_cmd_requeue, "re-ingest quarantined messages" },
-	{ "db", cli_cmd_db, "db migrate | version | roles: schema and roles" },
+	{ "db", cli_cmd_db, "db migrate | version | roles | rebuild-rollups | prune: schema, roles, upkeep" },
 	{ NULL, NULL, NULL },
 };
 
