@@ -41,6 +41,9 @@ GRANT SELECT, INSERT ON dmarc_report TO mailsift_ingest;
 GRANT UPDATE (record_count, message_count, extensions, generator, errors, fixups)
 	ON dmarc_report TO mailsift_ingest;
 GRANT INSERT ON dmarc_report_raw, dmarc_record TO mailsift_ingest;
+-- The daily rollups (008_rollup.sql) are written by dmarc_record's
+-- trigger, which runs with the inserting role's rights: insert only.
+GRANT INSERT ON dmarc_daily, dmarc_daily_domain TO mailsift_ingest;
 -- Bounces: inserted once (ON CONFLICT DO NOTHING reads the identities
 -- back), never updated by ingest; `mailsift reclassify` rewrites verdicts
 -- and is the schema owner's job.
@@ -60,5 +63,6 @@ GRANT SELECT, INSERT, UPDATE ON source_info, enrich_state TO mailsift_ingest;
 GRANT SELECT ON ingest_log_v, dmarc_report_v, dmarc_record_v, dmarc_dkim_v,
 	dmarc_spf_v, dmarc_reason_v, dmarc_daily_v, bounce_v, bounce_daily_v,
 	dmarc_bounce_daily_v, tls_report_v, tls_failure_v, tls_daily_v,
-	arf_report_v, dmarc_failure_v, source_v, source_seen_v
+	arf_report_v, dmarc_failure_v, source_v, source_seen_v,
+	dmarc_domain_daily_v, dmarc_daily_records_v
 	TO mailsift_reader, mailsift_ingest;

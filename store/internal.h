@@ -149,7 +149,7 @@ GBytes *store_compress(GBytes *raw, const char **format, GError **err);
 /* report.c */
 void store_report_reset(struct store *st);
 
-/* query.c: a result as a table of text */
+/* table.c: a result as a table of text */
 struct store_table *store_table_from_result(const PGresult *res);
 
 /* stream.c: a read-only query's rows in batches of 1000 */

@@ -134,54 +134,6 @@ static const struct q_stmt reports = { NULL,
 	"  WHERE c.report_pk = r.report_pk AND c.source_ip <<= $3::inet))"
 	" ORDER BY date_begin DESC, report_pk DESC" };
 
-void
-store_table_free(struct store_table *t)
-{
-	if (t == NULL)
-		return;
-	g_ptr_array_unref(t->columns);
-	g_ptr_array_unref(t->rows);
-	if (t->numeric)
-		g_array_unref(t->numeric);
-	g_free(t);
-}
-
-/* Built-in type OIDs (pg_type.h): int2, int4, int8, float4, float8,
- * numeric.  Output formats use them to print numbers as numbers. */
-static gboolean
-type_is_numeric(Oid type)
-{
-	return type == 21 || type == 23 || type == 20 || type == 700 ||
-	    type == 701 || type == 1700;
-}
-
-struct store_table *
-store_table_from_result(const PGresult *res)
-{
-	struct store_table *t = g_new(struct store_table, 1);
-	int r, c, nc = PQnfields(res);
-
-	t->columns = g_ptr_array_new_with_free_func(g_free);
-	t->rows = g_ptr_array_new_with_free_func(
-	    (GDestroyNotify)g_ptr_array_unref);
-	t->numeric = g_array_sized_new(FALSE, FALSE, sizeof(gboolean), nc);
-	for (c = 0; c < nc; c++) {
-		gboolean num = type_is_numeric(PQftype(res, c));
-
-		g_ptr_array_add(t->columns, g_strdup(PQfname(res, c)));
-		g_array_append_val(t->numeric, num);
-	}
-	for (r = 0; r < PQntuples(res); r++) {
-		GPtrArray *row = g_ptr_array_new_full(nc, g_free);
-
-		for (c = 0; c < nc; c++)
-			g_ptr_array_add(row, PQgetisnull(res, r, c) ? NULL :
-			    g_strdup(PQgetvalue(res, r, c)));
-		g_ptr_array_add(t->rows, row);
-	}
-	return t;
-}
-
 /* One statement (the extended protocol refuses several) in a read-only
  * transaction that is rolled back: whatever it is, it changes nothing.
  * Custom plans, since the session prefers generic ones (conn.c) and an
