@@ -41,9 +41,8 @@ GRANT SELECT, INSERT ON dmarc_report TO mailsift_ingest;
 GRANT UPDATE (record_count, message_count, extensions, generator, errors, fixups)
 	ON dmarc_report TO mailsift_ingest;
 GRANT INSERT ON dmarc_report_raw, dmarc_record TO mailsift_ingest;
--- The daily rollups (008_rollup.sql) are written by dmarc_record's
--- trigger, which runs with the inserting role's rights: insert only.
-GRANT INSERT ON dmarc_daily, dmarc_daily_domain TO mailsift_ingest;
+-- The daily rollups (008_rollup.sql) are written at commit by a trigger
+-- that runs as the schema owner: no grant on them.
 -- Bounces: inserted once (ON CONFLICT DO NOTHING reads the identities
 -- back), never updated by ingest; `mailsift reclassify` rewrites verdicts
 -- and is the schema owner's job.

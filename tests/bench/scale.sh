@@ -23,7 +23,7 @@
 #      addresses, both skewed, a quarter of the reports over two UTC days,
 #      90 days ending yesterday.
 #   2. Ingest with --jobs 2 into two fresh databases of the same cluster:
-#      scale_plain, whose rollup trigger is disabled (what ingest costs
+#      scale_plain, whose rollup triggers are disabled (what ingest costs
 #      without the rollup), then scale_rollup.  Seconds, records/s, the
 #      ratio, WAL written per million records (pg_current_wal_lsn before
 #      and after), database size per million records.
@@ -90,7 +90,7 @@ fresh() {
 
 echo "# 2. ingest --jobs 2, without and with the rollup"
 fresh scale_plain && fresh scale_rollup || exit 1
-psql -X -q -d scale_plain -c "ALTER TABLE dmarc_record DISABLE TRIGGER dmarc_record_rollup"
+psql -X -q -d scale_plain -c "ALTER TABLE dmarc_report DISABLE TRIGGER dmarc_report_rollup; ALTER TABLE dmarc_report DISABLE TRIGGER dmarc_report_rollup_note"
 plain=$(ingest scale_plain plain "$DIR/src")
 roll=$(ingest scale_rollup rollup "$DIR/src")
 mil() { echo "scale=1; $1 * 1000000 / $records / 1048576" | bc; }
@@ -112,6 +112,7 @@ psql -X -q -d scale_rollup -c "VACUUM ANALYZE"
 # the records.  --domain: a middling domain; --ip: the busiest address.
 DOM=d10.example
 IP=198.18.0.0
+NET=198.18.100.0/24
 Q_SINCE="day >= current_date - 30"
 export MAILSIFT_DB="dbname=scale_rollup" PGDATABASE=scale_rollup
 questions() {
@@ -124,9 +125,9 @@ questions() {
 	q "trend --since 90d --ip $IP (one busy IP)" \
 	    "$M trend --since 90d --ip $IP --format csv" \
 	    "SELECT day, sum(messages), sum(dmarc_pass) FROM dmarc_daily_records_v WHERE day >= current_date - 90 AND source_ip <<= '$IP' GROUP BY 1 ORDER BY 1"
-	q "trend --by ip --since 30d --ip 198.18.0.0/24" \
-	    "$M trend --since 30d --ip 198.18.0.0/24 --format csv" \
-	    "SELECT day, source_ip, sum(messages), sum(dmarc_pass) FROM dmarc_daily_records_v WHERE $Q_SINCE AND source_ip <<= '198.18.0.0/24' GROUP BY 1, 2 ORDER BY 1, 2"
+	q "trend --by ip --since 30d --ip $NET" \
+	    "$M trend --since 30d --ip $NET --format csv" \
+	    "SELECT day, source_ip, sum(messages), sum(dmarc_pass) FROM dmarc_daily_records_v WHERE $Q_SINCE AND source_ip <<= '$NET' GROUP BY 1, 2 ORDER BY 1, 2"
 	q "sources --since 7d (records both ways)" \
 	    "$M sources --since 7d --format csv" ""
 	q "Grafana: dmarc_fail per IP, 30 days, one domain" \

@@ -100,22 +100,35 @@ q "COPY (SELECT day, sum(messages) FROM dmarc_daily_records_v
 cmp -s "$T_TMP/got_net" "$T_TMP/want_net"
 ok $? "trend --by day --ip CIDR = the records' sums of that network"
 
-# A statement rolled back leaves the rollup as it was.
+# The rollup is written at COMMIT, with the records; a message rolled back
+# (to its savepoint) or a transaction rolled back leaves no trace.
+rows() { q "SELECT coalesce(sum(messages), 0) FROM dmarc_daily WHERE source_ip <<= '192.0.2.96/30'"; }
 before=$(q "SELECT count(*) || '/' || sum(messages) FROM dmarc_daily")
-psql -X -q -d "$T_DB" -v ON_ERROR_STOP=1 >/dev/null 2>&1 <<SQL
-BEGIN;
-INSERT INTO ingest_log (id, outcome) VALUES (999999, 'stored');
-INSERT INTO dmarc_report (id, ingest_id, org_name, report_id, policy_domain,
-    date_begin, date_end) VALUES (999999, 999999, 'x', 'x', 'example.org',
-    now() - interval '1 day', now());
-INSERT INTO dmarc_record (report_id, rec_no, source_ip, count)
-    VALUES (999999, 1, '192.0.2.99', 42);
-SELECT 1 / (SELECT count(*) FROM dmarc_daily WHERE source_ip = '192.0.2.99');
-ROLLBACK;
-SQL
-ok $? "inside the transaction the new record is in the rollup"
+# newrep ID IP COUNT: a report stored by hand, with one record.
+newrep() {
+	echo "INSERT INTO ingest_log (id, outcome) VALUES ($1, 'stored');
+	INSERT INTO dmarc_report (id, ingest_id, org_name, report_id, policy_domain,
+	    date_begin, date_end) VALUES ($1, $1, 'x', 'x$1', 'example.org',
+	    date_trunc('day', now() - interval '2 days'),
+	    date_trunc('day', now() - interval '2 days') + interval '86399 s');
+	INSERT INTO dmarc_record (report_id, rec_no, source_ip, count)
+	    VALUES ($1, 1, '$2', $3);"
+}
+{ echo "BEGIN;"; newrep 999991 192.0.2.97 42
+  echo "SELECT 1 / (1 - (SELECT count(*) FROM dmarc_daily WHERE source_ip = '192.0.2.97'));"
+  echo "ROLLBACK;"; } | psql -X -q -d "$T_DB" -v ON_ERROR_STOP=1 >/dev/null 2>&1
+ok $? "before COMMIT the new record is not in the rollup yet"
 is "$(q "SELECT count(*) || '/' || sum(messages) FROM dmarc_daily")" "$before" \
     "after ROLLBACK the rollup is as before"
+{ echo "BEGIN;"; newrep 999992 192.0.2.98 40
+  echo "SAVEPOINT m;"; newrep 999993 192.0.2.99 1000; echo "ROLLBACK TO SAVEPOINT m;"
+  newrep 999994 192.0.2.98 2; echo "COMMIT;"; } |
+    psql -X -q -d "$T_DB" -v ON_ERROR_STOP=1 >/dev/null 2>&1
+ok $? "a transaction with a message rolled back to its savepoint commits"
+is "$(rows)" 42 "the rollup has the two kept reports (40 + 2), not the one rolled back"
+is "$(q "SELECT sum(messages) FROM dmarc_domain_daily_v WHERE day = (now() - interval '2 days')::date AND policy_domain = 'example.org'")" \
+    "$(q "SELECT sum(messages) FROM dmarc_daily_records_v WHERE day = (now() - interval '2 days')::date AND policy_domain = 'example.org'")" \
+    "dmarc_domain_daily_v agrees with the records on that day"
 
 # Rebuilt from the records: the same view, one row per key.
 "$MAILSIFT" db rebuild-rollups >"$T_TMP/out"
