@@ -60,10 +60,13 @@ CREATE TABLE dmarc_daily (
 -- Lean: every index costs each record at ingest.  Rows arrive roughly in
 -- day order, so a BRIN index on day serves the `since` ranges for almost
 -- nothing; the domain's days and one address or network (inet <<= uses a
--- btree on the address) are the other questions asked.
+-- btree on the address) are the other questions asked.  The day in the
+-- address's index keeps its days outside the window out of the heap: with
+-- the address alone, 4 times as much older data made a /24's month 2.1
+-- times slower.
 CREATE INDEX dmarc_daily_day ON dmarc_daily USING brin (day);
 CREATE INDEX dmarc_daily_domain_day ON dmarc_daily (policy_domain, day);
-CREATE INDEX dmarc_daily_ip ON dmarc_daily (source_ip);
+CREATE INDEX dmarc_daily_ip_day ON dmarc_daily (source_ip, day);
 
 CREATE TABLE dmarc_daily_domain (
 	policy_domain	text,
