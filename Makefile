@@ -10,7 +10,7 @@
 #   make fuzz FUZZ_SECONDS=N   every libFuzzer harness for N seconds
 
 PKGS     = gmime-3.0 glib-2.0 libxml-2.0 zlib libzip libpq json-c libcares \
-    libpsl libmaxminddb
+    libpsl libmaxminddb libcurl
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter
@@ -21,10 +21,11 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 # parse/dmarc/xml_dl.c (and parse/tlsrpt/json_dl.c for json-c) load them
 # on first use, so a command starts without their 30-odd libraries until it
 # needs a database, a zip, XML or JSON; c-ares, libpsl and libmaxminddb
-# the same (enrich/*_dl.c): only `mailsift enrich` uses them.  -O1 and
+# the same (enrich/*_dl.c): only `mailsift enrich` uses them; libcurl
+# (check/curl_dl.c) only `mailsift check`'s MTA-STS fetch.  -O1 and
 # --as-needed: fewer, faster-resolved dependencies at every exec (the
 # postfix pipe runs one per message).
-PKG_LIBS   = $(filter-out -lpq -lzip -lxml2 -ljson-c -lcares -lpsl -lmaxminddb,\
+PKG_LIBS   = $(filter-out -lpq -lzip -lxml2 -ljson-c -lcares -lpsl -lmaxminddb -lcurl,\
     $(shell pkg-config --libs $(PKGS)))
 # make STATIC_GMIME=1: GMime, GIO, GObject, GModule, GLib, libffi and PCRE2
 # linked from their .a archives (in Debian's -dev packages): half the

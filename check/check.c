@@ -1,8 +1,9 @@
 /* check.c - run the checks of one domain.
  *
  * check_domain() runs SPF, DMARC, DKIM, the receiving side, the
- * sending addresses' names and blocklists in that order, each appending findings; the
- * helpers they share are in util.c.
+ * sending addresses' names and blocklists in that order, each appending
+ * findings, then the bulk-sender summary (bulk.c) from what they found;
+ * the helpers they share are in util.c.
  */
 #include "internal.h"
 
@@ -22,6 +23,9 @@ check_open(const struct check_config *cfg, GError **err)
 	c->dns = l;
 	c->dnsbl = g_strdupv((char **)(cfg->dnsbl ? cfg->dnsbl :
 	    check_dnsbl_default));
+	c->ca_file = g_strdup(cfg->ca_file);
+	c->sts_port = cfg->sts_port > 0 ? cfg->sts_port : 443;
+	c->https_ms = 5 * (cfg->timeout_ms > 0 ? cfg->timeout_ms : 2000);
 	return c;
 }
 
@@ -32,6 +36,7 @@ check_close(struct check *c)
 		return;
 	enrich_lookup_close(c->dns);
 	g_strfreev(c->dnsbl);
+	g_free(c->ca_file);
 	g_free(c);
 }
 
@@ -40,7 +45,7 @@ check_domain(struct check *c, const char *domain,
     const struct check_evidence *ev, GPtrArray *out)
 {
 	static const struct check_evidence none = { 0 };
-	struct check_ctx x = { c, domain, ev ? ev : &none, out, FALSE };
+	struct check_ctx x = { c, domain, ev ? ev : &none, out, FALSE, NULL };
 
 	check_spf(&x);
 	check_dmarc(&x);
@@ -48,6 +53,10 @@ check_domain(struct check *c, const char *domain,
 	check_receive(&x);
 	check_ptr(&x);
 	check_dnsbl(&x);
+	if (!x.dns_down)
+		check_bulk_add(&x);	/* from the findings above */
+	if (x.mx)
+		g_ptr_array_unref(x.mx);
 	if (x.dns_down)
 		check_add(&x, "dns.unavailable", CHECK_ERROR,
 		    "Check the resolver (--resolver) and the domain's name "

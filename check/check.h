@@ -53,6 +53,11 @@ struct check_evidence {
 	guint n_sources;
 	const struct check_selector *selectors;
 	guint n_selectors;
+	/* Bounced originals from the domain (their headers came back),
+	 * with List-Unsubscribe, and with one-click unsubscribe (RFC 8058:
+	 * List-Unsubscribe-Post: List-Unsubscribe=One-Click and an https
+	 * URI): Gmail's and Yahoo's rule for bulk mail. */
+	int64_t originals, list_unsubscribe, one_click;
 };
 
 struct check_config {
@@ -61,6 +66,10 @@ struct check_config {
 	/* DNS blocklist zones the sending addresses are looked up in,
 	 * NULL-terminated; NULL: check_dnsbl_default; { NULL }: none. */
 	const char *const *dnsbl;
+	/* MTA-STS policy fetch: CA file (NULL: the system store) and port
+	 * (0: 443; another only for tests, see sts.c). */
+	const char *ca_file;
+	int sts_port;
 };
 /* zen.spamhaus.org, bl.spamcop.net, b.barracudacentral.org */
 extern const char *const check_dnsbl_default[];
@@ -73,5 +82,20 @@ void check_close(struct check *c);
  * say nothing about what could not be asked. */
 int check_domain(struct check *c, const char *domain,
     const struct check_evidence *ev, GPtrArray *out);
+
+/* The summary against Gmail's and Yahoo's bulk-sender rules (bulk.c):
+ * one row per requirement, status "pass", "fail" or "unknown", from
+ * the findings check_domain gave and the evidence.  NULL when the
+ * domain sent nothing in the period (no reports: no summary).  A
+ * failing requirement is also a bulk.* finding of check_domain. */
+struct check_bulk_row {
+	const char *code;	/* "bulk.spf" ... */
+	const char *rule;	/* the requirement, in words */
+	const char *status;
+	char *evidence;
+	const char *action;	/* when it fails */
+};
+GPtrArray *check_bulk(const char *domain, const struct check_evidence *ev,
+    const GPtrArray *findings);
 
 #endif

@@ -8,7 +8,6 @@
 
 #include "internal.h"
 
-#define MAX_SELECTORS	32
 
 static void
 check_key(struct check_ctx *x, const struct check_selector *sel,
@@ -79,7 +78,8 @@ out:
 void
 check_dkim(struct check_ctx *x)
 {
-	for (guint i = 0; i < x->ev->n_selectors && i < MAX_SELECTORS; i++) {
+	for (guint i = 0; i < x->ev->n_selectors &&
+	    i < CHECK_DKIM_MAX_SELECTORS; i++) {
 		const struct check_selector *sel = &x->ev->selectors[i];
 		char *name = g_strdup_printf("%s._domainkey.%s", sel->selector,
 		    x->domain);

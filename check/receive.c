@@ -1,6 +1,7 @@
 /* receive.c - the receiving side: MX, TLS-RPT (RFC 8460) and the
- * MTA-STS record (RFC 8461); and the BIMI record when there is one.
- * The MTA-STS policy itself (HTTPS) is not fetched yet.
+ * MTA-STS record (RFC 8461), and the policy it announces (sts.c); and
+ * the BIMI record when there is one.  The MX hosts stay in x->mx for
+ * the policy's mx patterns.
  */
 #include <string.h>
 
@@ -17,8 +18,7 @@ check_mx(struct check_ctx *x)
 		    "Publish an MX record: bounces and replies to the domain "
 		    "have nowhere to go, and some receivers refuse such "
 		    "senders.", "%s has no MX record", x->domain);
-	if (mx)
-		g_ptr_array_unref(mx);
+	x->mx = mx;
 }
 
 static void
@@ -77,6 +77,8 @@ check_mta_sts(struct check_ctx *x)
 		    "letters and digits, changed with each policy).",
 		    "%s: %u record(s), first \"%s\"", name, recs->len,
 		    (char *)g_ptr_array_index(recs, 0));
+	else if (recs)
+		check_sts_policy(x);	/* one valid record: the policy */
 	if (t)
 		g_hash_table_unref(t);
 	if (recs)

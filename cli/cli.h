@@ -17,6 +17,7 @@
 struct cli_global {
 	char *db;		/* --db CONNINFO, or NULL */
 	gboolean verbose;
+	char *config;		/* --config FILE, or NULL */
 };
 
 extern struct cli_global cli_global;
@@ -36,6 +37,36 @@ int cli_cmd_failures(int argc, char **argv);
 int cli_cmd_enrich(int argc, char **argv);
 int cli_cmd_report(int argc, char **argv);
 int cli_cmd_check(int argc, char **argv);
+int cli_cmd_config(int argc, char **argv);
+int cli_cmd_quarantine(int argc, char **argv);
+
+/* The commands, by name: main.c's table, handed to config.c first
+ * thing (cli_config_init), which `mailsift config` and the check of the
+ * file's groups read back (cli_config_commands). */
+struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+void cli_config_init(const struct cli_command *table);
+const struct cli_command *cli_config_commands(void);
+
+/* The configuration file and the environment (config.c), for
+ * cli_options: apply sets the variables of entries (NULL-terminated)
+ * from them before GOptionContext parses; exits 78 on a bad file.  When
+ * `mailsift config` runs a command: collect (every option name, returns
+ * TRUE: stop), save (the variables, else NULL) and show (record the
+ * effective values, put the variables back). */
+void cli_config_apply(const char *command, const GOptionEntry *entries,
+    int argc, char **argv);
+gboolean cli_config_collect(const GOptionEntry *entries);
+GBytes *cli_config_save(const GOptionEntry *entries);
+void cli_config_show(const char *command, const GOptionEntry *entries,
+    GBytes *saved, gboolean parsed);
+/* `mailsift config`: the rows go into t (command, option, value, source)
+ * while the commands run; end returns 64 when one's parse failed. */
+void cli_config_show_begin(struct store_table *t);
+int cli_config_show_end(void);
 
 /* Enrich the addresses stored by messages above after_ingest_id (-1: all)
  * that are new or expired (all: every one), at most limit (0: no bound),
@@ -51,8 +82,12 @@ extern const GOptionEntry cli_enrich_entries[];
 int cli_jobs_run(guint n, int (*job)(void *user, guint k, guint n),
     void *user);
 
-/* Parse the command's options: adds --db to entries.  Returns FALSE after
- * printing the error (the caller exits EX_USAGE). */
+/* Parse the command's options: adds --db, -v and --config to entries, and
+ * sets them from the configuration file and the environment first
+ * (config.c; a bad file exits 78 here).  Returns FALSE after printing the
+ * error (the caller exits EX_USAGE).  Every command calls it first, before
+ * doing anything: `mailsift config` and the check of the file's [common]
+ * run each command's function and rely on it returning FALSE at once. */
 gboolean cli_options(int *argc, char ***argv, const char *params,
     const char *summary, const GOptionEntry *entries);
 

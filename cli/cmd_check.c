@@ -3,15 +3,20 @@
  *
  *	mailsift check DOMAIN... [--since 30d] [--format table|json]
  *	    [--resolver ADDR[:PORT]] [--timeout MS] [--no-reports]
- *	    [--dnsbl ZONE]... [--no-dnsbl]
+ *	    [--dnsbl ZONE]... [--no-dnsbl] [--ca-file FILE]
  *	mailsift check --all [options]	every policy domain of the period
  *
  * For each domain the evidence of the period (the sources that sent as
  * it, the DKIM selectors it signed with, with store/'s enrichment) is
  * fetched through store/ and handed to check/, which asks the DNS and
  * judges.  Each finding: domain, severity, code, evidence, action; json
- * gives one object per finding per line.  --no-reports: the DNS only,
- * no database.
+ * gives one object per finding per line; the table ends each domain
+ * that sent mail with the bulk-sender summary (check_bulk), every
+ * requirement with pass, fail or unknown.  The findings of each domain
+ * are stored (store_check_save), replacing its previous run, for
+ * `report` and `explain`; not when the DNS failed.  --no-reports: the
+ * DNS only, no database, nothing stored.  MAILSIFT_MTA_STS_PORT (tests
+ * only) fetches MTA-STS policies from another port than 443.
  * Exit: 0 no error finding; 1 at least one; 75 the DNS did not answer
  * (or the database is unavailable); 64 usage; 69 c-ares missing; 78 a
  * bad resolver or database configuration.
@@ -23,7 +28,7 @@
 #include "../check/check.h"
 #include "../enrich/enrich.h"
 
-static char *opt_since, *opt_format, *opt_resolver, **opt_dnsbl;
+static char *opt_since, *opt_format, *opt_resolver, **opt_dnsbl, *opt_ca;
 static int opt_timeout;
 static gboolean opt_no_reports, opt_no_dnsbl, opt_all;
 
@@ -46,15 +51,19 @@ static const GOptionEntry check_entries[] = {
 	    "no blocklist lookups", NULL },
 	{ "all", 0, 0, G_OPTION_ARG_NONE, &opt_all,
 	    "every policy domain seen in the reports of the period", NULL },
+	{ "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_ca,
+	    "MTA-STS: trust the CAs of this PEM file instead of the system's",
+	    "FILE" },
 	{ "no-reports", 0, 0, G_OPTION_ARG_NONE, &opt_no_reports,
-	    "the DNS only: no database, no report evidence", NULL },
+	    "the DNS only: no database, no report evidence, nothing stored",
+	    NULL },
 	G_OPTION_ENTRY_NULL
 };
 
 /* The evidence of one domain, owning the tables it points into. */
 struct evidence {
 	struct check_evidence ev;
-	struct store_table *sources, *selectors;
+	struct store_table *sources, *selectors, *unsub;
 	GArray *src, *sel;
 };
 
@@ -101,6 +110,8 @@ evidence_free(struct evidence *e)
 		store_table_free(e->sources);
 	if (e->selectors)
 		store_table_free(e->selectors);
+	if (e->unsub)
+		store_table_free(e->unsub);
 	if (e->src)
 		g_array_unref(e->src);
 	if (e->sel)
@@ -119,7 +130,8 @@ evidence_load(struct store *st, const char *domain, int64_t since,
 
 	memset(e, 0, sizeof(*e));
 	if ((e->sources = store_check_sources(st, &f, &err)) == NULL ||
-	    (e->selectors = store_check_selectors(st, &f, &err)) == NULL) {
+	    (e->selectors = store_check_selectors(st, &f, &err)) == NULL ||
+	    (e->unsub = store_check_unsubscribe(st, &f, &err)) == NULL) {
 		fprintf(stderr, "mailsift: check: %s\n", err->message);
 		status = cli_store_status(err);
 		g_error_free(err);
@@ -146,6 +158,11 @@ evidence_load(struct store *st, const char *domain, int64_t since,
 
 		g_array_append_val(e->sel, s);
 	}
+	if (e->unsub->rows->len > 0) {
+		e->ev.originals = num(cell(e->unsub, 0, 0));
+		e->ev.list_unsubscribe = num(cell(e->unsub, 0, 1));
+		e->ev.one_click = num(cell(e->unsub, 0, 2));
+	}
 	e->ev.have = TRUE;
 	e->ev.sources = (const struct check_source *)(void *)e->src->data;
 	e->ev.n_sources = e->src->len;
@@ -170,6 +187,53 @@ print_finding(GString *o, const struct check_finding *f, gboolean json)
 	g_string_append_printf(o, "%-7s %-24s %s\n%33s%s\n",
 	    check_severity_name(f->severity), f->code, f->evidence, "",
 	    f->action);
+}
+
+/* The bulk-sender summary under a domain's findings (table only). */
+static void
+print_bulk(GString *o, const char *domain, const struct check_evidence *ev,
+    const GPtrArray *out)
+{
+	GPtrArray *rows = check_bulk(domain, ev, out);
+
+	if (rows == NULL)
+		return;
+	g_string_append_printf(o, "%s: bulk senders (Gmail, Yahoo)\n",
+	    domain);
+	for (guint i = 0; i < rows->len; i++) {
+		const struct check_bulk_row *r = g_ptr_array_index(rows, i);
+
+		g_string_append_printf(o, "%-7s %-24s %s: %s\n", r->status,
+		    r->code, r->rule, r->evidence);
+	}
+	g_ptr_array_unref(rows);
+}
+
+/* Replace the domain's stored findings; 0 or an exit status. */
+static int
+save(struct store *st, const char *domain, const GPtrArray *out)
+{
+	struct store_check_finding *f = g_new0(struct store_check_finding,
+	    out->len + 1);
+	GError *err = NULL;
+	int status = 0;
+
+	for (guint i = 0; i < out->len; i++) {
+		const struct check_finding *cf = g_ptr_array_index(out, i);
+
+		f[i].severity = check_severity_name(cf->severity);
+		f[i].code = cf->code;
+		f[i].evidence = cf->evidence;
+		f[i].action = cf->action;
+	}
+	if (store_check_save(st, domain, f, out->len, &err) < 0) {
+		fprintf(stderr, "mailsift: check: storing the findings of %s: "
+		    "%s\n", domain, err->message);
+		status = cli_store_status(err);
+		g_error_free(err);
+	}
+	g_free(f);
+	return status;
 }
 
 /* One domain: its findings printed; 0, 1 (an error finding), 75 or
@@ -198,9 +262,13 @@ check_one(struct check *c, struct store *st, const char *domain,
 		if (f->severity == CHECK_ERROR)
 			status = 1;
 	}
+	if (!json && rc == 0)
+		print_bulk(o, domain, &e.ev, out);
 	fputs(o->str, stdout);
 	if (rc < 0)
 		status = EX_TEMPFAIL;
+	else if (st && (rc = save(st, domain, out)) != 0)
+		status = rc;
 done:
 	evidence_free(&e);
 	g_string_free(o, TRUE);
@@ -311,6 +379,24 @@ cli_cmd_check(int argc, char **argv)
 	cfg.resolver = opt_resolver ? opt_resolver :
 	    g_getenv("MAILSIFT_RESOLVER");
 	cfg.timeout_ms = opt_timeout;
+	cfg.ca_file = opt_ca;
+	if (g_getenv("MAILSIFT_MTA_STS_PORT")) {
+		const char *p = g_getenv("MAILSIFT_MTA_STS_PORT");
+		char *end;
+		long port = strtol(p, &end, 10);
+
+		if (*p == '\0' || *end != '\0' || port < 1 || port > 65535) {
+			fprintf(stderr, "mailsift: check: bad "
+			    "MAILSIFT_MTA_STS_PORT '%s' (1 to 65535)\n", p);
+			return EX_USAGE;
+		}
+		cfg.sts_port = (int)port;
+	}
+	if (opt_ca && !g_file_test(opt_ca, G_FILE_TEST_IS_REGULAR)) {
+		fprintf(stderr, "mailsift: check: --ca-file %s: not a readable "
+		    "file\n", opt_ca);
+		return EX_USAGE;
+	}
 	if ((c = check_open(&cfg, &err)) == NULL) {
 		fprintf(stderr, "mailsift: check: %s\n", err->message);
 		status = g_error_matches(err, ENRICH_ERROR,

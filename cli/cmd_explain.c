@@ -11,6 +11,8 @@
  * first, the category with the most messages failing DMARC first.  The
  * table groups the sources under their category, a block per source; csv
  * and json give one row or object per source with every column.
+ * The table ends with the findings of the domain's latest `mailsift
+ * check` (store_check_findings), or a line saying to run it.
  * Arguments are checked before any query: a bad value is a usage error
  * that says what is expected, never an SQL message.
  */
@@ -201,6 +203,42 @@ print_grouped(FILE *fp, const struct store_table *t, const char *domain,
 	}
 }
 
+/* The stored findings of `mailsift check` for the domain (the rows of
+ * store_check_findings: domain, checked_at, severity, code, evidence,
+ * action). */
+static void
+print_checks(FILE *fp, const struct store_table *t)
+{
+	const char *at = t->rows->len ? val(t, g_ptr_array_index(t->rows, 0),
+	    "checked_at") : NULL;
+
+	if (at == NULL) {
+		GPtrArray *row = t->rows->len ? g_ptr_array_index(t->rows, 0) :
+		    NULL;
+
+		fprintf(fp, "\nchecks: %s\n", row ? val(t, row, "evidence") :
+		    "not checked: run mailsift check");
+		return;
+	}
+	fprintf(fp, "\nchecks (mailsift check, %s): ", at);
+	if (val(t, g_ptr_array_index(t->rows, 0), "code") == NULL) {
+		fprintf(fp, "nothing to say\n");
+		return;
+	}
+	fprintf(fp, "%u finding%s\n", t->rows->len, t->rows->len == 1 ? "" :
+	    "s");
+	for (guint r = 0; r < t->rows->len; r++) {
+		GPtrArray *row = g_ptr_array_index(t->rows, r);
+		char *head = g_strdup_printf("  %-7s %-24s ", val(t, row,
+		    "severity"), val(t, row, "code"));
+
+		print_wrapped(fp, "", head, val(t, row, "evidence"));
+		print_wrapped(fp, "      ", "action:    ", val(t, row,
+		    "action"));
+		g_free(head);
+	}
+}
+
 /* The since day as YYYY-MM-DD (UTC), as the query takes it. */
 static char *
 since_day(int64_t since)
@@ -271,9 +309,18 @@ cli_cmd_explain(int argc, char **argv)
 	} else {
 		if (fmt == CLI_FORMAT_TABLE) {
 			char *day = since_day(f.since);
+			struct store_table *c;
 
 			print_grouped(stdout, t, opt_domain, day);
 			g_free(day);
+			if ((c = store_check_findings(st, &f, &err)) == NULL) {
+				fprintf(stderr, "mailsift: %s\n", err->message);
+				status = cli_store_status(err);
+				g_error_free(err);
+			} else {
+				print_checks(stdout, c);
+				store_table_free(c);
+			}
 		} else {
 			cli_print_table(stdout, t, fmt);
 		}

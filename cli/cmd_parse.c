@@ -349,6 +349,8 @@ json_original(GString *o, const struct bounce_original *orig)
 	cli_json_int_or_null(o, "date", orig->date);
 	cli_json_field(o, "list_id", orig->list_id);
 	cli_json_field(o, "feedback_id", orig->feedback_id);
+	cli_json_field(o, "list_unsubscribe", orig->list_unsubscribe);
+	cli_json_field(o, "list_unsubscribe_post", orig->list_unsubscribe_post);
 	cli_json_field(o, "sending_ip", orig->sending_ip);
 	g_string_append_c(o, '}');
 }

@@ -6,7 +6,8 @@
  *	    sendmail -t
  *
  * The figures are fetched through store/ (store_digest, store_tls,
- * store_failures: the documented views) and handed to report/, which
+ * store_failures: the documented views; store_check_findings: what
+ * `mailsift check` stored) and handed to report/, which
  * lays them out without seeing the database.  --mail writes a whole MIME
  * message (multipart/alternative: the text in words, then the HTML) with
  * GMime to standard output.  Exit 0, 64 usage, 73 the output file cannot
@@ -112,7 +113,7 @@ lend(struct fetched *fx, struct store_table *t, const char *id,
 
 /* The sections after the headline and the charts, in the page's order. */
 static const struct section {
-	int kind;		/* 0 digest, 1 TLS, 2 failure reports */
+	int kind;		/* 0 digest, 1 TLS, 2 failure reports, 3 checks */
 	int part;
 	const char *id, *title, *note, *empty;
 } sections[] = {
@@ -120,6 +121,9 @@ static const struct section {
 	  "Each source of the period with what the diagnosis makes of it "
 	  "(mailsift explain), the most affected first; names from mailsift "
 	  "enrich.", "No sources in this period." },
+	{ 3, 0, "checks", "DNS checks",
+	  "The findings of the latest mailsift check of each domain, errors "
+	  "first (marked), with when it ran.", "No domain in this period." },
 	{ 0, STORE_DIGEST_BOUNCES, "bounces", "Bounces by reason",
 	  "Bounced recipients of every domain; authfailure (5.7.26 and kin: "
 	  "refused for authentication) is marked.", "No bounces." },
@@ -149,6 +153,8 @@ fetch_one(struct store *st, const struct store_filter *f,
 		return store_tls(st, f, s->part, err);
 	case 2:
 		return store_failures(st, f, s->part, err);
+	case 3:
+		return store_check_findings(st, f, err);
 	default:
 		return store_digest(st, f, s->part, err);
 	}

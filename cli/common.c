@@ -8,9 +8,18 @@
 
 #include "cli.h"
 
-/* Options that come before the command (main.c sets them): here, with the
- * helpers every command uses, so that commands do not depend on main.c. */
-struct cli_global cli_global;
+/* The command's entries, then the common ones, in one array. */
+static GOptionEntry *
+join_entries(const GOptionEntry *a, const GOptionEntry *b)
+{
+	GArray *all = g_array_new(TRUE, TRUE, sizeof(GOptionEntry));
+
+	for (const GOptionEntry *o = a; o && o->long_name; o++)
+		g_array_append_val(all, *o);
+	for (const GOptionEntry *o = b; o && o->long_name; o++)
+		g_array_append_val(all, *o);
+	return (GOptionEntry *)g_array_free(all, FALSE);
+}
 
 gboolean
 cli_options(int *argc, char ***argv, const char *params, const char *summary,
@@ -22,12 +31,24 @@ cli_options(int *argc, char ***argv, const char *params, const char *summary,
 		    "CONNINFO" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &cli_global.verbose,
 		    "say what happens to every message", NULL },
+		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &cli_global.config,
+		    "configuration file (else $MAILSIFT_CONFIG, else "
+		    "/etc/mailsift/mailsift.conf)", "FILE" },
 		G_OPTION_ENTRY_NULL
 	};
-	GOptionContext *ctx = g_option_context_new(params);
+	g_autofree GOptionEntry *all = join_entries(entries, common);
+	g_autofree char *command = g_strdup((*argv)[0]);
+	GOptionContext *ctx;
 	GError *err = NULL;
+	GBytes *saved;
 	gboolean ok;
 
+	if (cli_config_collect(all))
+		return FALSE;	/* `mailsift config` only wanted the names */
+	saved = cli_config_save(all);
+	/* The file and the environment first: the command line overrides. */
+	cli_config_apply(command, all, *argc, *argv);
+	ctx = g_option_context_new(params);
 	g_option_context_set_summary(ctx, summary);
 	if (entries)
 		g_option_context_add_main_entries(ctx, entries, NULL);
@@ -38,6 +59,11 @@ cli_options(int *argc, char ***argv, const char *params, const char *summary,
 		g_error_free(err);
 	}
 	g_option_context_free(ctx);
+	if (saved) {
+		/* `mailsift config COMMAND`: show, and stop the command. */
+		cli_config_show(command, all, saved, ok);
+		return FALSE;
+	}
 	return ok;
 }
 

@@ -14,6 +14,7 @@
  * are kept, and a later requeue finds them as duplicates.  Database errors are not the message's
  * fault: the batch is rolled back and retried, then the run stops with 75.
  */
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -407,9 +408,29 @@ log_message(struct ingest_run *run, struct queued_message *q,
 		    outcome == STORE_OUTCOME_STORED ? ms->bounce_rcpts : 0,
 	};
 	g_autoptr(GBytes) empty = NULL;
+	g_autofree char *dup_why = NULL;
 
 	if (log.outcome == STORE_OUTCOME_QUARANTINED && log.raw == NULL)
 		log.raw = empty = g_bytes_new_static("", 0);
+	/* The same bytes already waiting in the quarantine (a sender that
+	 * retries, a file ingested twice): one copy is enough, this one is
+	 * logged as its duplicate.  A requeue retries that very entry. */
+	if (outcome == STORE_OUTCOME_QUARANTINED && q->requeued_from <= 0 &&
+	    m->raw != NULL) {
+		int64_t held = store_quarantine_find(run->st, log.sha256, err);
+
+		if (held < 0)
+			return -1;
+		if (held > 0) {
+			outcome = log.outcome = STORE_OUTCOME_DUPLICATE;
+			log.raw = NULL;
+			log.duplicate_of = held;
+			dup_why = g_strdup_printf("the same bytes are already "
+			    "quarantined (mailsift quarantine show %" PRId64
+			    "): %s", held, why ? why : "");
+			log.reason = reason = dup_why;
+		}
+	}
 	if (store_message_end(run->st, &log, err) < 0)
 		return -1;
 	switch (outcome) {

@@ -1,6 +1,6 @@
 /* main.c - the mailsift command: global options and command dispatch.
  *
- *	mailsift [--db CONNINFO] [-v] COMMAND [OPTIONS] [ARGS]
+ *	mailsift [--db CONNINFO] [--config FILE] [-v] COMMAND [OPTIONS] [ARGS]
  *
  * Global options may come before the command; --db is also accepted after
  * it.  Every command answers --help.  Exit statuses follow sysexits(3):
@@ -12,13 +12,7 @@
 
 #include "cli.h"
 
-struct command {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
-};
-
-static const struct command commands[] = {
+static const struct cli_command commands[] = {
 	{ "ingest", cli_cmd_ingest, "store report e-mails (stdin, Maildir, mbox, files)" },
 	{ "parse", cli_cmd_parse, "print what ingest would store, without a database" },
 	{ "trend", cli_cmd_trend, "DMARC pass/fail and bounces per day, per source IP" },
@@ -33,6 +27,8 @@ static const struct command commands[] = {
 	{ "enrich", cli_cmd_enrich, "who each source IP is: PTR, FCrDNS, ASN, country, service" },
 	{ "reclassify", cli_cmd_reclassify, "classify stored bounces again with this build's rules" },
 	{ "requeue", cli_cmd_requeue, "re-ingest quarantined messages" },
+	{ "quarantine", cli_cmd_quarantine, "list, show, write out or drop quarantined messages" },
+	{ "config", cli_cmd_config, "the effective settings and where each comes from" },
 	{ "db", cli_cmd_db, "db migrate | version | roles | rebuild-rollups | prune: schema, roles, upkeep" },
 	{ NULL, NULL, NULL },
 };
@@ -40,12 +36,15 @@ static const struct command commands[] = {
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: mailsift [--db CONNINFO] COMMAND [OPTIONS] [ARGS]\n\n"
+	fprintf(fp, "usage: mailsift [--db CONNINFO] [--config FILE] COMMAND "
+	    "[OPTIONS] [ARGS]\n\n"
 	    "Commands:\n");
-	for (const struct command *c = commands; c->name; c++)
+	for (const struct cli_command *c = commands; c->name; c++)
 		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
 	fprintf(fp, "\nThe database is --db CONNINFO, else $MAILSIFT_DB, else libpq's\n"
-	    "defaults (PGHOST, PGDATABASE, ...).  'mailsift COMMAND --help' for more.\n");
+	    "defaults (PGHOST, PGDATABASE, ...).  Every option can also be set in\n"
+	    "/etc/mailsift/mailsift.conf ('mailsift config' shows them).\n"
+	    "'mailsift COMMAND --help' for more.\n");
 }
 
 int
@@ -58,6 +57,7 @@ main(int argc, char **argv)
 	 * times in JSON and SQL never take a locale's form).  LC_ALL would
 	 * open two dozen files at every exec for nothing. */
 	setlocale(LC_CTYPE, "C.UTF-8");
+	cli_config_init(commands);
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 
@@ -73,6 +73,10 @@ main(int argc, char **argv)
 			cli_global.db = argv[++i];
 		} else if (strncmp(a, "--db=", 5) == 0) {
 			cli_global.db = (char *)a + 5;
+		} else if (strcmp(a, "--config") == 0 && i + 1 < argc) {
+			cli_global.config = argv[++i];
+		} else if (strncmp(a, "--config=", 9) == 0) {
+			cli_global.config = (char *)a + 9;
 		} else {
 			fprintf(stderr, "mailsift: unknown option %s\n", a);
 			usage(stderr);
@@ -83,7 +87,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	for (const struct command *c = commands; c->name; c++)
+	for (const struct cli_command *c = commands; c->name; c++)
 		if (strcmp(argv[i], c->name) == 0)
 			return c->run(argc - i, argv + i);
 	fprintf(stderr, "mailsift: unknown command '%s'\n", argv[i]);

@@ -36,7 +36,8 @@ GRANT SELECT ON source_v, source_diagnosis_v TO mailsift_reader;
 GRANT SELECT, INSERT ON ingest_log TO mailsift_ingest;
 GRANT UPDATE (requeued_by) ON ingest_log TO mailsift_ingest;
 GRANT SELECT, INSERT ON quarantine TO mailsift_ingest;
-GRANT UPDATE (requeued_at) ON quarantine TO mailsift_ingest;
+GRANT UPDATE (requeued_at, attempts, last_attempt) ON quarantine
+	TO mailsift_ingest;
 GRANT SELECT, INSERT ON dmarc_report TO mailsift_ingest;
 GRANT UPDATE (record_count, message_count, extensions, generator, errors, fixups)
 	ON dmarc_report TO mailsift_ingest;
@@ -65,3 +66,10 @@ GRANT SELECT ON ingest_log_v, dmarc_report_v, dmarc_record_v, dmarc_dkim_v,
 	arf_report_v, dmarc_failure_v, source_v, source_seen_v,
 	dmarc_domain_daily_v, dmarc_daily_records_v
 	TO mailsift_reader, mailsift_ingest;
+-- `mailsift check` (009_check.sql) replaces a domain's stored findings
+-- at each run: the one DELETE the ingest role has, on rows that hold
+-- check's own verdicts, never anything that came by mail.
+GRANT SELECT, INSERT, UPDATE, DELETE ON check_run, check_finding
+	TO mailsift_ingest;
+GRANT SELECT ON check_run_v, check_finding_v TO mailsift_reader,
+	mailsift_ingest;

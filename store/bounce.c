@@ -51,13 +51,14 @@ static const struct q_stmt ins_bounce = { "ms_bounce_ins",
 	"WITH m AS (INSERT INTO bounce_message (ingest_id, sha256, kind,"
 	"  format, reporting_mta, queue_id, arrival_date, subject, from_addr,"
 	"  orig_message_id, orig_from, orig_to, orig_subject, orig_date,"
-	"  orig_list_id, orig_feedback_id, orig_sending_ip, recipients_dropped)"
+	"  orig_list_id, orig_feedback_id, orig_sending_ip, recipients_dropped,"
+	"  orig_list_unsubscribe, orig_list_unsubscribe_post)"
 	"  VALUES (CASE WHEN $18::bool THEN currval('ingest_log_id_seq')"
 	"  ELSE nextval('ingest_log_id_seq') END, $1::text, $2::text,"
 	"  $3::text, $4::text, $5::text, to_timestamp($6::bigint), $7::text,"
 	"  $8::text, $9::text, $10::text, $11::text, $12::text,"
 	"  to_timestamp($13::bigint), $14::text, $15::text, $16::inet,"
-	"  $17::int)"
+	"  $17::int, $42::text, $43::text)"
 	"  ON CONFLICT ON CONSTRAINT bounce_message_sha256 DO NOTHING"
 	"  RETURNING id, arrival_date, orig_date, received_at),"
 	" r AS (INSERT INTO bounce_recipient (bounce_id, rcpt_no, recipient,"
@@ -82,7 +83,8 @@ static const struct q_stmt ins_bounce = { "ms_bounce_ins",
 	"  ON CONFLICT ON CONSTRAINT bounce_recipient_identity DO NOTHING"
 	"  RETURNING 1)"
 	" SELECT (SELECT id FROM m), (SELECT count(*) FROM r)" };
-#define INS_PARAMS (MSG_PARAMS + RC_COLS)
+/* then the two headers 009_check.sql added: $42, $43 */
+#define INS_PARAMS (MSG_PARAMS + RC_COLS + 2)
 
 /* ---- values the database accepts ---- */
 
@@ -290,6 +292,8 @@ store_bounce(struct store *st, const struct bounce_report *b,
 	}
 	g_free(cols);
 	rowbuf_free(&rb);
+	v[MSG_PARAMS + RC_COLS] = utf8(b->orig.list_unsubscribe, keep);
+	v[MSG_PARAMS + RC_COLS + 1] = utf8(b->orig.list_unsubscribe_post, keep);
 
 	q_fixed(st, "SAVEPOINT r", EFF_SP_R);
 	i = q_send(st, &ins_bounce, INS_PARAMS, v, NULL, NULL, 0, err);

@@ -10,10 +10,13 @@
  * back exactly.  The log must never be what fails, so its text fields are
  * made valid UTF-8 first (a Message-ID or a file name may be anything).
  *
- * Requeue: the new attempt's row points back with requeued_from, the old
- * row forward with requeued_by, and the old quarantine entry is marked
- * requeued_at, so it is offered only once, except when the attempt ends
- * quarantined without raw bytes to keep (then the old entry stays pending).
+ * Requeue: the new attempt's row points back with requeued_from.  When it
+ * ends stored, duplicate or not a report, the old row points forward with
+ * requeued_by and the quarantine entry is marked requeued_at, so it is
+ * offered only once.  When it ends quarantined again, the entry stays
+ * pending, its bytes where they are: attempts counts the attempt and
+ * last_attempt points at it (whose reason is the latest).  So a requeue
+ * adds one log row per message retried and never a quarantine row.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -22,16 +25,17 @@
 
 static const struct q_stmt known_sql = { "ms_known",
 	"SELECT 1 FROM ingest_log WHERE sha256 = $1::text"
-	" AND outcome IN ('stored', 'duplicate', 'not_report') LIMIT 1" };
+	" AND outcome IN ('stored', 'duplicate', 'not_report')"
+	" AND duplicate_of IS NULL LIMIT 1" };
 
 static const struct q_stmt log_ins = { "ms_log_ins",
 	"INSERT INTO ingest_log (id, source, message_id, sha256, outcome,"
 	" reason, reports_stored, reports_duplicate, records, requeued_from,"
-	" bounce_recipients)"
+	" bounce_recipients, duplicate_of)"
 	" VALUES (CASE WHEN $10::bool THEN currval('ingest_log_id_seq')"
 	"  ELSE nextval('ingest_log_id_seq') END,"
 	" $1::text, $2::text, $3::text, $4::text, $5::text, $6::int, $7::int,"
-	" $8::bigint, $9::bigint, $11::int)"
+	" $8::bigint, $9::bigint, $11::int, $12::bigint)"
 	" RETURNING id" };
 
 static const struct q_stmt quar_ins = { "ms_quar_ins",
@@ -44,13 +48,19 @@ static const struct q_stmt requeued = { "ms_requeued",
 	" UPDATE ingest_log SET requeued_by = currval('ingest_log_id_seq')"
 	" WHERE id = $1::bigint" };
 
+static const struct q_stmt quar_retry = { "ms_quar_retry",
+	"UPDATE quarantine SET attempts = attempts + 1,"
+	" last_attempt = currval('ingest_log_id_seq')"
+	" WHERE ingest_id = $1::bigint" };
+
 static const struct q_stmt quar_list = { "ms_quar_list",
 	"SELECT ingest_id FROM quarantine WHERE requeued_at IS NULL"
 	" AND ($1::bigint = 0 OR ingest_id = $1::bigint) ORDER BY ingest_id" };
 
 static const struct q_stmt quar_get = { "ms_quar_get",
-	"SELECT l.source, l.reason, q.raw FROM quarantine q"
+	"SELECT l.source, coalesce(a.reason, l.reason), q.raw FROM quarantine q"
 	" JOIN ingest_log l ON l.id = q.ingest_id"
+	" LEFT JOIN ingest_log a ON a.id = q.last_attempt"
 	" WHERE q.ingest_id = $1::bigint AND q.requeued_at IS NULL" };
 
 int
@@ -116,9 +126,9 @@ int64_t
 store_message_end(struct store *st, const struct store_ingest_log *log,
     GError **err)
 {
-	char stored[16], dup[16], records[32], from[32], bounces[16];
+	char stored[16], dup[16], records[32], from[32], bounces[16], dupof[32];
 	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
-	const char *v[11];
+	const char *v[12];
 	gboolean quarantine, savepoint;
 	int i;
 
@@ -145,8 +155,12 @@ store_message_end(struct store *st, const struct store_ingest_log *log,
 	v[9] = st->have_id ? "t" : "f";
 	snprintf(bounces, sizeof(bounces), "%d", log->bounce_recipients);
 	v[10] = bounces;
+	snprintf(dupof, sizeof(dupof), "%" PRId64, log->duplicate_of);
+	v[11] = log->duplicate_of > 0 ? dupof : NULL;
 
-	quarantine = log->outcome == STORE_OUTCOME_QUARANTINED && log->raw;
+	/* A requeue that quarantines again keeps the entry it retried. */
+	quarantine = log->outcome == STORE_OUTCOME_QUARANTINED && log->raw &&
+	    log->requeued_from <= 0;
 	/* A message that wrote nothing yet needs no savepoint for a plain
 	 * log row, which cannot be refused (text made valid, numbers
 	 * formatted here).  A quarantine copy or a requeue link can be:
@@ -158,15 +172,15 @@ store_message_end(struct store *st, const struct store_ingest_log *log,
 		q_pending_drop(st, EFF_SP_M);
 	else
 		savepoint = TRUE;
-	i = q_send(st, &log_ins, 11, v, NULL, NULL, 0, err);
+	i = q_send(st, &log_ins, 12, v, NULL, NULL, 0, err);
 	g_ptr_array_free(keep, TRUE);
 	if (i < 0 || (quarantine && send_quarantine(st, log->raw, err) < 0))
 		return -1;
-	if (log->requeued_from > 0 &&
-	    (log->outcome != STORE_OUTCOME_QUARANTINED || quarantine)) {
+	if (log->requeued_from > 0) {
 		const char *w[1] = { from };
 
-		if (q_send(st, &requeued, 1, w, NULL, NULL, 0, err) < 0)
+		if (q_send(st, log->outcome == STORE_OUTCOME_QUARANTINED ?
+		    &quar_retry : &requeued, 1, w, NULL, NULL, 0, err) < 0)
 			return -1;
 	}
 	if (savepoint)

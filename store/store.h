@@ -72,7 +72,8 @@ int store_batch_commit(struct store *st, GError **err);
 void store_batch_rollback(struct store *st);
 
 /* 1 when a message with this content hash already ended stored, duplicate
- * or not-a-report: the caller may skip it as a duplicate. */
+ * (but not of quarantined bytes: those stay to be requeued) or
+ * not-a-report: the caller may skip it as a duplicate. */
 int store_message_known(struct store *st, const char *sha256, GError **err);
 
 int store_message_begin(struct store *st, GError **err);
@@ -113,6 +114,7 @@ struct store_ingest_log {
 	GBytes *raw;		/* kept only when outcome is QUARANTINED */
 	int64_t requeued_from;	/* quarantine id this retries, or 0 */
 	int bounce_recipients;	/* stored by store_bounce */
+	int64_t duplicate_of;	/* a duplicate of this quarantined one, or 0 */
 };
 
 /* Write the ingest log row (and the quarantine copy) and close the message's
@@ -125,14 +127,31 @@ int64_t store_message_end(struct store *st, const struct store_ingest_log *log,
 int store_message_abort(struct store *st, GError **err);
 
 /* Quarantined messages not yet requeued successfully. fn gets each; return
- * < 0 to stop.  id is the ingest log id.  Returns how many fn got, or -1.
- * fn may use st (each message is fetched on its own).  A requeue marks the
- * entry requeued whatever the outcome; when that is quarantined again, the
- * new entry (with raw) is the one offered next time. */
+ * < 0 to stop.  id is the ingest log id, reason the latest attempt's.
+ * Returns how many fn got, or -1.  fn may use st (each message is fetched
+ * on its own).  A requeue that stores the message (or finds it stored, or
+ * not a report) marks the entry requeued; one that quarantines it again
+ * logs the attempt and leaves the entry pending, counting the attempt:
+ * the bytes are never copied (sql/010_quarantine.sql). */
 typedef int (*store_quarantine_fn)(void *user, int64_t id, const char *source,
     const char *reason, GBytes *raw);
 int store_quarantine_each(struct store *st, int64_t only_id,
     store_quarantine_fn fn, void *user, GError **err);
+
+/* `mailsift quarantine` (quarantine.c).  find: the pending entry holding
+ * these bytes (0: none, -1 error), inside a batch too: ingest logs the
+ * same bytes quarantined again as a duplicate of it (duplicate_of).
+ * list: the pending entries (id, received, source, reason, size,
+ * attempts, duplicates).  get: one entry's row (the list's columns and
+ * message_id, sha256, requeued_at, requeued_by) and its bytes; 1, 0 when
+ * there is no such entry, -1.  drop: delete one entry (the schema
+ * owner's right only); 1, 0 none, -1.  Outside a batch. */
+int64_t store_quarantine_find(struct store *st, const char *sha256,
+    GError **err);
+struct store_table *store_quarantine_list(struct store *st, GError **err);
+int store_quarantine_get(struct store *st, int64_t id,
+    struct store_table **meta, GBytes **raw, GError **err);
+int store_quarantine_drop(struct store *st, int64_t id, GError **err);
 
 /* Query results: column names and rows of strings (NULL for SQL null). */
 struct store_table {
@@ -238,6 +257,27 @@ struct store_table *store_check_sources(struct store *st,
 struct store_table *store_check_domains(struct store *st,
     const struct store_filter *f, GError **err);
 struct store_table *store_check_selectors(struct store *st,
+    const struct store_filter *f, GError **err);
+
+/* ---- `mailsift check`'s findings (finding.c, sql/009_check.sql) ----
+ * store_check_save replaces the domain's stored run with these findings
+ * (severity "error", "warning" or "info"; n may be 0: checked, nothing
+ * to say).  store_check_findings: the latest run of every policy domain
+ * of the reports ending on or after f->since (f->domain: that one),
+ * columns domain, checked_at (text, UTC; NULL: never checked), severity,
+ * code, evidence (for a domain without findings: "not checked: run
+ * mailsift check D" or "nothing to say"), action, attention (errors).
+ * store_check_unsubscribe: one row, originals, list_unsubscribe,
+ * one_click: the bounced originals from f->domain from f->since's day
+ * on, and how many had List-Unsubscribe and one-click unsubscribe. */
+struct store_check_finding {
+	const char *severity, *code, *evidence, *action;
+};
+int store_check_save(struct store *st, const char *domain,
+    const struct store_check_finding *f, guint n, GError **err);
+struct store_table *store_check_findings(struct store *st,
+    const struct store_filter *f, GError **err);
+struct store_table *store_check_unsubscribe(struct store *st,
     const struct store_filter *f, GError **err);
 /* Run any read-only SQL (tests, the `sql` command). */
 struct store_table *store_query(struct store *st, const char *sql,

@@ -5,7 +5,7 @@ set -e
 PKGS="gcc make pkg-config libglib2.0-dev libglib2.0-dev-bin libgmime-3.0-dev
 libxml2-dev libxml2-utils libjson-c-dev libjson-glib-dev zlib1g-dev libzip-dev libpq-dev postgresql
 postgresql-client python3 time libc-ares-dev libpsl-dev publicsuffix
-libmaxminddb-dev unbound postfix procmail mandoc chromium fonts-dejavu-core
+libmaxminddb-dev libcurl4-openssl-dev openssl unbound postfix procmail mandoc chromium fonts-dejavu-core
 ${MAILSIFT_EXTRA_PKGS:-}"
 missing=
 for p in $PKGS; do

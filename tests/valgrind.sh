@@ -30,7 +30,7 @@ done
 cp "$top/$B/mailsift-gen" "$wrap/" 2>/dev/null
 
 MAILSIFT_BUILD=${B#$top/}/wrap MAILSIFT_VALGRIND=1 \
-    MAILSIFT_TESTS="${MAILSIFT_TESTS:-dmarc_test ingest_test store_test tlsrpt_test arf_test fuzz_regress_test parse ingest corpus_dmarc corpus_reports roles gen}" \
+    MAILSIFT_TESTS="${MAILSIFT_TESTS:-dmarc_test ingest_test store_test tlsrpt_test arf_test fuzz_regress_test parse ingest corpus_dmarc corpus_reports roles gen config quarantine}" \
     tests/run.sh
 status=$?
 bad=$(grep -lE 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]|Invalid (read|write|free)|uninitialised' "$logs"/*.log 2>/dev/null)

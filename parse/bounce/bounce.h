@@ -90,6 +90,9 @@ struct bounce_recipient {
 /* The message that bounced, from the attached copy or its headers. */
 struct bounce_original {
 	char *message_id, *from, *to, *subject, *list_id, *feedback_id;
+	/* RFC 2369 and RFC 8058: what Gmail's and Yahoo's bulk-sender
+	 * rules ask of bulk mail (`mailsift check`'s bulk.unsubscribe) */
+	char *list_unsubscribe, *list_unsubscribe_post;
 	int64_t date;		/* epoch seconds, 0 when absent */
 	char *sending_ip;	/* the IP our MTA sent from, when the Received:
 				   headers of the copy show it */

@@ -345,6 +345,12 @@ orig_header(struct orig_state *st, const char *name, const char *raw)
 	} else if (g_ascii_strcasecmp(name, "Feedback-ID") == 0) {
 		if (o->feedback_id == NULL)
 			o->feedback_id = bounce_field(raw, -1);
+	} else if (g_ascii_strcasecmp(name, "List-Unsubscribe") == 0) {
+		if (o->list_unsubscribe == NULL)
+			o->list_unsubscribe = bounce_field(raw, -1);
+	} else if (g_ascii_strcasecmp(name, "List-Unsubscribe-Post") == 0) {
+		if (o->list_unsubscribe_post == NULL)
+			o->list_unsubscribe_post = bounce_field(raw, -1);
 	} else if (g_ascii_strcasecmp(name, "Received") == 0) {
 		if (st->received->len < MAX_RECEIVED)
 			g_ptr_array_add(st->received, g_strndup(raw, 4096));

@@ -78,6 +78,8 @@ bounce_report_free(struct bounce_report *b)
 	g_free(b->orig.subject);
 	g_free(b->orig.list_id);
 	g_free(b->orig.feedback_id);
+	g_free(b->orig.list_unsubscribe);
+	g_free(b->orig.list_unsubscribe_post);
 	g_free(b->orig.sending_ip);
 	g_free(b);
 }

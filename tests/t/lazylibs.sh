@@ -1,7 +1,8 @@
 # lazylibs.sh - libpq, libzip, libxml2 and json-c are loaded on first use,
 # not at exec (store/pq.c, ingest/zip_dl.c, parse/dmarc/xml_dl.c,
 # parse/tlsrpt/json_dl.c), and c-ares, libpsl and libmaxminddb by
-# `mailsift enrich` only (enrich/*_dl.c): the binary does not
+# `mailsift enrich` only (enrich/*_dl.c), libcurl by `mailsift check`
+# only (check/curl_dl.c; tests/t/check.sh runs it without): the binary does not
 # need them; a message that needs a library that cannot be loaded is an
 # error naming it (quarantined, never a crash); other messages are not
 # affected; requeue stores it once the library is back.
@@ -20,6 +21,8 @@ if [ "${MAILSIFT_VALGRIND:-0}" != 1 ]; then
 	ok $((! $?)) "libpq, libzip, libxml2 and json-c are not among them"
 	echo "$needed" | grep -qE 'lib(cares|psl|maxminddb)\.so'
 	ok $((! $?)) "nor c-ares, libpsl and libmaxminddb"
+	echo "$needed" | grep -qE 'libcurl'
+	ok $((! $?)) "nor libcurl (check/curl_dl.c: mailsift check's MTA-STS fetch)"
 fi
 
 # A file by the library's name that is not a library: dlopen finds it

@@ -2,7 +2,8 @@
 # postfix and procmail, for real: a private postfix instance on the
 # loopback address (its own config, queue and port), configured as the
 # README says (a pipe service in master.cf, a transport map, a recipient
-# limit of 1), gets report and bounce mail over SMTP; mailsift stores it.
+# limit of 1, the database in mailsift's configuration file), gets report
+# and bounce mail over SMTP; mailsift stores it.
 # With the database unreachable postfix defers (exit 75) and keeps the
 # mail in its queue; once it is back, `postfix flush` delivers it and each
 # message is stored once.  procmail's recipe (the w flag) falls through
@@ -77,9 +78,13 @@ sed -i "s/^smtp      inet  n       -       y       -       -       smtpd/127.0.0
 # be passed on by hand.
 run=$MAILSIFT
 [ "${MAILSIFT_ASAN:-0}" = 1 ] && run="/usr/bin/env ASAN_OPTIONS=detect_leaks=0 $MAILSIFT"
+# The database in the configuration file, as the README has it (the
+# file the test's own; the README's is /etc/mailsift/mailsift.conf).
+printf '[common]\ndb = %s\n' "$conninfo" >"$PF/etc/mailsift.conf"
+chmod 644 "$PF/etc/mailsift.conf"
 cat >>"$PF/etc/master.cf" <<EOT
 mailsift  unix  -       n       n       -       4       pipe
-  flags=Rq user=postgres argv=$run --db $conninfo ingest -
+  flags=Rq user=postgres argv=$run --config $PF/etc/mailsift.conf ingest -
 EOT
 echo 'dmarc-reports@example.com   mailsift:' >"$PF/etc/transport"
 postmap -c "$PF/etc" "$PF/etc/transport"

@@ -23,6 +23,15 @@ printf 'Subject: x\nContent-Type: text/xml\n\n<feedback><report_metadata>\n' |
 ok $? "the ingest role can quarantine"
 "$MAILSIFT" --db "dbname=$T_DB user=$in_user" requeue 2>/dev/null
 ok $? "the ingest role can requeue"
+"$MAILSIFT" --db "dbname=$T_DB user=$in_user" quarantine list >/dev/null
+ok $? "the ingest role can list the quarantine"
+qid=$(q "SELECT min(ingest_id) FROM quarantine")
+"$MAILSIFT" --db "dbname=$T_DB user=$in_user" quarantine drop "$qid" 2>/dev/null
+[ $? = 78 ] && [ "$(q "SELECT count(*) FROM quarantine WHERE ingest_id = $qid")" = 1 ]
+ok $? "the ingest role cannot drop a quarantined message"
+"$MAILSIFT" --db "dbname=$T_DB user=$rd_user" quarantine drop "$qid" 2>/dev/null
+[ $? = 78 ] && [ "$(q "SELECT count(*) FROM quarantine WHERE ingest_id = $qid")" = 1 ]
+ok $? "nor can the reader"
 for f in postfix-userunknown postfix-userunknown vacation; do
 	"$MAILSIFT" --db "dbname=$T_DB user=$in_user" ingest - \
 	    <"$TOP/tests/data/bounce-join/$f.eml" 2>>"$T_TMP/err" || echo "# $f: $?"
@@ -127,3 +136,19 @@ as "$rd_user" "SELECT source_ip, ptr, service FROM source_v LIMIT 1" >/dev/null
 ok $? "the reader reads source_v"
 as "$rd_user" "SELECT * FROM source_info"
 [ $? != 0 ]; ok $? "the reader cannot read source_info itself"
+
+# `mailsift check` stores its findings as the ingest role (the run row
+# upserted, the old findings deleted, the new inserted: store/finding.c);
+# the reader reads them through the views only.
+as "$in_user" "INSERT INTO check_run (domain, checked_at, errors, warnings, infos)
+    VALUES ('r.test', now(), 1, 0, 0) ON CONFLICT (domain) DO UPDATE SET checked_at = now();
+    DELETE FROM check_finding WHERE domain = 'r.test';
+    INSERT INTO check_finding (domain, seq, code, severity, evidence, action, checked_at)
+    VALUES ('r.test', 1, 'spf.missing', 'error', 'e', 'a', now())"
+ok $? "the ingest role can replace a domain's check findings"
+as "$rd_user" "SELECT domain, code FROM check_finding_v JOIN check_run_v USING (domain)"
+ok $? "the reader reads check_finding_v and check_run_v"
+as "$rd_user" "SELECT * FROM check_finding"
+[ $? != 0 ]; ok $? "the reader cannot read check_finding itself"
+as "$rd_user" "DELETE FROM check_run"
+[ $? != 0 ]; ok $? "nor delete a check"

@@ -1,7 +1,8 @@
 /* check_test.c - check/'s local parts on real and hostile input: the RSA
  * key size reader (DER built byte by byte: truncated, lying lengths,
- * other algorithms) and the tag list reader.  The checks themselves run
- * against unbound in tests/t/check.sh.
+ * other algorithms), the tag list reader, the MTA-STS policy reader and
+ * its mx patterns (RFC 8461 §3.2, §4.1).  The checks themselves run
+ * against unbound and an HTTPS server in tests/t/check.sh.
  */
 #include <string.h>
 
@@ -93,10 +94,138 @@ test_tags(void)
 	    "check_under: the domain and below, on label boundaries");
 }
 
+/* 1 when body parses, else 0; *why gets p.bad (freed by the caller). */
+static int
+sts(const char *body, char **why, struct check_sts_policy *out)
+{
+	struct check_sts_policy p;
+	int ok = check_sts_parse(body, strlen(body), &p);
+
+	*why = g_strdup(p.bad->str);
+	if (out)
+		*out = p;
+	else
+		check_sts_policy_clear(&p);
+	return ok;
+}
+
+static void
+test_sts(void)
+{
+	struct check_sts_policy p;
+	char *why, *big;
+	GString *g;
+
+	TAP_OK(sts("version: STSv1\r\nmode: enforce\r\nmx: mx1.example.com"
+	    "\r\nmx: *.example.net\r\nmax_age: 604800\r\n", &why, &p) &&
+	    strcmp(p.mode, "enforce") == 0 && p.max_age == 604800 &&
+	    p.mx->len == 2 && strcmp(g_ptr_array_index(p.mx, 1),
+	    "*.example.net") == 0, "a policy with CRLF lines: %s", why);
+	check_sts_policy_clear(&p);
+	g_free(why);
+	TAP_OK(sts("version:STSv1\nmode:\ttesting \nmx: MX.Example.COM\n"
+	    "max_age: 0\nx_vendor: anything-1\n\n\n", &why, &p) &&
+	    strcmp(p.mode, "testing") == 0 && p.max_age == 0 &&
+	    strcmp(g_ptr_array_index(p.mx, 0), "mx.example.com") == 0,
+	    "LF lines, blanks around values, an extension field, trailing "
+	    "blank lines: %s", why);
+	check_sts_policy_clear(&p);
+	g_free(why);
+	TAP_OK(sts("version: STSv1\nmode: none\nmax_age: 86400\n", &why,
+	    NULL), "mode none needs no mx: %s", why);
+	g_free(why);
+	TAP_OK(!sts("version: STSv1\nmode: enforce\nmax_age: 86400\n", &why,
+	    NULL) && strstr(why, "no mx"), "enforce without mx: %s", why);
+	g_free(why);
+	TAP_OK(!sts("version: STSv2\nmode: enforce\nmx: a.b\nmax_age: 1\n",
+	    &why, NULL) && strstr(why, "STSv1"), "version STSv2: %s", why);
+	g_free(why);
+	TAP_OK(!sts("mode: enforce\nmx: a.b\nmax_age: 1\n", &why, NULL) &&
+	    strstr(why, "no version"), "no version: %s", why);
+	g_free(why);
+	TAP_OK(!sts("version: STSv1\nmode: enforce\nmode: testing\nmx: a.b\n"
+	    "max_age: 1\n", &why, NULL) && strstr(why, "mode twice"),
+	    "mode twice: %s", why);
+	g_free(why);
+	TAP_OK(!sts("version: STSv1\nmode: enforce\nmx: a.b\n"
+	    "max_age: 31557601\n", &why, NULL) && strstr(why, "max_age"),
+	    "max_age over a year: %s", why);
+	g_free(why);
+	TAP_OK(!sts("version: STSv1\nmode: enforce\nmx: a.b\n"
+	    "max_age: 99999999999\n", &why, NULL),
+	    "max_age of 11 digits: %s", why);
+	g_free(why);
+	TAP_OK(!sts("version: STSv1\nmode: enforce\nmx: a.b\n"
+	    "max_age: -1\n", &why, NULL), "max_age -1: %s", why);
+	g_free(why);
+	TAP_OK(!sts("version: STSv1\nmode: enforce\nmx: a..b\nmx: *.*.c\n"
+	    "mx: a b\nmax_age: 1\n", &why, NULL) && strstr(why, "a..b") &&
+	    strstr(why, "*.*.c") && strstr(why, "a blank inside"),
+	    "bad mx patterns, each named: %s", why);
+	g_free(why);
+	TAP_OK(!sts("version: STSv1\n\nmode: enforce\nmx: a.b\nmax_age: 1\n",
+	    &why, NULL) && strstr(why, "blank line"),
+	    "a blank line inside: %s", why);
+	g_free(why);
+	TAP_OK(!sts("version : STSv1\nmode: enforce\nmx: a.b\nmax_age: 1\n",
+	    &why, NULL), "a blank before ':': %s", why);
+	g_free(why);
+	TAP_OK(!sts("version: STSv1\nmode: enforce\nmx: a.b\nmax_age: 1\n"
+	    "<html>\n", &why, NULL) && strstr(why, "without ':'"),
+	    "an HTML page is not a policy: %s", why);
+	g_free(why);
+	TAP_OK(!sts("version: STSv1\nmode: enf\x01orce\nmx: a.b\n"
+	    "max_age: 1\n", &why, NULL) && strstr(why, "control"),
+	    "a control byte: %s", why);
+	g_free(why);
+	TAP_OK(!sts("version: STSv1\nmode: enforce\nmx: \xc3\xa9.b\n"
+	    "max_age: 1\n", &why, NULL) && strstr(why, "ASCII"),
+	    "a byte outside ASCII: %s", why);
+	g_free(why);
+	TAP_OK(!check_sts_parse("version: STSv1\0", 15, &p) &&
+	    strstr(p.bad->str, "NUL"), "a NUL byte");
+	check_sts_policy_clear(&p);
+	/* many bad lines: the reason stays short */
+	g = g_string_new("version: STSv1\nmode: enforce\nmax_age: 1\n");
+	for (int i = 0; i < 5000; i++)
+		g_string_append(g, "mx: -bad-\xff\nnonsense\n");
+	big = g_string_free(g, FALSE);
+	TAP_OK(!sts(big, &why, NULL) && strlen(why) < 500,
+	    "5000 bad lines: a reason of %zu bytes", strlen(why));
+	g_free(why);
+	g_free(big);
+	g = g_string_new("version: STSv1\nmode: enforce\nmax_age: 1\n");
+	for (int i = 0; i < 1000; i++)
+		g_string_append_printf(g, "mx: mx%d.example.com\n", i);
+	TAP_OK(check_sts_parse(g->str, g->len, &p) &&
+	    p.mx->len == CHECK_STS_MAX_MX, "1000 mx lines: %u kept",
+	    p.mx->len);
+	check_sts_policy_clear(&p);
+	g_string_free(g, TRUE);
+	big = g_malloc0(CHECK_STS_MAX_BYTES + 2);
+	memset(big, 'a', CHECK_STS_MAX_BYTES + 1);
+	TAP_OK(!sts(big, &why, NULL) && strstr(why, "64 KiB"),
+	    "a body over 64 KiB: %s", why);
+	g_free(why);
+	g_free(big);
+
+	TAP_OK(check_sts_mx_match("mx.example.com", "MX.example.com.") &&
+	    check_sts_mx_match("*.example.com", "mx1.example.com") &&
+	    check_sts_mx_match("*.example.com", "mx1.example.com."),
+	    "mx: names and *. patterns match, case and final dot ignored");
+	TAP_OK(!check_sts_mx_match("*.example.com", "example.com") &&
+	    !check_sts_mx_match("*.example.com", "a.b.example.com") &&
+	    !check_sts_mx_match("*.example.com", ".example.com") &&
+	    !check_sts_mx_match("*.example.com", "mxexample.com") &&
+	    !check_sts_mx_match("mx.example.com", "mx.example.com.evil"),
+	    "*. covers one label, the leftmost, and only one (RFC 8461 §4.1)");
+}
+
 int
 main(void)
 {
 	test_spki();
 	test_tags();
+	test_sts();
 	return tap_done();
 }

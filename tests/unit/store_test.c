@@ -750,7 +750,8 @@ test_quarantine(struct store *st)
 	TAP_OK(store_message_known(st, "dddd", &err) == 0, "not known: quarantined message");
 	TAP_OK(store_message_known(st, "ffff", &err) == 0, "not known: never seen");
 
-	/* Requeue that quarantines again: the new entry replaces the old. */
+	/* Requeue that quarantines again: the entry stays, its bytes are not
+	 * copied, the attempt is counted and its reason is the entry's. */
 	store_batch_begin(st, &err);
 	store_message_begin(st, &err);
 	log.outcome = STORE_OUTCOME_QUARANTINED;
@@ -762,10 +763,15 @@ test_quarantine(struct store *st)
 	g_bytes_unref(q.raw);
 	q.raw = NULL;
 	q.n = 0;
+	TAP_OK(nid > qid, "the attempt is logged");
 	TAP_OK(store_quarantine_each(st, 0, on_quarantined, &q, &err) == 1 &&
-	    q.id == nid, "requeued again into quarantine: only the new entry pending");
-	TAP_IS(q.reason, "still broken", "new reason");
-	TAP_OK(q.raw && g_bytes_equal(q.raw, want), "raw kept in the new entry");
+	    q.id == qid, "requeued again into quarantine: the same entry pending");
+	TAP_IS(q.reason, "still broken", "the latest attempt's reason");
+	TAP_OK(q.raw && g_bytes_equal(q.raw, want), "raw kept in the entry");
+	TAP_IS(V(st, "SELECT count(*) || ' ' || sum(attempts) || ' ' || "
+	    "bool_and(last_attempt = %" PRId64 ") FROM quarantine", nid),
+	    "1 1 true", "no quarantine row added, the attempt counted");
+	nid = qid;
 
 	/* Requeue that succeeds: nothing left. */
 	store_batch_begin(st, &err);
