@@ -124,4 +124,20 @@ gboolean cli_parse_format(const char *text, enum cli_format *fmt);
 void cli_print_table(FILE *fp, const struct store_table *t,
     enum cli_format fmt);
 
+/* Printing the batches of a streamed query (store_ask): csv's header and
+ * the table's once, the table's column widths from the first batch (up to
+ * 1000 rows; a wider value later pushes the rest of its line right).
+ *	struct cli_stream s = { stdout, fmt };
+ *	store_ask(st, q, &f, limit, cli_stream_batch, &s, &err);
+ *	cli_stream_end(&s); */
+struct cli_stream {
+	FILE *fp;
+	enum cli_format fmt;
+	gboolean started;
+	guint64 rows;
+	int *width;
+};
+int cli_stream_batch(void *user, const struct store_table *t);
+void cli_stream_end(struct cli_stream *s);
+
 #endif

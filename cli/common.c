@@ -300,7 +300,7 @@ print_csv_field(GString *line, const char *v)
 }
 
 static void
-print_csv(FILE *fp, const struct store_table *t)
+print_csv_header(FILE *fp, const struct store_table *t)
 {
 	GString *line = g_string_new(NULL);
 
@@ -310,6 +310,14 @@ print_csv(FILE *fp, const struct store_table *t)
 		print_csv_field(line, g_ptr_array_index(t->columns, c));
 	}
 	fprintf(fp, "%s\r\n", line->str);
+	g_string_free(line, TRUE);
+}
+
+static void
+print_csv_rows(FILE *fp, const struct store_table *t)
+{
+	GString *line = g_string_new(NULL);
+
 	for (guint r = 0; r < t->rows->len; r++) {
 		GPtrArray *row = g_ptr_array_index(t->rows, r);
 
@@ -322,6 +330,13 @@ print_csv(FILE *fp, const struct store_table *t)
 		fprintf(fp, "%s\r\n", line->str);
 	}
 	g_string_free(line, TRUE);
+}
+
+static void
+print_csv(FILE *fp, const struct store_table *t)
+{
+	print_csv_header(fp, t);
+	print_csv_rows(fp, t);
 }
 
 /* One JSON object per line, so the output pipes into jq -c / grep. */
@@ -351,14 +366,19 @@ print_json(FILE *fp, const struct store_table *t)
 	g_string_free(line, TRUE);
 }
 
+/* Widths: the header's and those of the rows given (the first batch of a
+ * stream); a later, wider value pushes the rest of its line right. */
 static void
-print_aligned(FILE *fp, const struct store_table *t)
+aligned_widths(const struct store_table *t, int *width)
 {
 	guint ncol = t->columns->len;
-	g_autofree int *width = g_new0(int, ncol);
 
-	for (guint c = 0; c < ncol; c++)
-		width[c] = (int)g_utf8_strlen(g_ptr_array_index(t->columns, c), -1);
+	for (guint c = 0; c < ncol; c++) {
+		int w = (int)g_utf8_strlen(g_ptr_array_index(t->columns, c), -1);
+
+		if (w > width[c])
+			width[c] = w;
+	}
 	for (guint r = 0; r < t->rows->len; r++) {
 		GPtrArray *row = g_ptr_array_index(t->rows, r);
 
@@ -370,10 +390,24 @@ print_aligned(FILE *fp, const struct store_table *t)
 				width[c] = w;
 		}
 	}
+}
+
+static void
+aligned_header(FILE *fp, const struct store_table *t, const int *width)
+{
+	guint ncol = t->columns->len;
+
 	for (guint c = 0; c < ncol; c++)
 		fprintf(fp, "%s%-*s", c ? "  " : "", c + 1 < ncol ? width[c] : 0,
 		    (char *)g_ptr_array_index(t->columns, c));
 	fputc('\n', fp);
+}
+
+static void
+aligned_rows(FILE *fp, const struct store_table *t, const int *width)
+{
+	guint ncol = t->columns->len;
+
 	for (guint r = 0; r < t->rows->len; r++) {
 		GPtrArray *row = g_ptr_array_index(t->rows, r);
 
@@ -390,8 +424,57 @@ print_aligned(FILE *fp, const struct store_table *t)
 		}
 		fputc('\n', fp);
 	}
+}
+
+static void
+print_aligned(FILE *fp, const struct store_table *t)
+{
+	g_autofree int *width = g_new0(int, t->columns->len + 1);
+
+	aligned_widths(t, width);
+	aligned_header(fp, t, width);
+	aligned_rows(fp, t, width);
 	if (t->rows->len == 0)
 		fprintf(fp, "(no rows)\n");
+}
+
+/* A stream of batches (store_ask): the header of csv and table once, the
+ * table's widths from the first batch. */
+int
+cli_stream_batch(void *user, const struct store_table *t)
+{
+	struct cli_stream *s = user;
+
+	switch (s->fmt) {
+	case CLI_FORMAT_JSON:
+		print_json(s->fp, t);
+		break;
+	case CLI_FORMAT_CSV:
+		if (!s->started)
+			print_csv_header(s->fp, t);
+		print_csv_rows(s->fp, t);
+		break;
+	default:
+		if (!s->started) {
+			s->width = g_new0(int, t->columns->len + 1);
+			aligned_widths(t, s->width);
+			aligned_header(s->fp, t, s->width);
+		}
+		aligned_rows(s->fp, t, s->width);
+		break;
+	}
+	s->started = TRUE;
+	s->rows += t->rows->len;
+	return ferror(s->fp) ? -1 : 0;
+}
+
+void
+cli_stream_end(struct cli_stream *s)
+{
+	if (s->fmt == CLI_FORMAT_TABLE && s->started && s->rows == 0)
+		fprintf(s->fp, "(no rows)\n");
+	g_clear_pointer(&s->width, g_free);
+	fflush(s->fp);
 }
 
 void

@@ -29,7 +29,7 @@ static const struct cli_command commands[] = {
 	{ "requeue", cli_cmd_requeue, "re-ingest quarantined messages" },
 	{ "quarantine", cli_cmd_quarantine, "list, show, write out or drop quarantined messages" },
 	{ "config", cli_cmd_config, "the effective settings and where each comes from" },
-	{ "db", cli_cmd_db, "db migrate | version | roles: schema and roles" },
+	{ "db", cli_cmd_db, "db migrate | version | roles | rebuild-rollups | prune: schema, roles, upkeep" },
 	{ NULL, NULL, NULL },
 };
 

@@ -42,6 +42,8 @@ GRANT SELECT, INSERT ON dmarc_report TO mailsift_ingest;
 GRANT UPDATE (record_count, message_count, extensions, generator, errors, fixups)
 	ON dmarc_report TO mailsift_ingest;
 GRANT INSERT ON dmarc_report_raw, dmarc_record TO mailsift_ingest;
+-- The daily rollups (008_rollup.sql) are written at commit by a trigger
+-- that runs as the schema owner: no grant on them.
 -- Bounces: inserted once (ON CONFLICT DO NOTHING reads the identities
 -- back), never updated by ingest; `mailsift reclassify` rewrites verdicts
 -- and is the schema owner's job.
@@ -61,7 +63,8 @@ GRANT SELECT, INSERT, UPDATE ON source_info, enrich_state TO mailsift_ingest;
 GRANT SELECT ON ingest_log_v, dmarc_report_v, dmarc_record_v, dmarc_dkim_v,
 	dmarc_spf_v, dmarc_reason_v, dmarc_daily_v, bounce_v, bounce_daily_v,
 	dmarc_bounce_daily_v, tls_report_v, tls_failure_v, tls_daily_v,
-	arf_report_v, dmarc_failure_v, source_v, source_seen_v
+	arf_report_v, dmarc_failure_v, source_v, source_seen_v,
+	dmarc_domain_daily_v, dmarc_daily_records_v
 	TO mailsift_reader, mailsift_ingest;
 -- `mailsift check` (009_check.sql) replaces a domain's stored findings
 -- at each run: the one DELETE the ingest role has, on rows that hold

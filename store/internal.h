@@ -149,6 +149,13 @@ GBytes *store_compress(GBytes *raw, const char **format, GError **err);
 /* report.c */
 void store_report_reset(struct store *st);
 
+/* table.c: a result as a table of text */
+struct store_table *store_table_from_result(const PGresult *res);
+
+/* stream.c: a read-only query's rows in batches of 1000 */
+int store_stream_sql(struct store *st, const char *sql, int n,
+    const char *const *values, store_rows_fn fn, void *user, GError **err);
+
 /* single.c: a report stored by one statement (tls.c, arf.c) */
 int store_single(struct store *st, const struct q_stmt *s, int n,
     const char *const *values, const int *lengths, const int *formats,

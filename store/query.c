@@ -63,8 +63,43 @@ static const struct q_stmt trend_ip = { NULL,
 	TREND_COLS
 	" GROUP BY day, source_ip ORDER BY day, source_ip" };
 
-static const struct q_stmt trend_day = { NULL,
+static const struct q_stmt trend_day_ip = { NULL,
 	"SELECT day," TREND_COLS
+	" GROUP BY day ORDER BY day" };
+
+/* Without an ip filter the DMARC side is the small table per day and
+ * domain (dmarc_domain_daily_v, sql/008_rollup.sql), next to the bounces
+ * and failure reports as dmarc_bounce_daily_v has them; the sums are
+ * those of trend_day_ip. */
+static const struct q_stmt trend_day = { NULL,
+	"SELECT day,"
+	" sum(messages)::bigint AS messages,"
+	" sum(dmarc_pass)::bigint AS dmarc_pass,"
+	" sum(dmarc_fail)::bigint AS dmarc_fail,"
+	" " PASS_PCT("sum(dmarc_pass)", "sum(messages)") " AS pass_pct,"
+	" sum(dkim_pass)::bigint AS dkim_pass,"
+	" sum(spf_pass)::bigint AS spf_pass,"
+	" sum(quarantined)::bigint AS quarantined,"
+	" sum(rejected)::bigint AS rejected,"
+	" sum(bounces)::bigint AS bounces,"
+	" sum(auth_bounces)::bigint AS auth_bounces,"
+	" sum(failure_reports)::bigint AS failure_reports"
+	" FROM ("
+	"SELECT d.day, d.policy_domain AS domain, d.messages, d.dmarc_pass,"
+	" d.dmarc_fail, d.dkim_pass, d.spf_pass, d.quarantined, d.rejected,"
+	" 0 AS bounces, 0 AS auth_bounces, 0 AS failure_reports"
+	" FROM dmarc_domain_daily_v d"
+	" UNION ALL"
+	" SELECT b.day, b.sender_domain, 0, 0, 0, 0, 0, 0, 0, 1,"
+	" CASE WHEN b.reason = 'authfailure' THEN 1 ELSE 0 END, 0"
+	" FROM bounce_v b WHERE b.bounced"
+	" UNION ALL"
+	" SELECT f.day, f.from_domain, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1"
+	" FROM dmarc_failure_v f) s"
+	" WHERE ($1::bigint IS NULL OR"
+	"  day >= (to_timestamp($1::bigint) AT TIME ZONE 'UTC')::date)"
+	" AND ($2::text IS NULL OR domain = $2::text)"
+	" AND $3::inet IS NULL"
 	" GROUP BY day ORDER BY day" };
 
 /* A report's last day is that of its last second: an end of 00:00:00
@@ -99,54 +134,6 @@ static const struct q_stmt reports = { NULL,
 	"  WHERE c.report_pk = r.report_pk AND c.source_ip <<= $3::inet))"
 	" ORDER BY date_begin DESC, report_pk DESC" };
 
-void
-store_table_free(struct store_table *t)
-{
-	if (t == NULL)
-		return;
-	g_ptr_array_unref(t->columns);
-	g_ptr_array_unref(t->rows);
-	if (t->numeric)
-		g_array_unref(t->numeric);
-	g_free(t);
-}
-
-/* Built-in type OIDs (pg_type.h): int2, int4, int8, float4, float8,
- * numeric.  Output formats use them to print numbers as numbers. */
-static gboolean
-type_is_numeric(Oid type)
-{
-	return type == 21 || type == 23 || type == 20 || type == 700 ||
-	    type == 701 || type == 1700;
-}
-
-static struct store_table *
-table_from(const PGresult *res)
-{
-	struct store_table *t = g_new(struct store_table, 1);
-	int r, c, nc = PQnfields(res);
-
-	t->columns = g_ptr_array_new_with_free_func(g_free);
-	t->rows = g_ptr_array_new_with_free_func(
-	    (GDestroyNotify)g_ptr_array_unref);
-	t->numeric = g_array_sized_new(FALSE, FALSE, sizeof(gboolean), nc);
-	for (c = 0; c < nc; c++) {
-		gboolean num = type_is_numeric(PQftype(res, c));
-
-		g_ptr_array_add(t->columns, g_strdup(PQfname(res, c)));
-		g_array_append_val(t->numeric, num);
-	}
-	for (r = 0; r < PQntuples(res); r++) {
-		GPtrArray *row = g_ptr_array_new_full(nc, g_free);
-
-		for (c = 0; c < nc; c++)
-			g_ptr_array_add(row, PQgetisnull(res, r, c) ? NULL :
-			    g_strdup(PQgetvalue(res, r, c)));
-		g_ptr_array_add(t->rows, row);
-	}
-	return t;
-}
-
 /* One statement (the extended protocol refuses several) in a read-only
  * transaction that is rolled back: whatever it is, it changes nothing.
  * Custom plans, since the session prefers generic ones (conn.c) and an
@@ -173,7 +160,7 @@ run_readonly(struct store *st, const struct q_stmt *s, int n,
 	i = q_send(st, s, n, values, NULL, NULL, 0, err);
 	q_fixed(st, "ROLLBACK", EFF_END);
 	if (i >= 0 && q_sync(st, err) == 0)
-		return table_from(q_result(st, i));
+		return store_table_from_result(q_result(st, i));
 	/* After an error the ROLLBACK was skipped. */
 	q_reset(st);
 	if (st->tx && !st->broken) {
@@ -212,7 +199,47 @@ struct store_table *
 store_trend_by_day(struct store *st, const struct store_filter *f,
     GError **err)
 {
-	return run_filtered(st, &trend_day, f, err);
+	return run_filtered(st, f && f->ip && *f->ip ? &trend_day_ip :
+	    &trend_day, f, err);
+}
+
+/* The questions of the CLI, streamed (stream.c), each with a row limit
+ * ($4, NULL: all) after its ORDER BY. */
+int
+store_ask(struct store *st, enum store_question q,
+    const struct store_filter *f, int64_t limit, store_rows_fn fn,
+    void *user, GError **err)
+{
+	const struct q_stmt *s;
+	char since[32], lim[32];
+	const char *v[4] = { NULL, NULL, NULL, NULL };
+	char *sql;
+	int rc;
+
+	switch (q) {
+	case STORE_Q_TREND_IP: s = &trend_ip; break;
+	case STORE_Q_TREND_DAY:
+		s = f && f->ip && *f->ip ? &trend_day_ip : &trend_day;
+		break;
+	case STORE_Q_SOURCES: s = &sources; break;
+	case STORE_Q_REPORTS: s = &reports; break;
+	default:
+		store_set_error(err, STORE_ERROR_INTERNAL,
+		    "store_ask: no such question");
+		return -1;
+	}
+	if (f) {
+		snprintf(since, sizeof(since), "%" PRId64, f->since);
+		v[0] = f->since > 0 ? since : NULL;
+		v[1] = f->domain && *f->domain ? f->domain : NULL;
+		v[2] = f->ip && *f->ip ? f->ip : NULL;
+	}
+	snprintf(lim, sizeof(lim), "%" PRId64, limit);
+	v[3] = limit > 0 ? lim : NULL;
+	sql = g_strconcat(s->sql, " LIMIT $4::bigint", NULL);
+	rc = store_stream_sql(st, sql, 4, v, fn, user, err);
+	g_free(sql);
+	return rc;
 }
 
 struct store_table *

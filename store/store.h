@@ -188,6 +188,28 @@ struct store_table *store_sources(struct store *st,
 /* Reports received: reporter, domain, range, records, messages. */
 struct store_table *store_reports(struct store *st,
     const struct store_filter *f, GError **err);
+/* The same four questions streamed: fn gets the rows in batches of up to
+ * 1000 (the first, maybe empty, names the columns; the table is freed
+ * after the call) and returns < 0 to stop; at most limit rows (<= 0: all).
+ * The client holds one batch at a time (a cursor).  Returns 0, -1 on
+ * error. */
+enum store_question {
+	STORE_Q_TREND_IP, STORE_Q_TREND_DAY, STORE_Q_SOURCES, STORE_Q_REPORTS,
+};
+typedef int (*store_rows_fn)(void *user, const struct store_table *batch);
+int store_ask(struct store *st, enum store_question q,
+    const struct store_filter *f, int64_t limit, store_rows_fn fn,
+    void *user, GError **err);
+/* `mailsift db rebuild-rollups`: recompute the daily rollups from the
+ * records (sql/008_rollup.sql); returns the rollup rows, -1 on error. */
+int64_t store_rebuild_rollups(struct store *st, GError **err);
+/* `mailsift db prune`: delete the DMARC aggregate reports that began
+ * before `before` (epoch seconds), with their records and raw copies, and
+ * unless keep_rollups the rollup rows of the days before it (kept, the
+ * trends and dashboards still show those days).  Returns the reports
+ * removed, -1 on error. */
+int64_t store_prune(struct store *st, int64_t before, gboolean keep_rollups,
+    GError **err);
 /* `mailsift explain`: what each source of f->domain is to it from the
  * since day on, and what to fix (source_diagnosis, sql/007_diagnosis.sql):
  * category, source_ip, service, service_kind, ptr, messages, dmarc_pass,

@@ -106,6 +106,7 @@ struct record {
 	struct auth_dkim dkim_res[2];
 	const char *spf_domain, *spf_result;
 	char spf_domain_buf[64];
+	char ip_buf[48];	/* --scale: the source address, else "" */
 };
 
 struct report {
@@ -117,12 +118,14 @@ struct report {
 	guint nrec;
 	char id[64];
 	guint8 visible[64];	/* demo: the senders the report lists */
+	char dom_name[32];	/* --scale: the policy domain, else "" */
 };
 
 struct gen_opts {
 	guint messages, days, max_records, seed;
 	int64_t start;
 	int demo;
+	int scale;		/* --scale: 100 domains, 50k addresses, spans */
 	guint64 big_records;	/* > 0: the one big report */
 };
 
@@ -142,6 +145,18 @@ extern const struct domain gen_domains[];
 extern const guint gen_ndomains;
 extern const struct sender gen_senders[];
 extern const guint gen_nsenders;
+/* The policy domain of a report and the address of a record: the model's,
+ * or with --scale the drawn ones. */
+static inline const char *
+report_domain(const struct report *r)
+{
+	return r->dom_name[0] ? r->dom_name : gen_domains[r->domain].name;
+}
+static inline const char *
+record_ip(const struct record *rec)
+{
+	return rec->ip_buf[0] ? rec->ip_buf : gen_senders[rec->sender].ip;
+}
 void gen_init(struct gen *g, const struct gen_opts *o);
 void gen_free(struct gen *g);
 /* The next report of the schedule; 0 when there are no more. */

@@ -78,7 +78,7 @@ static void
 trace_headers(GString *out, const struct report *r, const struct noise *n)
 {
 	const struct reporter *rp = r->rp;
-	const char *dom = gen_domains[r->domain].name;
+	const char *dom = report_domain(r);
 	char date[64];
 
 	rfc5322_date(date, sizeof(date), r->sent + 2, 0);
@@ -107,7 +107,7 @@ static void
 subject(GString *out, const struct report *r)
 {
 	char *s = g_strdup_printf("Report Domain: %s Submitter: %s "
-	    "Report-ID: <%s>", gen_domains[r->domain].name, r->rp->file_org,
+	    "Report-ID: <%s>", report_domain(r), r->rp->file_org,
 	    r->id);
 
 	g_string_append(out, "Subject: ");
@@ -137,7 +137,7 @@ main_headers(GString *out, const struct report *r)
 	else
 		g_string_append_printf(out, "From: %s\n", rp->email);
 	g_string_append_printf(out, "To: dmarc-reports@%s\n",
-	    gen_domains[r->domain].name);
+	    report_domain(r));
 	subject(out, r);
 	g_string_append_printf(out, "Message-ID: <%s@%s>\n", r->id,
 	    rp->mail_domain);
@@ -205,7 +205,7 @@ ms_html(GString *out, const struct report *r)
 	    "in its rua tag.<br /><br /><div style=\"font-size:12px; "
 	    "color:#666666;\">Please do not reply to this message: the "
 	    "mailbox is not monitored.</div>", r->begin, r->end + 1,
-	    gen_domains[r->domain].name);
+	    report_domain(r));
 
 	g_string_append(out, "Content-Type: text/html; charset=us-ascii\n"
 	    "Content-Transfer-Encoding: base64\n\n");
@@ -256,7 +256,7 @@ render_text_and(GString *out, const struct report *r, const GString *bin,
 	    "charset=us-ascii\nContent-Transfer-Encoding: 7bit\n\n"
 	    "This is a DMARC aggregate report for %s\nfrom %s, covering "
 	    "%" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ".\n\n",
-	    gen_domains[r->domain].name, r->rp->org_name, r->begin, r->end);
+	    report_domain(r), r->rp->org_name, r->begin, r->end);
 	g_string_append_printf(out, "--%s\nContent-Type: %s; name=\"%s\"\n"
 	    "Content-Disposition: attachment; filename=\"%s\"\n", bnd, type,
 	    name, name);
@@ -275,7 +275,7 @@ render_inline(GString *out, const struct report *r, const GString *xml,
 		g_string_append_printf(out, "Content-Type: multipart/mixed; "
 		    "boundary=\"%s\"\n\n--%s\nContent-Type: text/plain; "
 		    "charset=us-ascii\n\nDMARC aggregate report for %s.\n\n"
-		    "--%s\n", bnd, bnd, gen_domains[r->domain].name, bnd);
+		    "--%s\n", bnd, bnd, report_domain(r), bnd);
 	}
 	g_string_append_printf(out, "Content-Type: text/xml; charset=utf-8; "
 	    "name=\"%s\"\nContent-Disposition: inline; filename=\"%s\"\n"
@@ -327,5 +327,5 @@ mail_maildir_name(char *buf, gsize len, const struct report *r)
 {
 	g_snprintf(buf, len, "%" G_GINT64_FORMAT ".M%06uP%uQ%u.mx.%s",
 	    r->sent + 2, (r->seq * 7919u) % 1000000u, 4000u + r->seq % 60000u,
-	    r->seq + 1, gen_domains[r->domain].name);
+	    r->seq + 1, report_domain(r));
 }

@@ -12,6 +12,10 @@
  *   --start EPOCH (1790812800 = 2026-10-01 00:00:00 UTC; rounded down to
  *   midnight UTC, so every report spans one UTC day, 00:00:00-23:59:59)
  *   --max-records R (1000; 40 with --demo)  --demo  --expected FILE
+ *   --scale (the benchmark's data: 100 policy domains d00..d99.example,
+ *   skewed; 50k source addresses in 198.18.0.0/15, skewed; a quarter of
+ *   the reports from noon to noon, spanning two UTC days; the manifest
+ *   then counts by the model's senders, not by address)
  *   --records N (big: 1000000)  --big N (xml, copy: the big report instead)
  *
  * Every mode also writes the manifest PATH.expected.tsv (or --expected FILE;
@@ -92,7 +96,7 @@ usage(FILE *fp, int status)
 {
 	fputs("usage: mailsift-gen maildir|xml|copy PATH [--messages N] "
 	    "[--seed S] [--days D]\n"
-	    "           [--start EPOCH] [--max-records R] [--demo] "
+	    "           [--start EPOCH] [--max-records R] [--demo] [--scale] "
 	    "[--big N] [--expected FILE]\n"
 	    "       mailsift-gen big FILE.xml.gz [--records N] [--seed S] "
 	    "[--expected FILE]\n"
@@ -334,6 +338,10 @@ parse_opts(int argc, char **argv, struct gen_opts *go, const char **expected)
 			go->demo = 1;
 			continue;
 		}
+		if (strcmp(a, "--scale") == 0) {
+			go->scale = 1;
+			continue;
+		}
 		if (v == NULL)
 			usage(stderr, 64);
 		i++;
@@ -375,7 +383,7 @@ bounce_manifest_path(const char *path)
 int
 main(int argc, char **argv)
 {
-	struct gen_opts go = { 1000, 30, 1000, 1, DEFAULT_START, 0, 0 };
+	struct gen_opts go = { 1000, 30, 1000, 1, DEFAULT_START, 0, 0, 0 };
 	struct out o;
 	struct gen g;
 	struct report r;

@@ -369,6 +369,39 @@ demo_count(struct gen *g, const struct sender *s)
 	return v < 1 ? 1 : (int64_t)v;
 }
 
+/* --scale (the benchmark's data, make bench-scale): the policy domain is
+ * one of 100, the busy ones far more often (d00.example the most); a
+ * quarter of the reports run from noon to noon, over two UTC days.  The
+ * model's domain still picks the senders and the policy. */
+#define SCALE_DOMAINS	100
+#define SCALE_ADDRS	50000
+
+static void
+scale_report(struct gen *g, struct report *r)
+{
+	double u = g_rand_double(g->rand);
+
+	g_snprintf(r->dom_name, sizeof(r->dom_name), "d%02d.example",
+	    (int)(SCALE_DOMAINS * u * u));
+	if (g_rand_double(g->rand) < 0.25) {
+		r->begin += 43200;
+		r->end += 43200;
+		r->sent += 43200;
+	}
+}
+
+/* --scale: one of 50k addresses of 198.18.0.0/15 (RFC 2544), skewed: the
+ * first thousand send about two thirds of the records. */
+static void
+scale_record(struct gen *g, struct record *rec)
+{
+	double u = g_rand_double(g->rand);
+	int k = (int)(SCALE_ADDRS * u * u * u);
+
+	g_snprintf(rec->ip_buf, sizeof(rec->ip_buf), "198.18.%d.%d",
+	    k >> 8, k & 255);
+}
+
 static void
 fill_report(struct gen *g, struct report *r, const struct reporter *rp,
     int domain, int day)
@@ -389,6 +422,8 @@ fill_report(struct gen *g, struct report *r, const struct reporter *rp,
 		demo_visible(g, r, max);
 	else
 		r->nrec = (guint)skewed(g, max, 4);
+	if (g->o.scale)
+		scale_report(g, r);
 	g->rec_i = 0;
 	r->seq = g->nreports++;
 	make_id(g, r);
@@ -481,10 +516,10 @@ draw_own(struct gen *g, const struct report *r, struct record *rec)
 	int dk = broken ? 0 : chance(g, 0.97);
 	int sp = chance(g, broken ? 0.35 : 0.96);
 
-	rec->envelope_from = dom->name;
-	add_dkim(rec, dom->name, dom->selector, dk ? "pass" : "fail");
+	rec->envelope_from = report_domain(r);
+	add_dkim(rec, report_domain(r), dom->selector, dk ? "pass" : "fail");
 	rec->dkim = dk ? "pass" : "fail";
-	rec->spf_domain = dom->name;
+	rec->spf_domain = report_domain(r);
 	rec->spf_result = sp ? "pass" : "softfail";
 	rec->spf = sp ? "pass" : "fail";
 }
@@ -499,7 +534,7 @@ draw_esp(struct gen *g, const struct report *r, struct record *rec)
 	g_snprintf(rec->spf_domain_buf, sizeof(rec->spf_domain_buf),
 	    "bounces.%s", s->other);
 	rec->envelope_from = rec->spf_domain_buf;
-	add_dkim(rec, dom->name, dom->selector, dk ? "pass" : "fail");
+	add_dkim(rec, report_domain(r), dom->selector, dk ? "pass" : "fail");
 	add_dkim(rec, s->other, s->selector, "pass");
 	rec->dkim = dk ? "pass" : "fail";
 	rec->spf_domain = rec->spf_domain_buf;
@@ -515,7 +550,7 @@ draw_fwd(struct gen *g, const struct report *r, struct record *rec)
 	int dk = chance(g, 0.7);
 
 	rec->envelope_from = s->other;
-	add_dkim(rec, dom->name, dom->selector, dk ? "pass" : "fail");
+	add_dkim(rec, report_domain(r), dom->selector, dk ? "pass" : "fail");
 	rec->dkim = dk ? "pass" : "fail";
 	rec->spf_domain = s->other;
 	rec->spf_result = fail_word(g, "pass", "softfail", "none");
@@ -530,15 +565,14 @@ draw_fwd(struct gen *g, const struct report *r, struct record *rec)
 static void
 draw_spf_only(struct gen *g, const struct report *r, struct record *rec)
 {
-	const struct domain *dom = &gen_domains[r->domain];
 	const struct sender *s = &gen_senders[rec->sender];
 	int sp = chance(g, 0.95);
 
-	rec->envelope_from = dom->name;
+	rec->envelope_from = report_domain(r);
 	if (s->selector)
 		add_dkim(rec, s->other, s->selector, "pass");
 	rec->dkim = "fail";
-	rec->spf_domain = dom->name;
+	rec->spf_domain = report_domain(r);
 	rec->spf_result = sp ? "pass" : "temperror";
 	rec->spf = sp ? "pass" : "fail";
 }
@@ -551,9 +585,9 @@ draw_spoof(struct gen *g, const struct report *r, struct record *rec)
 
 	rec->envelope_from = s->other;
 	if (chance(g, 0.2))
-		add_dkim(rec, dom->name, dom->selector, "fail");
+		add_dkim(rec, report_domain(r), dom->selector, "fail");
 	rec->dkim = "fail";
-	rec->spf_domain = chance(g, 0.5) ? dom->name : s->other;
+	rec->spf_domain = chance(g, 0.5) ? report_domain(r) : s->other;
 	rec->spf_result = fail_word(g, "fail", "softfail", "none");
 	rec->spf = "fail";
 }
@@ -581,11 +615,9 @@ draw_esp_own(struct gen *g, const struct report *r, struct record *rec)
 static void
 draw_unlisted(struct gen *g, const struct report *r, struct record *rec)
 {
-	const struct domain *dom = &gen_domains[r->domain];
-
-	rec->envelope_from = dom->name;
+	rec->envelope_from = report_domain(r);
 	rec->dkim = "fail";
-	rec->spf_domain = dom->name;
+	rec->spf_domain = report_domain(r);
 	rec->spf_result = chance(g, 0.5) ? "softfail" : "fail";
 	rec->spf = "fail";
 }
@@ -630,7 +662,9 @@ gen_record(struct gen *g, const struct report *r, struct record *rec)
 	case KIND_COUNT: break;
 	}
 	g->rand = rand;
-	rec->header_from = dom->name;
+	if (g->o.scale)
+		scale_record(g, rec);
+	rec->header_from = report_domain(r);
 	if (r->rp->idents == IDENT_ETO)
 		rec->envelope_to = "outlook.com";
 	if (record_passes(rec))

@@ -148,10 +148,10 @@ copy_row(GString *s, const struct report *r, const struct record *rec)
 
 	col(s, r->id);
 	col(s, r->rp->org_name);
-	col(s, gen_domains[r->domain].name);
+	col(s, report_domain(r));
 	g_string_append_printf(s, "%" G_GINT64_FORMAT "\t%" G_GINT64_FORMAT
 	    "\t", r->begin, r->end);
-	col(s, gen_senders[rec->sender].ip);
+	col(s, record_ip(rec));
 	g_string_append_printf(s, "%" G_GINT64_FORMAT "\t", rec->count);
 	col(s, rec->disposition);
 	col(s, rec->dkim);

@@ -105,7 +105,7 @@ xml_policy(GString *s, const struct report *r)
 	int bis = rp->flavor == FLAVOR_9990;
 
 	open_el(s, rp, 1, "policy_published");
-	leaf(s, rp, 2, "domain", d->name);
+	leaf(s, rp, 2, "domain", report_domain(r));
 	leaf(s, rp, 2, "adkim", d->adkim);
 	leaf(s, rp, 2, "aspf", d->aspf);
 	leaf(s, rp, 2, "p", d->p);
@@ -149,7 +149,7 @@ static void
 xml_row(GString *s, const struct reporter *rp, const struct record *rec)
 {
 	open_el(s, rp, 2, "row");
-	leaf(s, rp, 3, "source_ip", gen_senders[rec->sender].ip);
+	leaf(s, rp, 3, "source_ip", record_ip(rec));
 	leaf_int(s, rp, 3, "count", rec->count);
 	open_el(s, rp, 3, "policy_evaluated");
 	leaf(s, rp, 4, "disposition", rec->disposition);
@@ -217,6 +217,6 @@ report_file_name(char *buf, gsize len, const struct report *r,
     const char *suffix)
 {
 	g_snprintf(buf, len, "%s!%s!%" G_GINT64_FORMAT "!%" G_GINT64_FORMAT
-	    "%s", r->rp->file_org, gen_domains[r->domain].name, r->begin,
+	    "%s", r->rp->file_org, report_domain(r), r->begin,
 	    r->end, suffix);
 }

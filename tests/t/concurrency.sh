@@ -32,3 +32,10 @@ is "$(q "SELECT count(*) FROM ingest_log_v WHERE outcome = 'duplicate'")" 450 \
 want=$(tail -n +2 "$T_TMP/truth.tsv" | awk -F'\t' '{c += $4} END {print c}')
 is "$(q "SELECT sum(count) FROM dmarc_record_v")" "$want" \
     "message totals equal the generator's truth"
+is "$(q "SELECT count(*) FROM (SELECT * FROM dmarc_daily_v EXCEPT ALL
+    SELECT * FROM dmarc_daily_records_v) a")/$(q "SELECT count(*) FROM
+    (SELECT * FROM dmarc_daily_records_v EXCEPT ALL
+    SELECT * FROM dmarc_daily_v) a")" "0/0" \
+    "the daily rollup the racing ingesters kept equals the records"
+is "$(q "SELECT sum(messages) FROM dmarc_daily_domain")" "$want" \
+    "the per-domain rollup counts every message once"

@@ -1438,7 +1438,8 @@ test_quoting(struct store *st)
 	TAP_IS(V(st, "SELECT count(*) FROM dmarc_record WHERE dkim = '{}' OR spf = '{}' OR reasons = '{}'"),
 	    "0", "no empty arrays stored");
 	TAP_IS(V(st, "SELECT count(*) FROM pg_tables WHERE tablename = 'x' OR tablename LIKE 'dmarc%%'"),
-	    "3", "tables intact: dmarc_report, dmarc_report_raw, dmarc_record");
+	    "5", "tables intact: dmarc_report, dmarc_report_raw, dmarc_record,"
+	    " dmarc_daily, dmarc_daily_domain");
 
 	for (k = 0; k < NH; k++)
 		rec_free(c[k]);

@@ -1,0 +1,194 @@
+#!/bin/sh
+# scale.sh - `make bench-scale`: the questions of issue 10 against a big
+# generated history, read from the daily rollup next to the same questions
+# computed from the records (dmarc_daily_records_v, the views' definition
+# before the rollup), in the same run on the same data.
+#
+#   SCALE_RECORDS=1000000 tests/bench/scale.sh	   (after make)
+#
+# Environment:
+#   SCALE_RECORDS	records to generate (10000000); about 34 a report
+#   SCALE_OLDER		times as many older records added in step 5 (4;
+#			0 skips the step)
+#   SCALE_RUNS		warm runs per query, the median printed (5)
+#   SCALE_DIR		scratch directory (build/bench-scale, wiped first)
+#   SCALE_SKIP_RAW	1: leave out the queries on the records
+#   MAILSIFT_BUILD	build directory (build)
+#   MAILSIFT_PGDIR, MAILSIFT_PGPORT  the cluster (tests/pg.sh): by default
+#			one of its own, build/pg-scale, stopped at the end, so
+#			that its restarts (the cold runs) touch no test's
+#
+# What it does:
+#   1. mailsift-gen maildir --scale: 100 policy domains and 50k source
+#      addresses, both skewed, a quarter of the reports over two UTC days,
+#      90 days ending yesterday.
+#   2. Ingest with --jobs 2 into two fresh databases of the same cluster:
+#      scale_plain, whose rollup triggers are disabled (what ingest costs
+#      without the rollup), then scale_rollup.  Seconds, records/s, the
+#      ratio, WAL written per million records (pg_current_wal_lsn before
+#      and after), database size per million records.
+#   3. Each question: cold (the first run after PostgreSQL restarted: its
+#      buffers empty, the kernel's page cache not) and warm (median of
+#      SCALE_RUNS), from the rollup and from the records.
+#   4. trend --by ip --since 30d unfiltered: rows, peak RSS (/usr/bin/time).
+#   5. SCALE_OLDER times as many records of the 360 days before the 90,
+#      ingested; the questions again, warm: their time should not move.
+# Numbers go to standard output; keep them with the README's table.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+B=${MAILSIFT_BUILD:-build}
+M=$top/$B/mailsift
+GEN=$top/$B/mailsift-gen
+N=${SCALE_RECORDS:-10000000}
+OLDER=${SCALE_OLDER:-4}
+RUNS=${SCALE_RUNS:-5}
+DIR=${SCALE_DIR:-$top/$B/bench-scale}
+
+for x in "$M" "$GEN"; do
+	[ -x "$x" ] || { echo "scale.sh: $x missing: run make" >&2; exit 1; }
+done
+[ -x /usr/bin/time ] || { echo "scale.sh: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
+export MAILSIFT_PGDIR="${MAILSIFT_PGDIR:-$top/$B/pg-scale}"
+export MAILSIFT_PGPORT="${MAILSIFT_PGPORT:-54339}"
+tests/pg.sh start || exit 1
+eval "$(tests/pg.sh env)"
+rm -rf "$DIR"
+mkdir -p "$DIR"
+
+now() { date +%s.%N; }
+secs() { printf '%.3f\n' "$(echo "$2 - $1" | bc)"; }
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+day0=$(date -u -d 'today 00:00' +%s)
+start=$((day0 - 90 * 86400))
+msgs=$(((N + 33) / 34))
+echo "# 1. generate: --scale, $msgs reports (about $N records), 90 days"
+t0=$(now)
+"$GEN" maildir "$DIR/src" --scale --seed 1 --messages "$msgs" --days 90 \
+    --start "$start" --expected "$DIR/src.tsv" >"$DIR/gen.out" || exit 1
+records=$(sed -n 's/.* records=\([0-9]*\) .*/\1/p' "$DIR/gen.out")
+echo "generated $records records in $(secs "$t0" "$(now)") s"
+
+# ingest DB LABEL MAILDIR: prints seconds; WAL bytes to $DIR/wal.LABEL
+ingest() {
+	rm -rf "$DIR/in.$2"
+	cp -al "$3" "$DIR/in.$2"
+	w0=$(psql -X -qAt -d postgres -c "SELECT pg_current_wal_lsn()")
+	t0=$(now)
+	MAILSIFT_DB="dbname=$1" "$M" ingest --jobs 2 --maildir "$DIR/in.$2" \
+	    >"$DIR/ingest.$2" 2>&1 || { cat "$DIR/ingest.$2"; exit 1; }
+	t1=$(now)
+	psql -X -qAt -d postgres -c "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$w0')" \
+	    >"$DIR/wal.$2"
+	rm -rf "$DIR/in.$2"
+	secs "$t0" "$t1"
+}
+fresh() {
+	dropdb --if-exists "$1" && createdb "$1" &&
+	    MAILSIFT_DB="dbname=$1" "$M" db migrate >/dev/null
+}
+
+echo "# 2. ingest --jobs 2, without and with the rollup"
+fresh scale_plain && fresh scale_rollup || exit 1
+psql -X -q -d scale_plain -c "ALTER TABLE dmarc_report DISABLE TRIGGER dmarc_report_rollup; ALTER TABLE dmarc_report DISABLE TRIGGER dmarc_report_rollup_note"
+plain=$(ingest scale_plain plain "$DIR/src")
+roll=$(ingest scale_rollup rollup "$DIR/src")
+mil() { echo "scale=1; $1 * 1000000 / $records / 1048576" | bc; }
+printf 'without rollup: %s s, %s records/s, WAL %s MB per million records\n' \
+    "$plain" "$(echo "$records / $plain" | bc)" "$(mil "$(cat "$DIR/wal.plain")")"
+printf 'with rollup:    %s s, %s records/s, WAL %s MB per million records\n' \
+    "$roll" "$(echo "$records / $roll" | bc)" "$(mil "$(cat "$DIR/wal.rollup")")"
+printf 'ingest time with/without rollup: %s (target <= 1.15)\n' \
+    "$(echo "scale=2; $roll / $plain" | bc)"
+for d in scale_plain scale_rollup; do
+	printf '%s: %s MB per million records (rollup tables %s MB)\n' "$d" \
+	    "$(mil "$(psql -X -qAt -d $d -c "SELECT pg_database_size(current_database())")")" \
+	    "$(psql -X -qAt -d $d -c "SELECT round((pg_total_relation_size('dmarc_daily') + pg_total_relation_size('dmarc_daily_domain')) / 1048576.0, 1)")"
+done
+dropdb scale_plain
+psql -X -q -d scale_rollup -c "VACUUM ANALYZE"
+
+# The questions: LABEL, then the command on the rollup and the SQL on
+# the records.  --domain: a middling domain; --ip: the busiest address.
+DOM=d10.example
+IP=198.18.0.0
+NET=198.18.100.0/24
+Q_SINCE="day >= current_date - 30"
+export MAILSIFT_DB="dbname=scale_rollup" PGDATABASE=scale_rollup
+questions() {
+	q "trend --by day --since 30d" \
+	    "$M trend --by day --since 30d --format csv" \
+	    "SELECT day, sum(messages), sum(dmarc_pass), sum(dmarc_fail) FROM dmarc_daily_records_v WHERE $Q_SINCE GROUP BY day ORDER BY day"
+	q "trend --by ip --since 30d --domain $DOM" \
+	    "$M trend --by ip --since 30d --domain $DOM --format csv" \
+	    "SELECT day, source_ip, sum(messages), sum(dmarc_pass) FROM dmarc_daily_records_v WHERE $Q_SINCE AND policy_domain = '$DOM' GROUP BY 1, 2 ORDER BY 1, 2"
+	q "trend --since 90d --ip $IP (one busy IP)" \
+	    "$M trend --since 90d --ip $IP --format csv" \
+	    "SELECT day, sum(messages), sum(dmarc_pass) FROM dmarc_daily_records_v WHERE day >= current_date - 90 AND source_ip <<= '$IP' GROUP BY 1 ORDER BY 1"
+	q "trend --by ip --since 30d --ip $NET" \
+	    "$M trend --since 30d --ip $NET --format csv" \
+	    "SELECT day, source_ip, sum(messages), sum(dmarc_pass) FROM dmarc_daily_records_v WHERE $Q_SINCE AND source_ip <<= '$NET' GROUP BY 1, 2 ORDER BY 1, 2"
+	q "sources --since 7d (records both ways)" \
+	    "$M sources --since 7d --format csv" ""
+	q "Grafana: dmarc_fail per IP, 30 days, one domain" \
+	    "psql -X -q -c \"SELECT day::timestamptz AS time, host(source_ip) AS metric, sum(dmarc_fail) AS value FROM dmarc_daily_v WHERE day::timestamptz BETWEEN now() - interval '30 days' AND now() AND policy_domain = '$DOM' GROUP BY 1, 2 ORDER BY 1\"" \
+	    "SELECT day::timestamptz AS time, host(source_ip) AS metric, sum(dmarc_fail) AS value FROM dmarc_daily_records_v WHERE day::timestamptz BETWEEN now() - interval '30 days' AND now() AND policy_domain = '$DOM' GROUP BY 1, 2 ORDER BY 1"
+	q "dmarc_daily_v, 30 days, one domain" \
+	    "psql -X -q -c \"SELECT * FROM dmarc_daily_v WHERE $Q_SINCE AND policy_domain = '$DOM'\"" \
+	    "SELECT * FROM dmarc_daily_records_v WHERE $Q_SINCE AND policy_domain = '$DOM'"
+	q "trend --by ip --since 30d (all)" \
+	    "$M trend --by ip --since 30d --format csv" \
+	    "SELECT day, source_ip, sum(messages), sum(dmarc_pass) FROM dmarc_daily_records_v WHERE $Q_SINCE GROUP BY 1, 2 ORDER BY 1, 2"
+}
+# run CMD: seconds of one run, output discarded
+run() {
+	t0=$(now)
+	sh -c "$1" >/dev/null 2>"$DIR/err" || { echo "FAILED: $1" >&2; cat "$DIR/err" >&2; }
+	secs "$t0" "$(now)"
+}
+restart() { tests/pg.sh stop; tests/pg.sh start >/dev/null; }
+# time CMD: "cold warm" (cold after a restart; warm the median)
+timed() {
+	if [ "$COLD" = 1 ]; then restart; c=$(run "$1"); else c=-; fi
+	w=$(i=0; while [ $i -lt "$RUNS" ]; do run "$1"; i=$((i + 1)); done | median)
+	echo "$c $w"
+}
+q() {
+	set -- "$1" "$2" "$3" "$(timed "$2")"
+	if [ -n "$3" ] && [ "${SCALE_SKIP_RAW:-0}" != 1 ]; then
+		r=$(timed "psql -X -q -c \"$3\"")
+	else
+		r="- -"
+	fi
+	printf '%-52s %8s %8s | %8s %8s\n' "$1" $4 $r
+	echo "$1|$4" >>"$DIR/times.$PHASE"
+}
+
+echo "# 3. the questions: seconds, cold and warm (median of $RUNS)"
+printf '%-52s %8s %8s | %8s %8s\n' "" "rollup" "" "records" ""
+printf '%-52s %8s %8s | %8s %8s\n' "question" "cold" "warm" "cold" "warm"
+PHASE=base COLD=1 questions
+
+echo "# 4. trend --by ip --since 30d, everything, streamed"
+/usr/bin/time -v "$M" trend --by ip --since 30d --format csv \
+    >"$DIR/all.csv" 2>"$DIR/time.out"
+echo "rows $(($(wc -l <"$DIR/all.csv") - 1)), peak RSS $(awk -F': ' '/Maximum resident/ { printf "%.1f MB", $2 / 1024 }' "$DIR/time.out")"
+
+if [ "$OLDER" -gt 0 ]; then
+	echo "# 5. $OLDER times as many older records (the 360 days before)"
+	"$GEN" maildir "$DIR/old" --scale --seed 2 --messages $((msgs * OLDER)) \
+	    --days 360 --start $((start - 360 * 86400)) \
+	    --expected "$DIR/old.tsv" >"$DIR/gen.old" || exit 1
+	echo "older: $(sed -n 's/.* records=\([0-9]*\) .*/\1/p' "$DIR/gen.old") records, ingested in $(ingest scale_rollup old "$DIR/old") s"
+	rm -rf "$DIR/old"
+	psql -X -q -c "VACUUM ANALYZE"
+	printf '%-52s %8s %8s | %8s\n' "question (rollup, warm)" "before" "after" "after/before"
+	SCALE_SKIP_RAW=1 PHASE=older COLD=0 questions >/dev/null
+	while IFS='|' read -r label t; do
+		a=$(grep -F "$label|" "$DIR/times.older" | cut -d'|' -f2 | cut -d' ' -f2)
+		b=${t#* }
+		printf '%-52s %8s %8s | %8s\n' "$label" "$b" "$a" \
+		    "$(echo "scale=2; $a / $b" | bc)"
+	done <"$DIR/times.base"
+fi
+tests/pg.sh stop

@@ -1,0 +1,165 @@
+# rollup.sh - the daily rollup kept at ingest (sql/008_rollup.sql): after
+# ingesting a generated month and reports spanning days in every awkward
+# way, dmarc_daily_v (read from the rollup) equals the old definition
+# computed from the records (dmarc_daily_records_v) row for row; so do the
+# trends; `db rebuild-rollups` gives the same with one row per key; a
+# rolled-back insert leaves no trace; `db prune` drops old reports and,
+# unless told to keep them, their days of the rollup.
+. "$TOP/tests/t/lib.sh"
+
+fresh_db mailsift_t_rollup
+ok $? "db migrate"
+
+"$MAILSIFT_GEN" maildir "$T_TMP/month" --messages 400 --seed 5 --days 30 \
+    >/dev/null
+"$MAILSIFT" ingest --batch 50 --maildir "$T_TMP/month" 2>/dev/null
+ok $? "a generated month ingested"
+
+# report N BEGIN END: a report of example.org by span.example with three
+# records, one of count 0 and one of an odd count.
+report() {
+	cat >"$T_TMP/s$1.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<feedback>
+  <report_metadata><org_name>span.example</org_name><email>d@span.example</email>
+    <report_id>span-$1</report_id>
+    <date_range><begin>$2</begin><end>$3</end></date_range>
+  </report_metadata>
+  <policy_published><domain>example.org</domain><p>reject</p></policy_published>
+  <record><row><source_ip>192.0.2.$1</source_ip><count>$4</count>
+    <policy_evaluated><disposition>none</disposition><dkim>pass</dkim><spf>fail</spf></policy_evaluated></row>
+    <identifiers><header_from>example.org</header_from></identifiers></record>
+  <record><row><source_ip>198.51.100.7</source_ip><count>7</count>
+    <policy_evaluated><disposition>reject</disposition><dkim>fail</dkim><spf>fail</spf></policy_evaluated></row>
+    <identifiers><header_from>example.org</header_from></identifiers></record>
+  <record><row><source_ip>198.51.100.8</source_ip><count>0</count>
+    <policy_evaluated><disposition>quarantine</disposition><dkim>fail</dkim><spf>pass</spf></policy_evaluated></row>
+    <identifiers><header_from>sub.example.org</header_from></identifiers></record>
+</feedback>
+XML
+}
+d0=$(date -u -d 'today 00:00' +%s)
+d=$((d0 - 20 * 86400))
+report 1 $d $((d + 86399)) 100				# one day
+report 2 $((d + 43200)) $((d + 43200 + 86400)) 101	# noon to noon
+report 3 $((d + 3601)) $((d + 3 * 86400 + 17)) 1000000007	# 4 days, odd
+report 4 $((d + 500)) $((d + 500)) 5			# end = begin
+report 5 $((d - 500 * 86400)) $d 9			# over 400 days
+report 6 $((d + 86399)) $((d + 86401)) 3		# two seconds, two days
+report 7 $((d + 7)) $((d + 2 * 86400)) 4611686018427387903	# overflows bigint math
+report 8 $((d + 86400 - 10)) $((d + 86400 + 5)) 2	# shares of 0 left out
+"$MAILSIFT" ingest "$T_TMP"/s*.xml 2>"$T_TMP/err"
+ok $? "eight spanning reports ingested"
+is "$(q "SELECT count(*) FROM dmarc_report WHERE org_name = 'span.example'")" 8 \
+    "all eight stored"
+
+same_daily() {	# what
+	is "$(q "SELECT count(*) FROM (SELECT * FROM dmarc_daily_v EXCEPT ALL
+	    SELECT * FROM dmarc_daily_records_v) a")/$(q "SELECT count(*) FROM
+	    (SELECT * FROM dmarc_daily_records_v EXCEPT ALL
+	    SELECT * FROM dmarc_daily_v) a")" "0/0" \
+	    "$1: dmarc_daily_v equals the records' definition, row for row"
+}
+same_daily "kept at ingest"
+is "$(q "SELECT count(*) > 1000 FROM dmarc_daily_v")" t "the comparison has rows"
+is "$(q "SELECT count(DISTINCT day) FROM dmarc_daily_v WHERE org_name = 'span.example'")" 5 \
+    "the spanning reports fall on five days: d-500 and d to d+3"
+is "$(q "SELECT sum(messages) FROM dmarc_daily_v WHERE org_name = 'span.example'")" \
+    "$(q "SELECT sum(count) FROM dmarc_record_v WHERE org_name = 'span.example'")" \
+    "spread shares add up to the counts"
+is "$(q "SELECT sum(messages) FROM dmarc_daily_v WHERE source_ip = '192.0.2.3'")" 1000000007 \
+    "the odd 4-day count adds up"
+is "$(q "SELECT string_agg(messages::text, ' ' ORDER BY day) FROM dmarc_daily_v WHERE source_ip = '192.0.2.2'")" \
+    "50 51" "noon to noon: half and half, the floor first"
+
+# The trends read the rollups: the same numbers as from the records.
+for by in ip day; do
+	"$MAILSIFT" trend --by $by --since 60d --format csv >"$T_TMP/t_$by" 2>&1
+	ok $? "trend --by $by"
+done
+q "COPY (SELECT day, sum(messages), sum(dmarc_pass), sum(dmarc_fail)
+    FROM dmarc_daily_records_v WHERE day >= current_date - 60
+    GROUP BY day ORDER BY day) TO STDOUT (FORMAT csv)" >"$T_TMP/want_day"
+cut -d, -f1-4 "$T_TMP/t_day" | tail -n +2 >"$T_TMP/got_day"
+cmp -s "$T_TMP/got_day" "$T_TMP/want_day"
+ok $? "trend --by day (dmarc_domain_daily_v) = the records' sums per day"
+q "COPY (SELECT day, source_ip, sum(messages), sum(dmarc_pass)
+    FROM dmarc_daily_records_v WHERE day >= current_date - 60
+    GROUP BY day, source_ip ORDER BY day, source_ip) TO STDOUT (FORMAT csv)" \
+    >"$T_TMP/want_ip"
+cut -d, -f1,2,4,5 "$T_TMP/t_ip" | tail -n +2 >"$T_TMP/got_ip"
+cmp -s "$T_TMP/got_ip" "$T_TMP/want_ip"
+ok $? "trend --by ip = the records' sums per day and address"
+is "$(wc -l <"$T_TMP/got_ip")" "$(q "SELECT count(*) FROM (SELECT DISTINCT day, source_ip FROM dmarc_daily_records_v WHERE day >= current_date - 60) a")" \
+    "trend --by ip: every day and address"
+"$MAILSIFT" trend --by day --ip 192.0.2.0/24 --since 60d --format csv \
+    | cut -d, -f1,2 | tail -n +2 >"$T_TMP/got_net"
+q "COPY (SELECT day, sum(messages) FROM dmarc_daily_records_v
+    WHERE day >= current_date - 60 AND source_ip <<= '192.0.2.0/24'
+    GROUP BY day ORDER BY day) TO STDOUT (FORMAT csv)" >"$T_TMP/want_net"
+cmp -s "$T_TMP/got_net" "$T_TMP/want_net"
+ok $? "trend --by day --ip CIDR = the records' sums of that network"
+
+# The rollup is written at COMMIT, with the records; a message rolled back
+# (to its savepoint) or a transaction rolled back leaves no trace.
+rows() { q "SELECT coalesce(sum(messages), 0) FROM dmarc_daily WHERE source_ip <<= '192.0.2.96/30'"; }
+before=$(q "SELECT count(*) || '/' || sum(messages) FROM dmarc_daily")
+# newrep ID IP COUNT: a report stored by hand, with one record.
+newrep() {
+	echo "INSERT INTO ingest_log (id, outcome) VALUES ($1, 'stored');
+	INSERT INTO dmarc_report (id, ingest_id, org_name, report_id, policy_domain,
+	    date_begin, date_end) VALUES ($1, $1, 'x', 'x$1', 'example.org',
+	    date_trunc('day', now() - interval '2 days'),
+	    date_trunc('day', now() - interval '2 days') + interval '86399 s');
+	INSERT INTO dmarc_record (report_id, rec_no, source_ip, count)
+	    VALUES ($1, 1, '$2', $3);"
+}
+{ echo "BEGIN;"; newrep 999991 192.0.2.97 42
+  echo "SELECT 1 / (1 - (SELECT count(*) FROM dmarc_daily WHERE source_ip = '192.0.2.97'));"
+  echo "ROLLBACK;"; } | psql -X -q -d "$T_DB" -v ON_ERROR_STOP=1 >/dev/null 2>&1
+ok $? "before COMMIT the new record is not in the rollup yet"
+is "$(q "SELECT count(*) || '/' || sum(messages) FROM dmarc_daily")" "$before" \
+    "after ROLLBACK the rollup is as before"
+{ echo "BEGIN;"; newrep 999992 192.0.2.98 40
+  echo "SAVEPOINT m;"; newrep 999993 192.0.2.99 1000; echo "ROLLBACK TO SAVEPOINT m;"
+  newrep 999994 192.0.2.98 2; echo "COMMIT;"; } |
+    psql -X -q -d "$T_DB" -v ON_ERROR_STOP=1 >/dev/null 2>&1
+ok $? "a transaction with a message rolled back to its savepoint commits"
+is "$(rows)" 42 "the rollup has the two kept reports (40 + 2), not the one rolled back"
+is "$(q "SELECT sum(messages) FROM dmarc_domain_daily_v WHERE day = (now() - interval '2 days')::date AND policy_domain = 'example.org'")" \
+    "$(q "SELECT sum(messages) FROM dmarc_daily_records_v WHERE day = (now() - interval '2 days')::date AND policy_domain = 'example.org'")" \
+    "dmarc_domain_daily_v agrees with the records on that day"
+
+# Rebuilt from the records: the same view, one row per key.
+"$MAILSIFT" db rebuild-rollups >"$T_TMP/out"
+ok $? "db rebuild-rollups"
+grep -q "rollups rebuilt, $(q "SELECT count(*) FROM dmarc_daily_v") rows" "$T_TMP/out"
+ok $? "it says how many rows: one per key of dmarc_daily_v"
+same_daily "rebuilt"
+is "$(q "SELECT count(*) FROM dmarc_daily_domain")" \
+    "$(q "SELECT count(*) FROM (SELECT DISTINCT day, policy_domain FROM dmarc_daily_v) a")" \
+    "rebuilt: one dmarc_daily_domain row per day and domain"
+
+# Prune: the reports that began more than a year ago (report 5 began 520
+# days ago).
+"$MAILSIFT" db prune --older-than 13m --keep-rollups >"$T_TMP/out"
+ok $? "db prune --older-than 13m --keep-rollups"
+grep -q "^mailsift: 1 report pruned, rollups kept" "$T_TMP/out"
+ok $? "one report pruned"
+is "$(q "SELECT count(*) FROM dmarc_report WHERE report_id = 'span-5'")" 0 \
+    "the old report is gone, records with it"
+is "$(q "SELECT count(*) FROM dmarc_record WHERE report_id NOT IN (SELECT id FROM dmarc_report)")" 0 \
+    "no record left without its report"
+is "$(q "SELECT sum(messages) FROM dmarc_daily_v WHERE day < current_date - 400")" 16 \
+    "--keep-rollups: its day is still in dmarc_daily_v (9 + 7 messages)"
+q "INSERT INTO dmarc_daily SELECT policy_domain, day - 500, source_ip, header_from, org_name, messages, dmarc_pass, dmarc_fail, dkim_pass, spf_pass, quarantined, rejected FROM dmarc_daily WHERE org_name = 'span.example' AND day >= current_date - 30" >/dev/null
+"$MAILSIFT" db prune --older-than 400d >"$T_TMP/out"
+ok $? "db prune --older-than 400d"
+is "$(q "SELECT count(*) FROM dmarc_daily WHERE day < current_date - 400")" 0 \
+    "without --keep-rollups the rollup rows of those days go too"
+is "$(q "SELECT count(*) > 0 FROM dmarc_daily WHERE day >= current_date - 400")" t \
+    "the rollup of the days kept stays"
+"$MAILSIFT" db prune --older-than 13 2>"$T_TMP/err"
+is "$?" 64 "db prune --older-than 13 (no unit) is a usage error"
+grep -q "months like 13m, or days like 400d" "$T_TMP/err"
+ok $? "... that says the units"
