@@ -106,6 +106,13 @@ gboolean cli_parse_since(const char *text, int64_t *since);
 /* NULL, an address or a CIDR block; else FALSE after saying what is
  * expected ("mailsift: CMD: bad --ip ..."). */
 gboolean cli_check_ip(const char *cmd, const char *s);
+/* A numeric option's value from min to max, for a GOptionEntry callback
+ * (option as given, its long name): FALSE with a G_OPTION_ERROR naming the
+ * range (common.c).  cli_count_value: the value last accepted for that
+ * long name, else NULL (for `mailsift config`). */
+gboolean cli_parse_count(const char *option, const char *name,
+    const char *value, gint64 min, gint64 max, gint64 *out, GError **error);
+const char *cli_count_value(const char *name);
 
 /* JSON text helpers (always valid UTF-8 out). */
 void cli_json_str(GString *out, const char *s);	/* "..." or null */

@@ -116,6 +116,8 @@ cli_cmd_bounces(int argc, char **argv)
 	}
 	f.reason = opt_reason;
 	f.domain = opt_domain;
+	if (!cli_check_ip("bounces", opt_ip))
+		return EX_USAGE;
 	f.ip = opt_ip;
 	f.all_kinds = opt_all_kinds;
 	if ((st = cli_store_open(&status)) == NULL)

@@ -32,26 +32,60 @@
 
 static char *opt_maildir, *opt_mbox;
 static gint64 opt_max_message, opt_max_inflated, opt_batch;
-static gint opt_max_ratio, opt_max_zip_entries, opt_jobs;
+static gint64 opt_max_ratio, opt_max_zip_entries, opt_jobs;
 static gboolean opt_keep_bodies;
 static gboolean opt_enrich;
+
+/* The numeric options and their bounds: 0 or a negative number is no
+ * size, no batch, no process, so each is refused when parsed (on the
+ * command line or from the configuration file), not taken as "default". */
+static const struct {
+	const char *name;
+	gint64 min, max;
+	gint64 *value;
+} count_options[] = {
+	{ "max-message-size", 1, G_MAXINT64, &opt_max_message },
+	{ "max-inflated-size", 1, G_MAXINT64, &opt_max_inflated },
+	{ "max-ratio", 1, G_MAXUINT32, &opt_max_ratio },
+	{ "max-zip-entries", 1, G_MAXUINT32, &opt_max_zip_entries },
+	{ "batch", 1, 1000000, &opt_batch },
+	{ "jobs", 1, 64, &opt_jobs },
+};
+
+static gboolean
+set_count(const char *option, const char *value, gpointer data,
+    GError **error)
+{
+	const char *name = option + strspn(option, "-");
+
+	if (strcmp(name, "j") == 0)
+		name = "jobs";
+	for (size_t i = 0; i < G_N_ELEMENTS(count_options); i++)
+		if (strcmp(count_options[i].name, name) == 0)
+			return cli_parse_count(option, name, value,
+			    count_options[i].min, count_options[i].max,
+			    count_options[i].value, error);
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+	    "%s: not a numeric option", option);
+	return FALSE;
+}
 
 static const GOptionEntry ingest_entries[] = {
 	{ "maildir", 0, 0, G_OPTION_ARG_FILENAME, &opt_maildir,
 	    "ingest every message in DIR/new and DIR/cur", "DIR" },
 	{ "mbox", 0, 0, G_OPTION_ARG_FILENAME, &opt_mbox,
 	    "ingest every message of an mbox file", "FILE" },
-	{ "max-message-size", 0, 0, G_OPTION_ARG_INT64, &opt_max_message,
+	{ "max-message-size", 0, 0, G_OPTION_ARG_CALLBACK, set_count,
 	    "largest message accepted, bytes (default 64 MiB)", "N" },
-	{ "max-inflated-size", 0, 0, G_OPTION_ARG_INT64, &opt_max_inflated,
+	{ "max-inflated-size", 0, 0, G_OPTION_ARG_CALLBACK, set_count,
 	    "most bytes unpacked per report and per message (default 2 GiB)", "N" },
-	{ "max-ratio", 0, 0, G_OPTION_ARG_INT, &opt_max_ratio,
+	{ "max-ratio", 0, 0, G_OPTION_ARG_CALLBACK, set_count,
 	    "largest compression ratio (default 2000)", "N" },
-	{ "max-zip-entries", 0, 0, G_OPTION_ARG_INT, &opt_max_zip_entries,
+	{ "max-zip-entries", 0, 0, G_OPTION_ARG_CALLBACK, set_count,
 	    "most zip entries read in one message (default 64)", "N" },
-	{ "batch", 0, 0, G_OPTION_ARG_INT64, &opt_batch,
+	{ "batch", 0, 0, G_OPTION_ARG_CALLBACK, set_count,
 	    "messages per transaction (default 500)", "N" },
-	{ "jobs", 'j', 0, G_OPTION_ARG_INT, &opt_jobs,
+	{ "jobs", 'j', 0, G_OPTION_ARG_CALLBACK, set_count,
 	    "processes sharing a Maildir or file list (default: one per CPU, "
 	    "at most 8)", "N" },
 	{ "keep-failure-bodies", 0, 0, G_OPTION_ARG_NONE, &opt_keep_bodies,

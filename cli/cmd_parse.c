@@ -58,7 +58,13 @@ struct parse_state {
 };
 
 static char *opt_format, *opt_maildir;
-static gint opt_jobs;
+static gint64 opt_jobs;
+
+static gboolean
+set_jobs(const char *option, const char *value, gpointer data, GError **error)
+{
+	return cli_parse_count(option, "jobs", value, 1, 64, &opt_jobs, error);
+}
 
 static const GOptionEntry parse_entries[] = {
 	{ "format", 0, 0, G_OPTION_ARG_STRING, &opt_format,
@@ -66,7 +72,7 @@ static const GOptionEntry parse_entries[] = {
 	{ "maildir", 0, 0, G_OPTION_ARG_FILENAME, &opt_maildir,
 	    "read every message in DIR's new/ and cur/ (nothing is moved)",
 	    "DIR" },
-	{ "jobs", 'j', 0, G_OPTION_ARG_INT, &opt_jobs,
+	{ "jobs", 'j', 0, G_OPTION_ARG_CALLBACK, set_jobs,
 	    "processes sharing the messages (default: one per CPU for "
 	    "--maildir, at most 8; one for files)", "N" },
 	G_OPTION_ENTRY_NULL
@@ -630,10 +636,6 @@ cli_cmd_parse(int argc, char **argv)
 	}
 	if ((opt_maildir != NULL) == (argc >= 2)) {
 		fprintf(stderr, "mailsift: parse: give FILE... or --maildir DIR\n");
-		return EX_USAGE;
-	}
-	if (opt_jobs < 0) {
-		fprintf(stderr, "mailsift: parse: --jobs must be positive\n");
 		return EX_USAGE;
 	}
 	ingest_limits_default(&a.lim);

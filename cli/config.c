@@ -473,8 +473,14 @@ set_value(const GOptionEntry *e, const char *group, const char *v)
 		    (!parse_bool(v, &on)))
 			bad_value(group, e, v, "true or false");
 		if (on && !((GOptionArgFunc)e->arg_data)(name,
-		    (e->flags & G_OPTION_FLAG_NO_ARG) ? NULL : v, NULL, &err))
-			bad_value(group, e, v, err ? err->message : "accepted");
+		    (e->flags & G_OPTION_FLAG_NO_ARG) ? NULL : v, NULL, &err)) {
+			if (err == NULL)
+				bad_value(group, e, v, "accepted");
+			/* The callback's message names the value and why. */
+			config_fail("%s: [%s] %s", group ? where(group,
+			    e->long_name) : g_strdup("environment"),
+			    group ? group : "-", err->message);
+		}
 		g_free(name);
 		return;
 	}
@@ -638,6 +644,8 @@ value_text(const GOptionEntry *e)
 	case G_OPTION_ARG_FILENAME_ARRAY:
 		return *(char ***)e->arg_data ?
 		    g_strjoinv(";", *(char ***)e->arg_data) : NULL;
+	case G_OPTION_ARG_CALLBACK:	/* a numeric option (cli_parse_count) */
+		return g_strdup(cli_count_value(e->long_name));
 	default:
 		return NULL;
 	}

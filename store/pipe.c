@@ -144,7 +144,9 @@ send_one(struct store *st, const struct q_stmt *s, int n,
     const char *const *values, const int *lengths, const int *formats,
     int result_format, enum q_effect eff, GError **err)
 {
-	const char *what = s->name ? s->name : s->sql;
+	/* An unnamed statement is named "query" in errors: its SQL text is
+	 * no message for a user (a bad --ip printed 600 characters of it). */
+	const char *what = s->name ? s->name : "query";
 	int ok;
 
 	if (s->name && !g_hash_table_contains(st->prepared, s->name)) {

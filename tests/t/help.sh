@@ -48,3 +48,39 @@ grep -q -- '--db' "$T_TMP/help"
 ok $((!$?)) "parse --help does not list --db"
 "$MAILSIFT" parse --db=dbname=x /dev/null >/dev/null 2>&1
 is "$?" 64 "parse --db is refused"
+
+# Values checked before any query: a bad --ip or --since is a usage error
+# that says what is expected, never SQL text (issue 15).
+for c in $commands; do
+	"$MAILSIFT" "$c" --help >"$T_TMP/help" 2>&1
+	for o in ip since; do
+		grep -q -- "--$o=" "$T_TMP/help" || continue
+		args=
+		[ "$c" = explain ] && args="--domain example.com"
+		[ "$c" = check ] && args="example.com"
+		"$MAILSIFT" "$c" $args "--$o=banana" >/dev/null 2>"$T_TMP/err"
+		is "$?" 64 "$c --$o=banana is a usage error"
+		grep -qiE 'select|where|sqlstate' "$T_TMP/err"
+		ok $((!$?)) "$c --$o=banana: no SQL in the message ($(head -c 100 "$T_TMP/err"))"
+	done
+done
+
+# Numbers of things: 0 or less is no size, no batch, no process.
+for a in "ingest --jobs=0" "ingest -j -3" "ingest --batch=-1" \
+    "ingest --max-ratio=-5" "ingest --max-message-size=1k" \
+    "ingest --max-zip-entries=0" "parse --jobs=0"; do
+	"$MAILSIFT" $a /dev/null >/dev/null 2>"$T_TMP/err"
+	is "$?" 64 "$a is a usage error"
+	grep -q 'a whole number' "$T_TMP/err"
+	ok $? "$a: the message says what is expected"
+done
+"$MAILSIFT" parse --jobs=2 "$TOP/tests/data/bounces/families/03-gmail-legacy/"*.eml >/dev/null 2>&1
+is "$?" 0 "parse --jobs=2 is accepted"
+printf '[ingest]\njobs = 0\n' >"$T_TMP/bad.conf"
+"$MAILSIFT" --config "$T_TMP/bad.conf" ingest /dev/null >/dev/null 2>"$T_TMP/err"
+is "$?" 78 "jobs = 0 in the configuration file is refused (78)"
+grep -q "bad.conf:2" "$T_TMP/err"
+ok $? "and the message names the file and line"
+"$MAILSIFT" config ingest --jobs 3 >"$T_TMP/out" 2>&1
+grep -qE '^ingest +jobs +3 +flag' "$T_TMP/out"
+ok $? "mailsift config shows a numeric option's value and origin"
