@@ -113,6 +113,18 @@ gboolean cli_check_ip(const char *cmd, const char *s);
 gboolean cli_parse_count(const char *option, const char *name,
     const char *value, gint64 min, gint64 max, gint64 *out, GError **error);
 const char *cli_count_value(const char *name);
+/* A command's numeric options and their bounds; cli_count_set finds the
+ * option (long name, or its short letter as the table's short) and parses
+ * its value with cli_parse_count.  The options' GOptionEntry callbacks
+ * call it: a value out of range is refused however it was given. */
+struct cli_count {
+	const char *name;
+	char short_name;
+	gint64 min, max;
+	gint64 *value;
+};
+gboolean cli_count_set(const struct cli_count *table, size_t n,
+    const char *option, const char *value, GError **error);
 
 /* JSON text helpers (always valid UTF-8 out). */
 void cli_json_str(GString *out, const char *s);	/* "..." or null */

@@ -32,8 +32,24 @@
 static char *opt_resolver, *opt_services, *opt_services_local;
 static char **opt_geoip;
 static gboolean opt_asn_dns, opt_all;
-static gint opt_max_inflight, opt_timeout, opt_tries;
+static gint64 opt_max_inflight, opt_timeout, opt_tries;
 static gint64 opt_limit;
+
+/* Bounded when parsed: 0 or less is no query, no time, no try. */
+static const struct cli_count count_options[] = {
+	{ "max-inflight", 0, 1, 4096, &opt_max_inflight },
+	{ "timeout", 0, 1, 600000, &opt_timeout },
+	{ "tries", 0, 1, 10, &opt_tries },
+	{ "limit", 0, 1, G_MAXINT64, &opt_limit },
+};
+
+static gboolean
+set_count(const char *option, const char *value, gpointer data,
+    GError **error)
+{
+	return cli_count_set(count_options, G_N_ELEMENTS(count_options),
+	    option, value, error);
+}
 
 const GOptionEntry cli_enrich_entries[] = {
 	{ "resolver", 0, 0, G_OPTION_ARG_STRING, &opt_resolver,
@@ -52,17 +68,17 @@ const GOptionEntry cli_enrich_entries[] = {
 	{ "services-local", 0, 0, G_OPTION_ARG_FILENAME, &opt_services_local,
 	    "the site's own rows, kind 'ours' by default (default: "
 	    "/etc/mailsift/services.local.tsv when it exists)", "FILE" },
-	{ "max-inflight", 0, 0, G_OPTION_ARG_INT, &opt_max_inflight,
+	{ "max-inflight", 0, 0, G_OPTION_ARG_CALLBACK, set_count,
 	    "DNS queries out at once (default 500, at most 4096)", "N" },
-	{ "timeout", 0, 0, G_OPTION_ARG_INT, &opt_timeout,
+	{ "timeout", 0, 0, G_OPTION_ARG_CALLBACK, set_count,
 	    "first try's timeout, doubled at each retry (default 2000)", "MS" },
-	{ "tries", 0, 0, G_OPTION_ARG_INT, &opt_tries,
+	{ "tries", 0, 0, G_OPTION_ARG_CALLBACK, set_count,
 	    "tries per query and server (default 2)", "N" },
 	G_OPTION_ENTRY_NULL
 };
 
 static const GOptionEntry run_entries[] = {
-	{ "limit", 0, 0, G_OPTION_ARG_INT64, &opt_limit,
+	{ "limit", 0, 0, G_OPTION_ARG_CALLBACK, set_count,
 	    "at most N addresses this run (new ones first)", "N" },
 	{ "all", 0, 0, G_OPTION_ARG_NONE, &opt_all,
 	    "ask every address again, expired or not", NULL },
@@ -215,9 +231,9 @@ cli_enrich(struct store *st, int64_t after_ingest_id, gboolean all,
 	cfg.asn_dns = opt_asn_dns;
 	cfg.services = opt_services;
 	cfg.services_local = opt_services_local;
-	cfg.max_inflight = opt_max_inflight;
-	cfg.timeout_ms = opt_timeout;
-	cfg.tries = opt_tries;
+	cfg.max_inflight = (int)opt_max_inflight;
+	cfg.timeout_ms = (int)opt_timeout;
+	cfg.tries = (int)opt_tries;
 	if ((e = enrich_open(&cfg, &err)) == NULL) {
 		fprintf(stderr, "mailsift: enrich: %s\n", err->message);
 		status = open_status(err);

@@ -39,35 +39,21 @@ static gboolean opt_enrich;
 /* The numeric options and their bounds: 0 or a negative number is no
  * size, no batch, no process, so each is refused when parsed (on the
  * command line or from the configuration file), not taken as "default". */
-static const struct {
-	const char *name;
-	gint64 min, max;
-	gint64 *value;
-} count_options[] = {
-	{ "max-message-size", 1, G_MAXINT64, &opt_max_message },
-	{ "max-inflated-size", 1, G_MAXINT64, &opt_max_inflated },
-	{ "max-ratio", 1, G_MAXUINT32, &opt_max_ratio },
-	{ "max-zip-entries", 1, G_MAXUINT32, &opt_max_zip_entries },
-	{ "batch", 1, 1000000, &opt_batch },
-	{ "jobs", 1, 64, &opt_jobs },
+static const struct cli_count count_options[] = {
+	{ "max-message-size", 0, 1, G_MAXINT64, &opt_max_message },
+	{ "max-inflated-size", 0, 1, G_MAXINT64, &opt_max_inflated },
+	{ "max-ratio", 0, 1, G_MAXUINT32, &opt_max_ratio },
+	{ "max-zip-entries", 0, 1, G_MAXUINT32, &opt_max_zip_entries },
+	{ "batch", 0, 1, 1000000, &opt_batch },
+	{ "jobs", 'j', 1, 64, &opt_jobs },
 };
 
 static gboolean
 set_count(const char *option, const char *value, gpointer data,
     GError **error)
 {
-	const char *name = option + strspn(option, "-");
-
-	if (strcmp(name, "j") == 0)
-		name = "jobs";
-	for (size_t i = 0; i < G_N_ELEMENTS(count_options); i++)
-		if (strcmp(count_options[i].name, name) == 0)
-			return cli_parse_count(option, name, value,
-			    count_options[i].min, count_options[i].max,
-			    count_options[i].value, error);
-	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-	    "%s: not a numeric option", option);
-	return FALSE;
+	return cli_count_set(count_options, G_N_ELEMENTS(count_options),
+	    option, value, error);
 }
 
 static const GOptionEntry ingest_entries[] = {

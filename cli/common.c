@@ -117,6 +117,22 @@ cli_parse_count(const char *option, const char *name, const char *value,
 	return FALSE;
 }
 
+gboolean
+cli_count_set(const struct cli_count *table, size_t n, const char *option,
+    const char *value, GError **error)
+{
+	const char *name = option + strspn(option, "-");
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(table[i].name, name) == 0 ||
+		    (name[0] == table[i].short_name && name[1] == '\0'))
+			return cli_parse_count(option, table[i].name, value,
+			    table[i].min, table[i].max, table[i].value, error);
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+	    "%s: not a numeric option", option);
+	return FALSE;
+}
+
 const char *
 cli_count_value(const char *name)
 {

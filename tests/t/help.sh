@@ -68,7 +68,9 @@ done
 # Numbers of things: 0 or less is no size, no batch, no process.
 for a in "ingest --jobs=0" "ingest -j -3" "ingest --batch=-1" \
     "ingest --max-ratio=-5" "ingest --max-message-size=1k" \
-    "ingest --max-zip-entries=0" "parse --jobs=0"; do
+    "ingest --max-zip-entries=0" "parse --jobs=0" "enrich --timeout=-5" \
+    "enrich --tries=0" "enrich --max-inflight=5000" "enrich --limit=-1" \
+    "ingest --enrich --tries=0"; do
 	"$MAILSIFT" $a /dev/null >/dev/null 2>"$T_TMP/err"
 	is "$?" 64 "$a is a usage error"
 	grep -q 'a whole number' "$T_TMP/err"
