@@ -27,6 +27,9 @@
  * the message can go on (to be quarantined, as DATA says).  Round trips:
  * begin 1, end 0 (1 from 50 records), plus 1 per full chunk.
  *
+ * Each report's rows of the daily rollup (daily.c) go in a statement of
+ * their own right after the report's last one, under the same savepoint.
+ *
  * A fast batch: a report that fits one chunk, nearly all of them, is
  * written by one statement at its end: report row with its final counts,
  * records, raw copy, not waited for.  A parse error before the end leaves
