@@ -48,8 +48,18 @@ report 5 $((d - 500 * 86400)) $d 9			# over 400 days
 report 6 $((d + 86399)) $((d + 86401)) 3		# two seconds, two days
 report 7 $((d + 7)) $((d + 2 * 86400)) 4611686018427387903	# overflows bigint math
 report 8 $((d + 86400 - 10)) $((d + 86400 + 5)) 2	# shares of 0 left out
+# A report of 200 records over 380 days: 76,000 rollup rows, past the
+# store's bound of rows held per report (daily.c), so they go out in two
+# parts.
+{ echo "<?xml version=\"1.0\"?><feedback><report_metadata><org_name>wide.example</org_name><email>d@wide.example</email><report_id>wide-1</report_id><date_range><begin>$((d0 - 380 * 86400 + 3600))</begin><end>$((d0 - 100))</end></date_range></report_metadata><policy_published><domain>example.org</domain><p>reject</p></policy_published>"
+  i=1; while [ $i -le 200 ]; do
+	echo "<record><row><source_ip>10.0.0.$i</source_ip><count>$((i * 1000 + 7))</count><policy_evaluated><disposition>none</disposition><dkim>pass</dkim><spf>fail</spf></policy_evaluated></row><identifiers><header_from>example.org</header_from></identifiers></record>"
+	i=$((i + 1))
+  done; echo "</feedback>"; } >"$T_TMP/s9.xml"
 "$MAILSIFT" ingest "$T_TMP"/s*.xml 2>"$T_TMP/err"
-ok $? "eight spanning reports ingested"
+ok $? "eight spanning reports and a wide one ingested"
+is "$(q "SELECT count(*) > 65536 FROM dmarc_daily WHERE org_name = 'wide.example'")" t \
+    "the wide report has more rollup rows than the store holds at once"
 is "$(q "SELECT count(*) FROM dmarc_report WHERE org_name = 'span.example'")" 8 \
     "all eight stored"
 
