@@ -42,8 +42,10 @@ GRANT SELECT, INSERT ON dmarc_report TO mailsift_ingest;
 GRANT UPDATE (record_count, message_count, extensions, generator, errors, fixups)
 	ON dmarc_report TO mailsift_ingest;
 GRANT INSERT ON dmarc_report_raw, dmarc_record TO mailsift_ingest;
--- The daily rollups (008_rollup.sql) are written at commit by a trigger
--- that runs as the schema owner: no grant on them.
+-- The daily rollups: mailsift's store appends the rows of each report it
+-- stores (012_rollup_fast.sql); other writers' reports are rolled up at
+-- commit by a trigger that runs as the schema owner.
+GRANT INSERT ON dmarc_daily, dmarc_daily_domain TO mailsift_ingest;
 -- Bounces: inserted once (ON CONFLICT DO NOTHING reads the identities
 -- back), never updated by ingest; `mailsift reclassify` rewrites verdicts
 -- and is the schema owner's job.

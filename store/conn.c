@@ -23,7 +23,8 @@
  * look cheaper than the generic plan), which costs more than running
  * them.  query.c asks for custom plans where values matter. */
 #define SESSION_SETUP "SET TimeZone TO 'UTC';" \
-	" SET plan_cache_mode TO force_generic_plan"
+	" SET plan_cache_mode TO force_generic_plan;" \
+	" SET mailsift.rollup TO 'store'"	/* daily.c writes it */
 
 /* Messages of a failed connection attempt that retrying will not fix. */
 static int
@@ -173,6 +174,7 @@ store_close(struct store *st)
 	q_free(st);
 	g_hash_table_destroy(st->prepared);
 	rowbuf_free(&st->rec);
+	daily_free(st);
 	g_string_free(st->lit, TRUE);
 	g_free(st);
 }

@@ -87,6 +87,7 @@ struct store {
 	int64_t messages;
 	struct rowbuf rec;	/* records not sent yet, REC_COLS each */
 	GString *lit;		/* scratch for a record's array literals */
+	struct daily *daily;	/* the open report's rollup rows (daily.c) */
 
 	/* A COPY's rows and end are sent, its result not read yet (copy.c). */
 	gboolean copy_busy;
@@ -137,6 +138,13 @@ GString **rowbuf_arrays_bin(const struct rowbuf *rb, const char *elem);
 void pg_array_elem(GString *out, const char *s);
 char *pg_array_literal(const GPtrArray *strv);
 void pg_composite_elem(GString *out, const char *const *fields, guint n);
+
+/* daily.c: the open report's rows of the daily rollup */
+int daily_add(struct store *st, const struct dmarc_report *r,
+    const struct dmarc_record *rec);
+int daily_send(struct store *st, const struct dmarc_report *r, GError **err);
+void daily_clear(struct store *st);
+void daily_free(struct store *st);
 
 /* copy.c */
 int store_copy_rows(struct store *st, const char *what, const char *copy_sql,

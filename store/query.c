@@ -121,6 +121,13 @@ static const struct q_stmt sources = { NULL,
 	" FROM dmarc_record_v"
 	FILTER_WHERE("date_end >= to_timestamp($1::bigint)")
 	" AND ($3::inet IS NULL OR source_ip <<= $3::inet)"
+	/* The reports of the window first, by their index on date_end,
+	 * then their records by report: the planner, left to join, read
+	 * every record ever stored (0.41 s for a week of 1.2 million). */
+	" AND ($1::bigint IS NULL OR report_pk = ANY (ARRAY("
+	"  SELECT report_pk FROM dmarc_report_v"
+	"  WHERE date_end >= to_timestamp($1::bigint)"
+	"  AND ($2::text IS NULL OR policy_domain = $2::text))))"
 	" GROUP BY source_ip) s"
 	" LEFT JOIN source_v v ON v.source_ip = s.source_ip"
 	" ORDER BY s.messages DESC, s.source_ip" };

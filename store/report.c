@@ -27,6 +27,9 @@
  * the message can go on (to be quarantined, as DATA says).  Round trips:
  * begin 1, end 0 (1 from 50 records), plus 1 per full chunk.
  *
+ * Each report's rows of the daily rollup (daily.c) go in a statement of
+ * their own right after the report's last one, under the same savepoint.
+ *
  * A fast batch: a report that fits one chunk, nearly all of them, is
  * written by one statement at its end: report row with its final counts,
  * records, raw copy, not waited for.  A parse error before the end leaves
@@ -166,6 +169,7 @@ store_report_reset(struct store *st)
 	st->report_pk = 0;
 	st->rec_no = 0;
 	st->messages = 0;
+	daily_clear(st);
 }
 
 /* to_timestamp's range: PostgreSQL would refuse the report anyway, and a
@@ -441,6 +445,12 @@ store_report_record(struct store *st, const struct dmarc_report *r,
 	add_composite_array(st, rec->dkim, 4, dkim_fields);
 	add_composite_array(st, rec->spf, 4, spf_fields);
 
+	/* The record's shares of the daily rollup (daily.c); past its bound
+	 * they go out now, after the report's row, under its savepoint. */
+	if (daily_add(st, r, rec) == 1 &&
+	    (flush_copy(st, r, err) < 0 || daily_send(st, r, err) < 0))
+		return -1;
+
 	if (rowbuf_rows(&st->rec) >= CHUNK_RECORDS ||
 	    st->rec.data->len >= CHUNK_BYTES)
 		return flush_copy(st, r, err);
@@ -529,6 +539,10 @@ send_new(struct store *st, const struct dmarc_report *r,
 		return -1;
 	q_expect_row(st, i);
 	st->have_id = TRUE;
+	/* Its rollup rows: a duplicate makes the batch retry, so they
+	 * never outlive the report. */
+	if (daily_send(st, r, err) < 0)
+		return -1;
 	return q_defer(st, err);
 }
 
@@ -568,7 +582,7 @@ send_end(struct store *st, const struct dmarc_report *r,
 	/* libpq copies the parameters into its buffer here. */
 	i = q_send(st, &end_report, END_PARAMS, v, len, fmt, 0, err);
 	g_ptr_array_free(keep, TRUE);
-	if (i < 0)
+	if (i < 0 || daily_send(st, r, err) < 0)	/* under savepoint r */
 		return -1;
 	q_fixed(st, "RELEASE SAVEPOINT r", EFF_REL_R);
 	return st->fast ? q_defer(st, err) : 0;

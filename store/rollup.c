@@ -4,7 +4,8 @@
  *	n = store_rebuild_rollups(st, &err);	   rows of dmarc_daily, -1
  *	n = store_prune(st, before, keep_rollups, &err);   reports removed
  *
- * Ingest keeps the rollups itself (a trigger, sql/008_rollup.sql); these
+ * Ingest keeps the rollups itself (daily.c, with each report; a trigger of
+ * sql/008_rollup.sql for reports written by anything else); these
  * are the schema owner's maintenance, each one transaction of its own,
  * outside any batch.  The rebuild is dmarc_rollup_rebuild(): ingest waits
  * while it runs.  Pruning deletes the reports (their records and raw

@@ -13,6 +13,10 @@
 #   SCALE_RUNS		warm runs per query, the median printed (5)
 #   SCALE_DIR		scratch directory (build/bench-scale, wiped first)
 #   SCALE_SKIP_RAW	1: leave out the queries on the records
+#   SCALE_BASE		a mailsift without the store's rollup, for the ingest
+#			without it (default: built from git SCALE_BASE_REV,
+#			b01dbce, main before 012_rollup_fast.sql, into
+#			build/scale-base; its rollup triggers are disabled)
 #   MAILSIFT_BUILD	build directory (build)
 #   MAILSIFT_PGDIR, MAILSIFT_PGPORT  the cluster (tests/pg.sh): by default
 #			one of its own, build/pg-scale, stopped at the end, so
@@ -23,8 +27,9 @@
 #      addresses, both skewed, a quarter of the reports over two UTC days,
 #      90 days ending yesterday.
 #   2. Ingest with --jobs 2 into two fresh databases of the same cluster:
-#      scale_plain, whose rollup triggers are disabled (what ingest costs
-#      without the rollup), then scale_rollup.  Seconds, records/s, the
+#      scale_plain by SCALE_BASE with its rollup triggers disabled (what
+#      ingest costs without the rollup: since 012 this mailsift writes the
+#      rollup rows itself), then scale_rollup.  Seconds, records/s, the
 #      ratio, WAL written per million records (pg_current_wal_lsn before
 #      and after), database size per million records.
 #   3. Each question: cold (the first run after PostgreSQL restarted: its
@@ -44,7 +49,18 @@ OLDER=${SCALE_OLDER:-4}
 RUNS=${SCALE_RUNS:-5}
 DIR=${SCALE_DIR:-$top/$B/bench-scale}
 
-for x in "$M" "$GEN"; do
+BASE=${SCALE_BASE:-}
+if [ -z "$BASE" ]; then
+	rev=${SCALE_BASE_REV:-b01dbce}
+	BASE=$top/$B/scale-base/build/mailsift
+	if [ ! -x "$BASE" ]; then
+		rm -rf "$top/$B/scale-base" && mkdir -p "$top/$B/scale-base" &&
+		    git archive "$rev" | tar -x -C "$top/$B/scale-base" &&
+		    make -C "$top/$B/scale-base" -j2 build/mailsift >/dev/null ||
+		    { echo "scale.sh: cannot build $rev" >&2; exit 1; }
+	fi
+fi
+for x in "$M" "$GEN" "$BASE"; do
 	[ -x "$x" ] || { echo "scale.sh: $x missing: run make" >&2; exit 1; }
 done
 [ -x /usr/bin/time ] || { echo "scale.sh: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
@@ -69,13 +85,14 @@ t0=$(now)
 records=$(sed -n 's/.* records=\([0-9]*\) .*/\1/p' "$DIR/gen.out")
 echo "generated $records records in $(secs "$t0" "$(now)") s"
 
-# ingest DB LABEL MAILDIR: prints seconds; WAL bytes to $DIR/wal.LABEL
+# ingest DB LABEL MAILDIR [MAILSIFT]: prints seconds; WAL bytes to
+# $DIR/wal.LABEL
 ingest() {
 	rm -rf "$DIR/in.$2"
 	cp -al "$3" "$DIR/in.$2"
 	w0=$(psql -X -qAt -d postgres -c "SELECT pg_current_wal_lsn()")
 	t0=$(now)
-	MAILSIFT_DB="dbname=$1" "$M" ingest --jobs 2 --maildir "$DIR/in.$2" \
+	MAILSIFT_DB="dbname=$1" "${4:-$M}" ingest --jobs 2 --maildir "$DIR/in.$2" \
 	    >"$DIR/ingest.$2" 2>&1 || { cat "$DIR/ingest.$2"; exit 1; }
 	t1=$(now)
 	psql -X -qAt -d postgres -c "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$w0')" \
@@ -83,15 +100,15 @@ ingest() {
 	rm -rf "$DIR/in.$2"
 	secs "$t0" "$t1"
 }
-fresh() {
+fresh() {	# DB [MAILSIFT]
 	dropdb --if-exists "$1" && createdb "$1" &&
-	    MAILSIFT_DB="dbname=$1" "$M" db migrate >/dev/null
+	    MAILSIFT_DB="dbname=$1" "${2:-$M}" db migrate >/dev/null
 }
 
 echo "# 2. ingest --jobs 2, without and with the rollup"
-fresh scale_plain && fresh scale_rollup || exit 1
+fresh scale_plain "$BASE" && fresh scale_rollup || exit 1
 psql -X -q -d scale_plain -c "ALTER TABLE dmarc_report DISABLE TRIGGER dmarc_report_rollup; ALTER TABLE dmarc_report DISABLE TRIGGER dmarc_report_rollup_note"
-plain=$(ingest scale_plain plain "$DIR/src")
+plain=$(ingest scale_plain plain "$DIR/src" "$BASE")
 roll=$(ingest scale_rollup rollup "$DIR/src")
 mil() { echo "scale=1; $1 * 1000000 / $records / 1048576" | bc; }
 printf 'without rollup: %s s, %s records/s, WAL %s MB per million records\n' \
@@ -105,6 +122,10 @@ for d in scale_plain scale_rollup; do
 	    "$(mil "$(psql -X -qAt -d $d -c "SELECT pg_database_size(current_database())")")" \
 	    "$(psql -X -qAt -d $d -c "SELECT round((pg_total_relation_size('dmarc_daily') + pg_total_relation_size('dmarc_daily_domain')) / 1048576.0, 1)")"
 done
+printf 'rollup rows: dmarc_daily %s (%s per record), dmarc_daily_domain %s\n' \
+    "$(psql -X -qAt -d scale_rollup -c "SELECT count(*) FROM dmarc_daily")" \
+    "$(psql -X -qAt -d scale_rollup -c "SELECT round(count(*)::numeric / $records, 2) FROM dmarc_daily")" \
+    "$(psql -X -qAt -d scale_rollup -c "SELECT count(*) FROM dmarc_daily_domain")"
 dropdb scale_plain
 psql -X -q -d scale_rollup -c "VACUUM ANALYZE"
 

@@ -48,8 +48,18 @@ report 5 $((d - 500 * 86400)) $d 9			# over 400 days
 report 6 $((d + 86399)) $((d + 86401)) 3		# two seconds, two days
 report 7 $((d + 7)) $((d + 2 * 86400)) 4611686018427387903	# overflows bigint math
 report 8 $((d + 86400 - 10)) $((d + 86400 + 5)) 2	# shares of 0 left out
+# A report of 200 records over 380 days: 76,000 rollup rows, past the
+# store's bound of rows held per report (daily.c), so they go out in two
+# parts.
+{ echo "<?xml version=\"1.0\"?><feedback><report_metadata><org_name>wide.example</org_name><email>d@wide.example</email><report_id>wide-1</report_id><date_range><begin>$((d0 - 380 * 86400 + 3600))</begin><end>$((d0 - 100))</end></date_range></report_metadata><policy_published><domain>example.org</domain><p>reject</p></policy_published>"
+  i=1; while [ $i -le 200 ]; do
+	echo "<record><row><source_ip>10.0.0.$i</source_ip><count>$((i * 1000 + 7))</count><policy_evaluated><disposition>none</disposition><dkim>pass</dkim><spf>fail</spf></policy_evaluated></row><identifiers><header_from>example.org</header_from></identifiers></record>"
+	i=$((i + 1))
+  done; echo "</feedback>"; } >"$T_TMP/s9.xml"
 "$MAILSIFT" ingest "$T_TMP"/s*.xml 2>"$T_TMP/err"
-ok $? "eight spanning reports ingested"
+ok $? "eight spanning reports and a wide one ingested"
+is "$(q "SELECT count(*) > 65536 FROM dmarc_daily WHERE org_name = 'wide.example'")" t \
+    "the wide report has more rollup rows than the store holds at once"
 is "$(q "SELECT count(*) FROM dmarc_report WHERE org_name = 'span.example'")" 8 \
     "all eight stored"
 
@@ -61,6 +71,53 @@ same_daily() {	# what
 	    "$1: dmarc_daily_v equals the records' definition, row for row"
 }
 same_daily "kept at ingest"
+
+# The store writes a report's rollup rows with the report
+# (store/daily.c): a message the database refuses after its reports were
+# sent (its log row, written last) is quarantined and leaves no rollup row;
+# a batch retried after serialization failures counts once.  A trigger
+# refuses the log rows of stored messages whose source matches a pattern,
+# and fails the first N inserts into ingest_log with a given SQLSTATE.
+q "CREATE SEQUENCE fail_seq;
+   CREATE TABLE fail_cfg (pat text, n int, code text);
+   INSERT INTO fail_cfg VALUES ('', 0, '00000');
+   CREATE FUNCTION fail_first() RETURNS trigger LANGUAGE plpgsql AS \$\$
+   DECLARE c fail_cfg;
+   BEGIN
+	SELECT * INTO c FROM fail_cfg;
+	IF NEW.outcome = 'stored' AND NEW.source LIKE c.pat THEN
+		RAISE EXCEPTION 'refused by the test' USING ERRCODE = '22023';
+	END IF;
+	IF nextval('fail_seq') <= c.n THEN
+		RAISE EXCEPTION 'injected failure %', c.code USING ERRCODE = c.code;
+	END IF;
+	RETURN NEW;
+   END \$\$;
+   CREATE TRIGGER fail_first BEFORE INSERT ON ingest_log
+	FOR EACH ROW EXECUTE FUNCTION fail_first()" >/dev/null
+inject() {	# PATTERN N SQLSTATE
+	q "UPDATE fail_cfg SET pat = '$1', n = $2, code = '$3';
+	   SELECT setval('fail_seq', 1, false)" >/dev/null
+}
+sums() { q "SELECT (SELECT sum(messages) FROM dmarc_daily) || '/' || (SELECT sum(messages) FROM dmarc_domain_daily_v) || '/' || (SELECT sum(messages) FROM dmarc_daily_records_v)"; }
+"$MAILSIFT_GEN" maildir "$T_TMP/refused" --messages 6 --seed 11 --days 3 >/dev/null
+inject '%refused/new/%Q3.%' 0 00000
+"$MAILSIFT" ingest --maildir "$T_TMP/refused" 2>"$T_TMP/err"
+is "$(q "SELECT count(*) FROM ingest_log WHERE outcome = 'quarantined' AND source LIKE '%Q3.%'")/$(q "SELECT count(*) FROM ingest_log WHERE outcome = 'stored' AND source LIKE '%refused%'")" \
+    "1/5" "a message refused at its log row: quarantined, the 5 others stored"
+is "$(q "SELECT count(*) FROM dmarc_report r JOIN ingest_log l ON l.id = r.ingest_id WHERE l.source LIKE '%refused%'")" \
+    5 "the refused message's report is gone"
+same_daily "a message refused after its reports"
+s=$(sums); is "${s%/*}" "${s#*/}" "the rollups' sums equal the records' sums"
+"$MAILSIFT_GEN" maildir "$T_TMP/retried" --messages 6 --seed 12 --days 3 >/dev/null
+inject '' 2 40001
+"$MAILSIFT" ingest --maildir "$T_TMP/retried" 2>"$T_TMP/err"
+ok $? "two serialization failures: the batch retried, exit 0"
+is "$(q "SELECT count(*) FROM ingest_log WHERE outcome = 'stored' AND source LIKE '%retried%'")" \
+    6 "all six stored"
+same_daily "a batch retried"
+s=$(sums); is "${s%/*}" "${s#*/}" "the rollups' sums equal the records' sums"
+inject '' 0 00000
 is "$(q "SELECT count(*) > 1000 FROM dmarc_daily_v")" t "the comparison has rows"
 is "$(q "SELECT count(DISTINCT day) FROM dmarc_daily_v WHERE org_name = 'span.example'")" 5 \
     "the spanning reports fall on five days: d-500 and d to d+3"
