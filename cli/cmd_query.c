@@ -229,7 +229,8 @@ cli_cmd_db(int argc, char **argv)
 	    "rebuild-rollups: recompute the daily rollups (dmarc_daily_v) from the\n"
 	    "         records; ingest waits meanwhile.\n"
 	    "prune --older-than 13m [--keep-rollups]: delete the DMARC aggregate\n"
-	    "         reports (records, raw copies) that began before then.",
+	    "         reports (records, raw copies) that began before then: whole\n"
+	    "         months, by dropping their partitions of the records.",
 	    db_entries))
 		return EX_USAGE;
 	what = argc == 2 ? argv[1] : "";
@@ -269,7 +270,14 @@ cli_cmd_db(int argc, char **argv)
 			printf("mailsift: rollups rebuilt, %lld rows\n",
 			    (long long)n);
 	} else if (strcmp(what, "prune") == 0) {
-		n = store_prune(st, before, opt_keep_rollups, &err);
+		GPtrArray *said = g_ptr_array_new_with_free_func(g_free);
+		guint i;
+
+		n = store_prune(st, before, opt_keep_rollups, said, &err);
+		for (i = 0; n >= 0 && i < said->len; i++)
+			printf("mailsift: %s\n",
+			    (char *)g_ptr_array_index(said, i));
+		g_ptr_array_free(said, TRUE);
 		if (n >= 0)
 			printf("mailsift: %lld report%s pruned%s\n", (long long)n,
 			    n == 1 ? "" : "s", opt_keep_rollups ?

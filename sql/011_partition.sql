@@ -222,3 +222,58 @@ BEGIN
 	    (SELECT relacl FROM m011_table_acl));
 END
 $$;
+
+-- `mailsift db prune`: the DMARC aggregate reports that began before the
+-- start of the UTC month of cutoff, whole months only (a cutoff inside a
+-- month keeps that month, and says so).  Their month partitions of
+-- dmarc_record are detached and dropped, which takes a moment whatever
+-- their size; then the reports are deleted, which takes their raw copies
+-- and whatever records the default partition held for them (ON DELETE
+-- CASCADE); then, unless keep_rollups, the rollup rows of those days
+-- (a DELETE by day range: see the README, "Scale and retention").  One
+-- transaction: ingest waits for it (DETACH locks dmarc_record).  Returns
+-- what it did, a line each, the last one the number of reports.
+CREATE FUNCTION dmarc_prune(cutoff timestamptz, keep_rollups boolean)
+RETURNS SETOF text
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+	m date := date_trunc('month', cutoff AT TIME ZONE 'UTC')::date;
+	before timestamptz := m::timestamp AT TIME ZONE 'UTC';
+	p record;
+	n bigint;
+BEGIN
+	IF before <> cutoff THEN
+		RETURN NEXT format('cutoff %s is inside a month: pruning whole '
+		    'months only, before %s', to_char(cutoff AT TIME ZONE 'UTC',
+		    'YYYY-MM-DD HH24:MI:SS'), m);
+	END IF;
+	LOCK TABLE dmarc_record IN ACCESS EXCLUSIVE MODE;
+	FOR p IN SELECT c.relname,
+	    pg_total_relation_size(c.oid) AS bytes
+	    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+	    WHERE i.inhparent = 'dmarc_record'::regclass
+	    AND c.relname ~ '^dmarc_record_[0-9]{4}_[0-9]{2}$'
+	    AND to_date(substr(c.relname, 14), 'YYYY_MM') < m
+	    ORDER BY c.relname LOOP
+		EXECUTE format('ALTER TABLE dmarc_record DETACH PARTITION %I',
+		    p.relname);
+		EXECUTE format('DROP TABLE %I', p.relname);
+		RETURN NEXT format('dropped partition %s (%s)', p.relname,
+		    pg_size_pretty(p.bytes));
+	END LOOP;
+	DELETE FROM dmarc_report WHERE date_begin < before;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	IF NOT keep_rollups THEN
+		DELETE FROM dmarc_daily WHERE day < m;
+		DELETE FROM dmarc_daily_domain WHERE day < m;
+		RETURN NEXT format('rollup rows of the days before %s deleted',
+		    m);
+	ELSE
+		RETURN NEXT format('rollup rows of the days before %s kept', m);
+	END IF;
+	RETURN NEXT n::text;
+END
+$$;
+
+COMMENT ON FUNCTION dmarc_prune(timestamptz, boolean) IS
+'mailsift db prune: drop the month partitions of dmarc_record before the month of cutoff, delete those reports (raw copies and default-partition records cascade) and, unless keep_rollups, the rollup rows of those days. Returns a line per step, the last the number of reports.';
