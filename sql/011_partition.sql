@@ -277,3 +277,6 @@ $$;
 
 COMMENT ON FUNCTION dmarc_prune(timestamptz, boolean) IS
 'mailsift db prune: drop the month partitions of dmarc_record before the month of cutoff, delete those reports (raw copies and default-partition records cascade) and, unless keep_rollups, the rollup rows of those days. Returns a line per step, the last the number of reports.';
+
+-- Maintenance, for the schema owner only (it drops tables).
+REVOKE EXECUTE ON FUNCTION dmarc_prune(timestamptz, boolean) FROM PUBLIC;
