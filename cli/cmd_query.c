@@ -203,7 +203,8 @@ static gboolean opt_keep_rollups;
 static const GOptionEntry db_entries[] = {
 	{ "older-than", 0, 0, G_OPTION_ARG_STRING, &opt_older_than,
 	    "prune: the reports that began before the start of the UTC month "
-	    "N months ago (13m) or of the day N days ago (400d)", "AGE" },
+	    "N months ago (13m) or of the day N days ago (400d), moved back "
+	    "to the start of its month", "AGE" },
 	{ "keep-rollups", 0, 0, G_OPTION_ARG_NONE, &opt_keep_rollups,
 	    "prune: keep the daily rollups of those days (trends and "
 	    "dashboards still show them)", NULL },
