@@ -4,7 +4,8 @@
 # before the cutoff's month, deletes their reports and raw copies, keeps
 # or deletes the rollups as asked, and the rollup still agrees with the
 # records; two ingests racing into a new month both succeed with one
-# partition; hostile dates go to the default partition.
+# partition; hostile dates go to the default partition; a database at
+# migration 010 upgrades with its records, views, comments and grants.
 . "$TOP/tests/t/lib.sh"
 
 fresh_db mailsift_t_prune
@@ -173,3 +174,67 @@ is "$(q "SELECT string_agg(begin_day::text, ' ') FROM dmarc_record_default")" \
     "2100-01-01" "the old hostile records went with their reports; 2100 stays"
 is "$(q "SELECT count(*) FROM dmarc_record WHERE report_id NOT IN (SELECT id FROM dmarc_report)")" 0 \
     "no record left without its report"
+
+# Upgrade: a database at migration 010 with records of three months (one
+# of them 1970, one 2100) takes 011 with its rows, views, comments and
+# grants intact.
+fresh_db mailsift_t_prune_up || exit 1
+q "DROP SCHEMA public CASCADE; CREATE SCHEMA public;
+    CREATE TABLE schema_migrations (version int PRIMARY KEY, name text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now())" >/dev/null 2>&1
+for f in "$TOP"/sql/0*.sql; do
+	v=$(basename "$f" | cut -c1-3)
+	[ "$v" -le 10 ] || continue
+	psql -X -q -1 -v ON_ERROR_STOP=1 -d "$T_DB" -f "$f" >/dev/null 2>&1 &&
+	    q "INSERT INTO schema_migrations VALUES ($(expr "$v" + 0), '$(basename "$f")')" >/dev/null ||
+	    echo "not ok - applying $f failed"
+done
+is "$("$MAILSIFT" db version)" "database schema 10, this build $(ls "$TOP"/sql/0*.sql | wc -l)" \
+    "a database at migration 010"
+"$MAILSIFT" db roles >/dev/null
+ok $? "db roles at 010"
+q "INSERT INTO ingest_log (id, outcome) VALUES (1, 'stored');
+   INSERT INTO dmarc_report (id, ingest_id, org_name, report_id, policy_domain, date_begin, date_end)
+   SELECT i, 1, 'up', 'up' || i, 'example.org', b, b + interval '1 day'
+   FROM (VALUES (1, now() - interval '40 days'), (2, now() - interval '70 days'),
+       (3, timestamptz '1970-01-01 12:00Z'), (4, timestamptz '2100-01-01Z')) v(i, b);
+   INSERT INTO dmarc_record (report_id, rec_no, source_ip, count, policy_dkim)
+   SELECT r, n, ('192.0.2.' || n)::inet, n * r, 'pass'
+   FROM generate_series(1, 4) r, generate_series(1, 50) n" >/dev/null
+ok $? "records of four reports stored at 010"
+views="SELECT string_agg(c.relname || ':' || md5(pg_get_viewdef(c.oid)) || ':'
+    || coalesce(c.relacl::text, '') || ':' || coalesce(obj_description(c.oid, 'pg_class'), '')
+    || ':' || (SELECT coalesce(string_agg(a.attname || '=' || format_type(a.atttypid, a.atttypmod)
+	|| '=' || coalesce(col_description(c.oid, a.attnum), ''), ',' ORDER BY a.attnum), '')
+	FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0), E'\n' ORDER BY c.relname)
+    FROM pg_class c WHERE c.relkind = 'v' AND c.relnamespace = 'public'::regnamespace"
+records="SELECT md5(string_agg(c::text, ',' ORDER BY report_id, rec_no)) FROM
+    (SELECT report_id, rec_no, source_ip, count, disposition, policy_dkim, policy_spf,
+    header_from, envelope_from, envelope_to, fixups, reasons, dkim, spf FROM dmarc_record) c"
+v_before=$(q "$views")
+r_before=$(q "$records")
+d_before=$(q "SELECT md5(string_agg(d::text, ',' ORDER BY d::text)) FROM dmarc_daily_v d")
+acl_before=$(q "SELECT relacl FROM pg_class WHERE oid = 'dmarc_record'::regclass")
+is "$(echo "$v_before" | grep -c '^dmarc_record_v:[0-9a-f]*:{.*mailsift_reader=r')" 1 \
+    "the comparison has the views, with their grants"
+is "$(q "SELECT count(*) FROM dmarc_record")" 200 "the comparison has the records"
+"$MAILSIFT" db migrate >"$T_TMP/out"
+ok $? "db migrate from 010"
+grep -q "1 migration applied" "$T_TMP/out"
+ok $? "one migration applied (011)"
+is "$(q "$views")" "$v_before" \
+    "every view: same definition, columns, comments and grants"
+is "$(q "$records")" "$r_before" "every record moved, every field the same"
+is "$(q "SELECT md5(string_agg(d::text, ',' ORDER BY d::text)) FROM dmarc_daily_v d")" "$d_before" \
+    "dmarc_daily_v the same"
+is "$(q "SELECT relacl FROM pg_class WHERE oid = 'dmarc_record'::regclass")" "$acl_before" \
+    "dmarc_record's grants kept"
+is "$(q "SELECT relkind FROM pg_class WHERE oid = 'dmarc_record'::regclass")" p \
+    "dmarc_record is partitioned"
+is "$(q "SELECT string_agg(c.tableoid::regclass::text || '=' || c.begin_day, ' ' ORDER BY c.begin_day)
+    FROM (SELECT DISTINCT tableoid, begin_day FROM dmarc_record) c")" \
+    "$(q "SELECT string_agg(p || '=' || d, ' ' ORDER BY d) FROM (SELECT
+	CASE WHEN date_begin < '2000-01-01' OR date_begin > '2099-01-01' THEN 'dmarc_record_default'
+	ELSE 'dmarc_record_' || to_char(date_begin AT TIME ZONE 'UTC', 'YYYY_MM') END AS p,
+	(date_begin AT TIME ZONE 'UTC')::date AS d FROM dmarc_report) a")" \
+    "each report's records in its month's partition, 1970 and 2100 in the default"
