@@ -203,7 +203,8 @@ static gboolean opt_keep_rollups;
 static const GOptionEntry db_entries[] = {
 	{ "older-than", 0, 0, G_OPTION_ARG_STRING, &opt_older_than,
 	    "prune: the reports that began before the start of the UTC month "
-	    "N months ago (13m) or of the day N days ago (400d)", "AGE" },
+	    "N months ago (13m) or of the day N days ago (400d), moved back "
+	    "to the start of its month", "AGE" },
 	{ "keep-rollups", 0, 0, G_OPTION_ARG_NONE, &opt_keep_rollups,
 	    "prune: keep the daily rollups of those days (trends and "
 	    "dashboards still show them)", NULL },
@@ -229,7 +230,8 @@ cli_cmd_db(int argc, char **argv)
 	    "rebuild-rollups: recompute the daily rollups (dmarc_daily_v) from the\n"
 	    "         records; ingest waits meanwhile.\n"
 	    "prune --older-than 13m [--keep-rollups]: delete the DMARC aggregate\n"
-	    "         reports (records, raw copies) that began before then.",
+	    "         reports (records, raw copies) that began before then: whole\n"
+	    "         months, by dropping their partitions of the records.",
 	    db_entries))
 		return EX_USAGE;
 	what = argc == 2 ? argv[1] : "";
@@ -269,7 +271,14 @@ cli_cmd_db(int argc, char **argv)
 			printf("mailsift: rollups rebuilt, %lld rows\n",
 			    (long long)n);
 	} else if (strcmp(what, "prune") == 0) {
-		n = store_prune(st, before, opt_keep_rollups, &err);
+		GPtrArray *said = g_ptr_array_new_with_free_func(g_free);
+		guint i;
+
+		n = store_prune(st, before, opt_keep_rollups, said, &err);
+		for (i = 0; n >= 0 && i < said->len; i++)
+			printf("mailsift: %s\n",
+			    (char *)g_ptr_array_index(said, i));
+		g_ptr_array_free(said, TRUE);
 		if (n >= 0)
 			printf("mailsift: %lld report%s pruned%s\n", (long long)n,
 			    n == 1 ? "" : "s", opt_keep_rollups ?

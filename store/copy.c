@@ -1,7 +1,7 @@
 /* copy.c - send buffered rows of one table with COPY ... FROM STDIN.
  *
  *	store_copy_rows(st, "dmarc_record", "COPY dmarc_record (...) FROM STDIN",
- *	    &rb, report_pk, &err);	   sends the rows, does not wait
+ *	    &rb, "42\t2026-12-01\t", &err);   sends the rows, does not wait
  *	store_copy_wait(st, &err);	   the server's answer (pipe.c)
  *
  * The bulk path for big reports: COPY is the cheapest way into PostgreSQL
@@ -9,8 +9,8 @@
  * server must answer the COPY before data may follow), so small reports go
  * by INSERT ... unnest in the pipeline instead (report.c).  Rows are
  * encoded into 256 KiB pieces as they are sent, so the COPY text never
- * exists whole.  The report's key
- * leads every row.
+ * exists whole.  The same leading
+ * columns (the report's key, the partition key) lead every row: prefix.
  *
  * store_copy_rows returns once the rows and the end of the COPY are sent:
  * the server stores them (and checks their foreign keys, which it does at
@@ -36,9 +36,8 @@ copy_lost(struct store *st, const char *what, GError **err)
 
 int
 store_copy_rows(struct store *st, const char *what, const char *copy_sql,
-    const struct rowbuf *rb, int64_t report_pk, GError **err)
+    const struct rowbuf *rb, const char *prefix, GError **err)
 {
-	char prefix[32];
 	GString *out;
 	PGresult *res;
 	gsize off = 0;
@@ -62,7 +61,6 @@ store_copy_rows(struct store *st, const char *what, const char *copy_sql,
 	}
 	PQclear(res);
 
-	snprintf(prefix, sizeof(prefix), "%" PRId64 "\t", report_pk);
 	out = g_string_sized_new(COPY_PIECE + 4096);
 	while (off < rb->data->len) {
 		g_string_truncate(out, 0);

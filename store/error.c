@@ -97,7 +97,8 @@ store_set_result_error(struct store *st, const PGresult *res,
 	    code != STORE_ERROR_CONFIG)
 		store_set_retry_error(st, err, "%s: %s (SQLSTATE %s)", what,
 		    msg ? msg : "?", state);
-	else if (strcmp(state, "42P01") == 0 || strcmp(state, "42703") == 0)
+	else if (strcmp(state, "42P01") == 0 || strcmp(state, "42703") == 0 ||
+	    strcmp(state, "42883") == 0)	/* a function of a migration */
 		store_set_error(err, code, "%s: %s (SQLSTATE %s): "
 		    "run mailsift db migrate", what, msg ? msg : "?", state);
 	else

@@ -83,6 +83,9 @@ struct store {
 	 * whole by store_report_end; report_pk stays 0 until a chunk of a
 	 * big one forces its row out first (report.c). */
 	int64_t report_pk;
+	/* The month (year * 12 + month) whose record partition this
+	 * transaction ensured last; 0 none (report.c). */
+	int part_month;
 	int rec_no;
 	int64_t messages;
 	struct rowbuf rec;	/* records not sent yet, REC_COLS each */
@@ -148,7 +151,7 @@ void daily_free(struct store *st);
 
 /* copy.c */
 int store_copy_rows(struct store *st, const char *what, const char *copy_sql,
-    const struct rowbuf *rb, int64_t report_pk, GError **err);
+    const struct rowbuf *rb, const char *prefix, GError **err);
 int store_copy_wait(struct store *st, GError **err);
 
 /* gzip.c */

@@ -85,11 +85,12 @@ static const struct q_stmt ins_report = { "ms_report_ins",
  * arrays in FROM first copies every row into a tuplestore, which cost 3 us
  * a record more (a third of the server's time per record). */
 static const struct q_stmt end_report = { "ms_report_end",
-	"WITH rec AS (INSERT INTO dmarc_record (report_id, rec_no, source_ip,"
-	"  count, disposition, policy_dkim, policy_spf, header_from,"
+	"WITH rec AS (INSERT INTO dmarc_record (report_id, begin_day, rec_no,"
+	"  source_ip, count, disposition, policy_dkim, policy_spf, header_from,"
 	"  envelope_from, envelope_to, fixups, reasons, dkim, spf)"
-	"  SELECT $1::bigint, unnest($2::int[]), unnest($3::text[])::inet,"
-	"  unnest($4::bigint[]), unnest($5::text[]), unnest($6::text[]),"
+	"  SELECT $1::bigint, $26::date, unnest($2::int[]),"
+	"  unnest($3::text[])::inet, unnest($4::bigint[]), unnest($5::text[]),"
+	"  unnest($6::text[]),"
 	"  unnest($7::text[]), unnest($8::text[]), unnest($9::text[]),"
 	"  unnest($10::text[]), unnest($11::text[])::text[],"
 	"  unnest($12::text[])::dmarc_override_reason[],"
@@ -105,7 +106,8 @@ static const struct q_stmt end_report = { "ms_report_end",
 	" errors = coalesce($24::text[], errors),"
 	" fixups = coalesce($25::text[], fixups)"
 	" WHERE id = $1::bigint" };
-#define END_PARAMS 25
+#define END_PARAMS 26
+#define END_DAY 25		/* v[] index of $26, the begin_day */
 #define END_RAW 14		/* v[] index of $15, the first raw column */
 
 /* A fast batch's report of one chunk, all of it in one statement.  $1-$21
@@ -125,11 +127,12 @@ static const struct q_stmt new_report = { "ms_report_new",
 	"  $21::text[], $23::bigint, $24::bigint)"
 	"  ON CONFLICT ON CONSTRAINT dmarc_report_identity DO NOTHING"
 	"  RETURNING id),"
-	" rec AS (INSERT INTO dmarc_record (report_id, rec_no, source_ip,"
-	"  count, disposition, policy_dkim, policy_spf, header_from,"
+	" rec AS (INSERT INTO dmarc_record (report_id, begin_day, rec_no,"
+	"  source_ip, count, disposition, policy_dkim, policy_spf, header_from,"
 	"  envelope_from, envelope_to, fixups, reasons, dkim, spf)"
-	"  SELECT r.id, unnest($25::int[]), unnest($26::text[])::inet,"
-	"  unnest($27::bigint[]), unnest($28::text[]), unnest($29::text[]),"
+	"  SELECT r.id, $43::date, unnest($25::int[]),"
+	"  unnest($26::text[])::inet, unnest($27::bigint[]), unnest($28::text[]),"
+	"  unnest($29::text[]),"
 	"  unnest($30::text[]), unnest($31::text[]), unnest($32::text[]),"
 	"  unnest($33::text[]), unnest($34::text[])::text[],"
 	"  unnest($35::text[])::dmarc_override_reason[],"
@@ -141,7 +144,8 @@ static const struct q_stmt new_report = { "ms_report_new",
 	"  $42::bytea FROM r WHERE $42::bytea IS NOT NULL)"
 	" SELECT id FROM r" };
 #define HDR_PARAMS 21
-#define NEW_PARAMS 42
+#define NEW_PARAMS 43
+#define NEW_DAY 42		/* v[] index of $43, the begin_day */
 #define NEW_RECS 24		/* v[] index of $25, the first record array */
 #define NEW_RAW 37		/* v[] index of $38, the first raw column */
 
@@ -157,9 +161,58 @@ static const char *const seen_cols[SEEN_NULLABLE] = {
 
 /* The same columns, in the order of the buffer, for the big reports. */
 static const char copy_records[] =
-	"COPY dmarc_record (report_id, rec_no, source_ip, count, disposition,"
-	" policy_dkim, policy_spf, header_from, envelope_from, envelope_to,"
-	" fixups, reasons, dkim, spf) FROM STDIN";
+	"COPY dmarc_record (report_id, begin_day, rec_no, source_ip, count,"
+	" disposition, policy_dkim, policy_spf, header_from, envelope_from,"
+	" envelope_to, fixups, reasons, dkim, spf) FROM STDIN";
+
+/* dmarc_record's partition key, begin_day: the UTC day the report began
+ * (sql/011_partition.sql), as a Julian day number ("J2461000"), which
+ * PostgreSQL reads as a date over all of to_timestamp's range, BC
+ * included.  Set here because a trigger cannot change the partition a row
+ * goes to. */
+#define UNIX_EPOCH_JDN INT64_C(2440588)
+
+static void
+begin_day(const struct dmarc_report *r, char *buf, gsize len)
+{
+	int64_t d = r->date_begin / 86400;
+
+	if (r->date_begin % 86400 < 0)
+		d--;		/* floor, not toward zero */
+	snprintf(buf, len, "J%" PRId64, d + UNIX_EPOCH_JDN);
+}
+
+/* Before the first report of a month in a transaction: make the month's
+ * partition (dmarc_record_partition_ensure(), safe between concurrent
+ * ingests; one catalog lookup when it exists).  Queued, not waited for:
+ * its result is checked with the report's.  Should the partition be
+ * missing after all (made under a savepoint rolled back since), the rows
+ * go to the default partition, and the next transaction's call moves
+ * them. */
+static const struct q_stmt ensure_partition = { "ms_record_part",
+	"SELECT dmarc_record_partition_ensure($1::date)" };
+
+static int
+ensure_month(struct store *st, const struct dmarc_report *r, GError **err)
+{
+	GDateTime *t = g_date_time_new_from_unix_utc(r->date_begin);
+	const char *v[1];
+	char day[32];
+	int month;
+
+	if (t == NULL)		/* beyond year 9999: the default partition */
+		return 0;
+	month = g_date_time_get_year(t) * 12 + g_date_time_get_month(t);
+	g_date_time_unref(t);
+	if (month == st->part_month)
+		return 0;
+	begin_day(r, day, sizeof(day));
+	v[0] = day;
+	if (q_send(st, &ensure_partition, 1, v, NULL, NULL, 0, err) < 0)
+		return -1;
+	st->part_month = month;
+	return 0;
+}
 
 void
 store_report_reset(struct store *st)
@@ -222,6 +275,10 @@ insert_header(struct store *st, const struct dmarc_report *r, GError **err)
 	PGresult *res;
 	int i;
 
+	if (ensure_month(st, r, err) < 0) {
+		g_ptr_array_free(keep, TRUE);
+		return -1;
+	}
 	header_values(r, v, begin, end, pct, keep);
 	v[HDR_PARAMS] = st->have_id ? "t" : "f";
 	q_fixed(st, "SAVEPOINT r", EFF_SP_R);
@@ -342,6 +399,8 @@ store_report_begin(struct store *st, const struct dmarc_report *r,
 static int
 flush_copy(struct store *st, const struct dmarc_report *r, GError **err)
 {
+	char day[32], prefix[64];
+
 	if (st->report_pk == 0) {
 		int rc = insert_header(st, r, err);
 
@@ -355,8 +414,11 @@ flush_copy(struct store *st, const struct dmarc_report *r, GError **err)
 			return -1;
 		}
 	}
+	begin_day(r, day, sizeof(day));
+	snprintf(prefix, sizeof(prefix), "%" PRId64 "\t%s\t", st->report_pk,
+	    day);
 	if (store_copy_rows(st, "dmarc_record", copy_records, &st->rec,
-	    st->report_pk, err) < 0)
+	    prefix, err) < 0)
 		return -1;
 	rowbuf_clear(&st->rec);
 	return 0;
@@ -520,10 +582,16 @@ send_new(struct store *st, const struct dmarc_report *r,
 	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
 	const char *v[NEW_PARAMS] = { NULL };
 	int len[NEW_PARAMS] = { 0 }, fmt[NEW_PARAMS] = { 0 };
-	char begin[32], end[32], pct[16], records[32], messages[32];
+	char begin[32], end[32], pct[16], records[32], messages[32], day[32];
 	int i;
 
+	if (ensure_month(st, r, err) < 0) {
+		g_ptr_array_free(keep, TRUE);
+		return -1;
+	}
 	header_values(r, v, begin, end, pct, keep);
+	begin_day(r, day, sizeof(day));
+	v[NEW_DAY] = day;
 	snprintf(records, sizeof(records), "%d", st->rec_no);
 	snprintf(messages, sizeof(messages), "%" PRId64, st->messages);
 	v[HDR_PARAMS] = st->have_id ? "t" : "f";
@@ -556,7 +624,7 @@ send_end(struct store *st, const struct dmarc_report *r,
 	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
 	const char *v[END_PARAMS] = { NULL };
 	int len[END_PARAMS] = { 0 }, fmt[END_PARAMS] = { 0 };
-	char pk[32], records[32], messages[32];
+	char pk[32], records[32], messages[32], day[32];
 	int i;
 
 	/* Enough records left that COPY's cheaper rows pay for its round
@@ -574,6 +642,8 @@ send_end(struct store *st, const struct dmarc_report *r,
 	raw_values(raw, kept, format, v + END_RAW, len + END_RAW + 4,
 	    fmt + END_RAW + 4, keep);
 	v[19] = records; v[20] = messages;
+	begin_day(r, day, sizeof(day));
+	v[END_DAY] = day;
 	v[21] = r->extensions ? r->extensions->str : NULL;
 	v[22] = r->generator;
 	g_ptr_array_add(keep, (char *)(v[23] = pg_array_literal(r->errors)));

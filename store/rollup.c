@@ -2,16 +2,16 @@
  * and old reports pruned (`mailsift db rebuild-rollups`, `db prune`).
  *
  *	n = store_rebuild_rollups(st, &err);	   rows of dmarc_daily, -1
- *	n = store_prune(st, before, keep_rollups, &err);   reports removed
+ *	n = store_prune(st, before, keep_rollups, said, &err);   reports removed
  *
  * Ingest keeps the rollups itself (daily.c, with each report; a trigger of
  * sql/008_rollup.sql for reports written by anything else); these
  * are the schema owner's maintenance, each one transaction of its own,
  * outside any batch.  The rebuild is dmarc_rollup_rebuild(): ingest waits
- * while it runs.  Pruning deletes the reports (their records and raw
- * copies go with them, ON DELETE CASCADE); the rollup rows of the pruned
- * days go too unless asked to keep them, so that the trends of a year
- * stay while the records of one month are kept.
+ * while it runs.  Pruning drops whole months of records (partitions) and
+ * deletes their reports (raw copies go with them, ON DELETE CASCADE); the
+ * rollup rows of the pruned days go too unless asked to keep them, so
+ * that the trends of a year stay while the records of one month are kept.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -98,32 +98,39 @@ store_rebuild_rollups(struct store *st, GError **err)
 	return n;
 }
 
+/* dmarc_prune() (sql/011_partition.sql) does the work: drops the month
+ * partitions of dmarc_record before the month of before, deletes those
+ * reports, and the rollup rows of those days unless keep_rollups.  Its
+ * lines, but the last (the number of reports), go to said. */
 int64_t
 store_prune(struct store *st, int64_t before, gboolean keep_rollups,
-    GError **err)
+    GPtrArray *said, GError **err)
 {
 	char b[32];
-	const char *v[1] = { b };
-	int64_t n = 0, ignored;
+	const char *v[2] = { b, keep_rollups ? "t" : "f" };
+	PGresult *res;
+	int64_t n;
+	int i, rows;
 
 	snprintf(b, sizeof(b), "%" PRId64, before);
 	if (maint_begin(st, err) < 0)
 		return -1;
-	if (maint_exec(st, "DELETE FROM dmarc_report"
-	    " WHERE date_begin < to_timestamp($1::bigint)", 1, v, &n,
-	    err) < 0)
-		goto fail;
-	if (!keep_rollups && (maint_exec(st, "DELETE FROM dmarc_daily"
-	    " WHERE day < (to_timestamp($1::bigint) AT TIME ZONE 'UTC')::date",
-	    1, v, &ignored, err) < 0 ||
-	    maint_exec(st, "DELETE FROM dmarc_daily_domain"
-	    " WHERE day < (to_timestamp($1::bigint) AT TIME ZONE 'UTC')::date",
-	    1, v, &ignored, err) < 0))
-		goto fail;
-	if (maint_commit(st, err) < 0)
-		goto fail;
+	res = PQexecParams(st->conn, "SELECT dmarc_prune("
+	    "to_timestamp($1::bigint), $2::bool)", 2, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    (rows = PQntuples(res)) == 0) {
+		store_set_result_error(st, res, "prune", err);
+		PQclear(res);
+		maint_rollback(st);
+		return -1;
+	}
+	for (i = 0; i < rows - 1; i++)
+		g_ptr_array_add(said, g_strdup(PQgetvalue(res, i, 0)));
+	n = strtoll(PQgetvalue(res, rows - 1, 0), NULL, 10);
+	PQclear(res);
+	if (maint_commit(st, err) < 0) {
+		maint_rollback(st);
+		return -1;
+	}
 	return n;
-fail:
-	maint_rollback(st);
-	return -1;
 }

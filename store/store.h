@@ -204,12 +204,14 @@ int store_ask(struct store *st, enum store_question q,
  * records (sql/008_rollup.sql); returns the rollup rows, -1 on error. */
 int64_t store_rebuild_rollups(struct store *st, GError **err);
 /* `mailsift db prune`: delete the DMARC aggregate reports that began
- * before `before` (epoch seconds), with their records and raw copies, and
+ * before the UTC month of `before` (epoch seconds; whole months only),
+ * dropping their month partitions of records, with their raw copies, and
  * unless keep_rollups the rollup rows of the days before it (kept, the
- * trends and dashboards still show those days).  Returns the reports
- * removed, -1 on error. */
+ * trends and dashboards still show those days).  What it did, a line per
+ * step, is added to said (strings, freed by the caller's array).  Returns
+ * the reports removed, -1 on error. */
 int64_t store_prune(struct store *st, int64_t before, gboolean keep_rollups,
-    GError **err);
+    GPtrArray *said, GError **err);
 /* `mailsift explain`: what each source of f->domain is to it from the
  * since day on, and what to fix (source_diagnosis, sql/007_diagnosis.sql):
  * category, source_ip, service, service_kind, ptr, messages, dmarc_pass,

@@ -55,6 +55,7 @@ store_batch_begin(struct store *st, GError **err)
 		return -1;
 	q_fixed(st, "BEGIN", EFF_BEGIN);
 	st->in_batch = TRUE;
+	st->part_month = 0;
 	st->fast = st->pipelined && !st->safe_next;
 	return 0;
 }

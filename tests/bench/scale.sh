@@ -26,18 +26,22 @@
 #   1. mailsift-gen maildir --scale: 100 policy domains and 50k source
 #      addresses, both skewed, a quarter of the reports over two UTC days,
 #      90 days ending yesterday.
-#   2. Ingest with --jobs 2 into two fresh databases of the same cluster:
+#   2. Ingest with --jobs 2 into three fresh databases of the same cluster:
 #      scale_plain by SCALE_BASE with its rollup triggers disabled (what
 #      ingest costs without the rollup: since 012 this mailsift writes the
-#      rollup rows itself), then scale_rollup.  Seconds, records/s, the
-#      ratio, WAL written per million records (pg_current_wal_lsn before
-#      and after), database size per million records.
+#      rollup rows itself), scale_unpart, whose dmarc_record is one table
+#      as before sql/011_partition.sql (what partitions cost), then
+#      scale_rollup.  Seconds, records/s, the ratios, WAL written per
+#      million records (pg_current_wal_lsn before and after), database
+#      size per million records.
 #   3. Each question: cold (the first run after PostgreSQL restarted: its
 #      buffers empty, the kernel's page cache not) and warm (median of
 #      SCALE_RUNS), from the rollup and from the records.
 #   4. trend --by ip --since 30d unfiltered: rows, peak RSS (/usr/bin/time).
 #   5. SCALE_OLDER times as many records of the 360 days before the 90,
 #      ingested; the questions again, warm: their time should not move.
+#   6. db prune --older-than 13m --keep-rollups, then --older-than 12m
+#      without: seconds, what it dropped, partitions before and after.
 # Numbers go to standard output; keep them with the README's table.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -105,16 +109,56 @@ fresh() {	# DB [MAILSIFT]
 	    MAILSIFT_DB="dbname=$1" "${2:-$M}" db migrate >/dev/null
 }
 
-echo "# 2. ingest --jobs 2, without and with the rollup"
-fresh scale_plain "$BASE" && fresh scale_rollup || exit 1
+# unpartition DB: dmarc_record one table again, as before 011 (begin_day
+# kept, the store writes it), the views over it made again.
+unpartition() {
+	psql -X -q -v ON_ERROR_STOP=1 -d "$1" <<'SQL'
+DO $$
+DECLARE
+	v record;
+	names text[] := '{}';
+	defs text[] := '{}';
+BEGIN
+	FOR v IN SELECT DISTINCT r.ev_class::regclass::text AS name,
+	    pg_get_viewdef(r.ev_class) AS def
+	    FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
+	    WHERE d.refobjid = 'dmarc_record'::regclass
+	    AND d.classid = 'pg_rewrite'::regclass LOOP
+		names := names || v.name;
+		defs := defs || v.def;
+		EXECUTE 'DROP VIEW ' || v.name;
+	END LOOP;
+	ALTER TABLE dmarc_record RENAME TO dmarc_record_part;
+	CREATE TABLE dmarc_record (LIKE dmarc_record_part INCLUDING ALL);
+	ALTER TABLE dmarc_record ADD FOREIGN KEY (report_id)
+	    REFERENCES dmarc_report (id) ON DELETE CASCADE;
+	DROP TABLE dmarc_record_part;
+	FOR i IN 1 .. coalesce(array_length(names, 1), 0) LOOP
+		EXECUTE format('CREATE VIEW %s AS %s', names[i], defs[i]);
+	END LOOP;
+	CREATE OR REPLACE FUNCTION dmarc_record_partition_ensure(day date)
+	    RETURNS text LANGUAGE sql AS 'SELECT NULL::text';
+END
+$$;
+SQL
+}
+
+echo "# 2. ingest --jobs 2, without and with the rollup, without and with partitions"
+fresh scale_plain "$BASE" && fresh scale_unpart && fresh scale_rollup || exit 1
 psql -X -q -d scale_plain -c "ALTER TABLE dmarc_report DISABLE TRIGGER dmarc_report_rollup; ALTER TABLE dmarc_report DISABLE TRIGGER dmarc_report_rollup_note"
+unpartition scale_unpart || exit 1
 plain=$(ingest scale_plain plain "$DIR/src" "$BASE")
+unpart=$(ingest scale_unpart unpart "$DIR/src")
 roll=$(ingest scale_rollup rollup "$DIR/src")
 mil() { echo "scale=1; $1 * 1000000 / $records / 1048576" | bc; }
 printf 'without rollup: %s s, %s records/s, WAL %s MB per million records\n' \
     "$plain" "$(echo "$records / $plain" | bc)" "$(mil "$(cat "$DIR/wal.plain")")"
 printf 'with rollup:    %s s, %s records/s, WAL %s MB per million records\n' \
     "$roll" "$(echo "$records / $roll" | bc)" "$(mil "$(cat "$DIR/wal.rollup")")"
+printf 'rollup, one table: %s s, %s records/s, WAL %s MB per million records\n' \
+    "$unpart" "$(echo "$records / $unpart" | bc)" "$(mil "$(cat "$DIR/wal.unpart")")"
+printf 'ingest time partitioned/one table: %s\n' \
+    "$(echo "scale=2; $roll / $unpart" | bc)"
 printf 'ingest time with/without rollup: %s (target <= 1.15)\n' \
     "$(echo "scale=2; $roll / $plain" | bc)"
 for d in scale_plain scale_rollup; do
@@ -127,6 +171,7 @@ printf 'rollup rows: dmarc_daily %s (%s per record), dmarc_daily_domain %s\n' \
     "$(psql -X -qAt -d scale_rollup -c "SELECT round(count(*)::numeric / $records, 2) FROM dmarc_daily")" \
     "$(psql -X -qAt -d scale_rollup -c "SELECT count(*) FROM dmarc_daily_domain")"
 dropdb scale_plain
+dropdb scale_unpart
 psql -X -q -d scale_rollup -c "VACUUM ANALYZE"
 
 # The questions: LABEL, then the command on the rollup and the SQL on
@@ -212,4 +257,18 @@ if [ "$OLDER" -gt 0 ]; then
 		    "$(echo "scale=2; $a / $b" | bc)"
 	done <"$DIR/times.base"
 fi
+parts() {
+	psql -X -qAt -d scale_rollup -c "SELECT count(*) FROM pg_inherits WHERE inhparent = 'dmarc_record'::regclass"
+}
+echo "# 6. db prune"
+echo "partitions of dmarc_record: $(parts) (the default one included)"
+for how in "13m --keep-rollups" "12m"; do
+	t0=$(now)
+	# shellcheck disable=SC2086
+	MAILSIFT_DB="dbname=scale_rollup" "$M" db prune --older-than $how \
+	    >"$DIR/prune.out" 2>&1 || { cat "$DIR/prune.out"; exit 1; }
+	t1=$(now)
+	echo "db prune --older-than $how: $(secs "$t0" "$t1") s, partitions left $(parts)"
+	sed 's/^/    /' "$DIR/prune.out"
+done
 tests/pg.sh stop

@@ -90,8 +90,10 @@ done
 
 # --- report fields crafted as SQL, stored verbatim ----------------------------
 fresh_db $DB
+# Month partitions of dmarc_record are made by ingest (011_partition.sql).
 tables="SELECT string_agg(tablename, ',' ORDER BY 1) FROM pg_tables
-    WHERE schemaname = 'public'"
+    WHERE schemaname = 'public'
+    AND tablename !~ '^dmarc_record_[0-9]{4}_[0-9]{2}\$'"
 before=$(q "$tables")
 hostile "SQL in every field" 30 $((128 * MB)) <"$H/sql.eml"
 stored "SQL in every field" 2

@@ -168,8 +168,8 @@ newrep() {
 	    date_begin, date_end) VALUES ($1, $1, 'x', 'x$1', 'example.org',
 	    date_trunc('day', now() - interval '2 days'),
 	    date_trunc('day', now() - interval '2 days') + interval '86399 s');
-	INSERT INTO dmarc_record (report_id, rec_no, source_ip, count)
-	    VALUES ($1, 1, '$2', $3);"
+	INSERT INTO dmarc_record (report_id, begin_day, rec_no, source_ip, count)
+	    VALUES ($1, (now() - interval '2 days')::date, 1, '$2', $3);"
 }
 { echo "BEGIN;"; newrep 999991 192.0.2.97 42
   echo "SELECT 1 / (1 - (SELECT count(*) FROM dmarc_daily WHERE source_ip = '192.0.2.97'));"
