@@ -218,10 +218,12 @@ acl_before=$(q "SELECT relacl FROM pg_class WHERE oid = 'dmarc_record'::regclass
 is "$(echo "$v_before" | grep -c '^dmarc_record_v:[0-9a-f]*:{.*mailsift_reader=r')" 1 \
     "the comparison has the views, with their grants"
 is "$(q "SELECT count(*) FROM dmarc_record")" 200 "the comparison has the records"
-"$MAILSIFT" db migrate >"$T_TMP/out"
-ok $? "db migrate from 010"
-grep -q "1 migration applied" "$T_TMP/out"
-ok $? "one migration applied (011)"
+# 011 alone, as db migrate applies each file (one transaction), so that
+# what later migrations change is not mistaken for 011's doing.
+psql -X -q -1 -v ON_ERROR_STOP=1 -d "$T_DB" -f "$TOP/sql/011_partition.sql" \
+    >"$T_TMP/out" 2>&1 &&
+    q "INSERT INTO schema_migrations VALUES (11, '011_partition.sql')" >/dev/null
+ok $? "011 applied to the database at 010"
 is "$(q "$views")" "$v_before" \
     "every view: same definition, columns, comments and grants"
 is "$(q "$records")" "$r_before" "every record moved, every field the same"
@@ -238,3 +240,6 @@ is "$(q "SELECT string_agg(c.tableoid::regclass::text || '=' || c.begin_day, ' '
 	ELSE 'dmarc_record_' || to_char(date_begin AT TIME ZONE 'UTC', 'YYYY_MM') END AS p,
 	(date_begin AT TIME ZONE 'UTC')::date AS d FROM dmarc_report) a")" \
     "each report's records in its month's partition, 1970 and 2100 in the default"
+"$MAILSIFT" db migrate >/dev/null
+ok $? "db migrate takes the migrations after 011 on the upgraded database"
+is "$(q "SELECT count(*) FROM dmarc_record")" 200 "with every record"
