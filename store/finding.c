@@ -143,11 +143,9 @@ static struct store_table *
 read_table(struct store *st, const struct q_stmt *s,
     const struct store_filter *f, GError **err)
 {
-	struct store_table *t;
 	char since[32];
 	const char *v[2];
-	PGresult *res;
-	int i, nc;
+	int i;
 
 	if (usable(st, "store_check_findings", err) < 0)
 		return NULL;
@@ -161,29 +159,7 @@ read_table(struct store *st, const struct q_stmt *s,
 		rollback(st);
 		return NULL;
 	}
-	res = q_result(st, i);
-	nc = PQnfields(res);
-	t = g_new(struct store_table, 1);
-	t->columns = g_ptr_array_new_with_free_func(g_free);
-	t->rows = g_ptr_array_new_with_free_func(
-	    (GDestroyNotify)g_ptr_array_unref);
-	t->numeric = g_array_sized_new(FALSE, FALSE, sizeof(gboolean), nc);
-	for (int c = 0; c < nc; c++) {
-		Oid type = PQftype(res, c);	/* int8: the counts */
-		gboolean num = type == 20 || type == 23;
-
-		g_ptr_array_add(t->columns, g_strdup(PQfname(res, c)));
-		g_array_append_val(t->numeric, num);
-	}
-	for (int r = 0; r < PQntuples(res); r++) {
-		GPtrArray *row = g_ptr_array_new_full(nc, g_free);
-
-		for (int c = 0; c < nc; c++)
-			g_ptr_array_add(row, PQgetisnull(res, r, c) ? NULL :
-			    g_strdup(PQgetvalue(res, r, c)));
-		g_ptr_array_add(t->rows, row);
-	}
-	return t;
+	return store_table_from_result(q_result(st, i));
 }
 
 struct store_table *

@@ -76,34 +76,6 @@ run_one(struct store *st, const struct q_stmt *s, const char *arg,
 	return q_result(st, i);
 }
 
-/* Numbers print as numbers (int4, int8). */
-static struct store_table *
-table_of(const PGresult *res)
-{
-	struct store_table *t = g_new(struct store_table, 1);
-	int nc = PQnfields(res);
-
-	t->columns = g_ptr_array_new_with_free_func(g_free);
-	t->rows = g_ptr_array_new_with_free_func(
-	    (GDestroyNotify)g_ptr_array_unref);
-	t->numeric = g_array_sized_new(FALSE, FALSE, sizeof(gboolean), nc);
-	for (int c = 0; c < nc; c++) {
-		gboolean num = PQftype(res, c) == 23 || PQftype(res, c) == 20;
-
-		g_ptr_array_add(t->columns, g_strdup(PQfname(res, c)));
-		g_array_append_val(t->numeric, num);
-	}
-	for (int r = 0; r < PQntuples(res); r++) {
-		GPtrArray *row = g_ptr_array_new_full(nc, g_free);
-
-		for (int c = 0; c < nc; c++)
-			g_ptr_array_add(row, PQgetisnull(res, r, c) ? NULL :
-			    g_strdup(PQgetvalue(res, r, c)));
-		g_ptr_array_add(t->rows, row);
-	}
-	return t;
-}
-
 int64_t
 store_quarantine_find(struct store *st, const char *sha256, GError **err)
 {
@@ -127,7 +99,7 @@ store_quarantine_list(struct store *st, GError **err)
 {
 	PGresult *res = run_one(st, &list_sql, NULL, 0, err);
 
-	return res ? table_of(res) : NULL;
+	return res ? store_table_from_result(res) : NULL;
 }
 
 int
@@ -144,7 +116,7 @@ store_quarantine_get(struct store *st, int64_t id, struct store_table **meta,
 		return -1;
 	if (PQntuples(res) == 0)
 		return 0;
-	*meta = table_of(res);
+	*meta = store_table_from_result(res);
 	/* Binary: the bytes themselves, NULs and all. */
 	if ((res = run_one(st, &raw_sql, buf, 1, err)) == NULL) {
 		store_table_free(*meta);
