@@ -829,22 +829,28 @@ static const char *const subject_labels[] = {
 static char *
 with_intro(const char *start, const char *line, const char *pend)
 {
-	const char *h = list_heading(start, line), *p, *nl, *q;
+	const char *h = list_heading(start, line), *p, *nl, *q, *hend;
 	GString *s;
 	char *out;
 
 	if (h == NULL)
 		return bounce_field(line, pend - line);
+	/* Round 3: the heading's sentence to its paragraph's end, as the
+	 * cause often follows the heading words ("Unable to deliver message
+	 * to the following recipients, due to being unable to connect ...",
+	 * "... could not be delivered because they are not accepting mail
+	 * from ...", "... was aborted after 2 day(s):"). */
+	hend = paragraph_end(h, line);
 	s = g_string_new(NULL);
 	/* the returned message's subject says nothing about the failure */
-	for (p = h - start > INTRO_BACK ? h - INTRO_BACK : start; p < h;
+	for (p = h - start > INTRO_BACK ? h - INTRO_BACK : start; p < hend;
 	    p = nl + 1) {
-		if ((nl = memchr(p, '\n', (gsize)(h - p))) == NULL)
-			nl = h;
+		if ((nl = memchr(p, '\n', (gsize)(hend - p))) == NULL)
+			nl = hend;
 		for (q = p; q < nl && (*q == ' ' || *q == '\t'); q++)
 			;
 		if (!any_prefix(q, nl, subject_labels))
-			g_string_append_len(s, p, nl - p + (nl < h));
+			g_string_append_len(s, p, nl - p + (nl < hend));
 	}
 	g_string_append_c(s, ' ');
 	g_string_append_len(s, line, pend - line);

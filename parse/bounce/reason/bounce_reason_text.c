@@ -239,6 +239,7 @@ static struct br_phrase expired[] = {
 	{ "giving up on", 0 },
 	{ "has been delayed", 0 },
 	{ "have been failing for a long time", 0 },
+	{ "host did not respond", 0 },	/* round 3: list managers' "aborted after N days" notices */
 	{ "it has not been collected after", 0 },
 	{ "message expired after sitting in queue for", 0 },
 	{ "message expired, cannot connect to remote server", 0 },
@@ -249,7 +250,11 @@ static struct br_phrase expired[] = {
 	{ "server did not respond", 0 },
 	{ "this message has been in the queue too long", 0 },
 	{ "unable to deliver message after multiple retries", 0 },
+	/* round 3: Microsoft SMTPSVC (IIS, Exchange 2000+) sends this sentence
+	 * when the message expired in its queue (its DSN says 4.4.7) */
+	{ "unable to connect successfully to the destination mail server", 0 },
 	{ "was not reachable within the allowed queue period", 0 },
+	{ "recipients was aborted after ", 0 },	/* round 3: "Delivery to the following recipients was aborted after N day(s)" */
 	{ "your message could not be delivered for more than", 0 },
 	{ NULL, 0 }
 };
@@ -571,6 +576,7 @@ static struct br_phrase rejected[] = {
 	{ "message rejected: email address is not verified", 0 },
 	{ "mx records for ", 0 },
 	{ "null sender is not allowed", 0 },
+	{ "not accepting mail from ", 0 },	/* round 3: "... because they are not accepting mail from <sender>" */
 	{ "recipient addresses rejected : access denied", 0 },
 	{ "recipient not accepted. (batv: no tag", 0 },
 	{ "returned mail not accepted here", 0 },
@@ -924,6 +930,7 @@ static struct br_phrase userunknown[] = {
 	{ "not a local address", 0 },
 	{ "not a valid recipient", 0 },
 	{ "not a valid user here", 0 },
+	{ "mailbox unknown", 0 },	/* round 3: Yale-style "Message not delivered to the following" list */
 	{ "not email addresses", 0 },
 	{ "not listed in domino directory", 0 },
 	{ "not listed in public name & address book", 0 },
