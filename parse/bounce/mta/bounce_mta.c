@@ -730,7 +730,9 @@ static const char *
 past_gateway(const char *q, const char *ab)
 {
 	static const char *const leads[] = {
-		"dda:smtp=", "dda:", "smtp:", "smtp=", NULL
+		/* round 3: X.400 RFC 1327 "dda:RFC-822=a@b" */
+		"dda:smtp=", "dda:rfc-822=", "dda:rfc822=", "dda:",
+		"rfc-822=", "smtp:", "smtp=", NULL
 	};
 	gsize k;
 	int i;
