@@ -674,6 +674,7 @@ static struct br_phrase spamdetected[] = {
 	{ "//www.spamhaus.org/help/help_spam_16.htm", 0 },
 	{ "554 5.7.0 reject, id=", 0 },
 	{ "appears to be unsolicited", 0 },
+	{ "content appears to be spam", 0 },	/* round 3: gateway rejections (Proofpoint-style) */
 	{ "blacklisted url in message", 0 },
 	{ "block for spam", 0 },
 	{ "blocked by policy: no spam please", 0 },
