@@ -50,6 +50,8 @@ static const char *const delay_text[] = {
 	"delivery attempts will continue to be made",	/* Symantec gateway */
 	"has been postponed",			/* Exchange "advisory-only" */
 	"has not been delivered yet",
+	"delivery is delayed to these recipients",	/* Exchange 2010+ text */
+	"hasn't been delivered yet",		/* Exchange 2010+ text */
 	NULL
 };
 

@@ -758,6 +758,9 @@ static const char *const list_headings[] = {
 	"intended recipient",
 	/* issue 14, family 2: one-off vendors' and old MTAs' headings */
 	"following user", "failed recipient", "failed addresses",
+	/* round 3: Exchange 2010+ text "Delivery is delayed to these
+	 * recipients or groups:" (and "has failed to these ...") */
+	"these recipients or groups",
 	"could not be delivered to:", "was not delivered to:",
 	"did not reach the following", "not receive a copy of your message",
 	"nicht zugestellt an",			/* de (Domino: "... an:") */
