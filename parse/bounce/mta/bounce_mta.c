@@ -250,7 +250,9 @@ static const char *const failure_subjects[] = {
 	"delayed mail", "mail could not", "failed delivery",
 	"delivery report", "message not deliver", "warning: could not",
 	"delivery notice", "unable to deliver", "mail failure",
-	"bounced mail", "rejected:", "error sending", NULL
+	"bounced mail", "rejected:", "error sending",
+	"delivery delayed",	/* round 3: "[Delay] Your message to a@b has been delayed" */
+	NULL
 };
 
 /* What leads an address a sentence is about ("You sent mail to a@b.
@@ -323,6 +325,7 @@ static const char *const failure_words[] = {
 	"not listed", "relay", "bad ", "exceeded", "giving up", "retry",
 	"said:", "host ", "smtp", "delivery to", "not a valid", "no longer",
 	"not been delivered", "not responding", "postponed",	/* family 8 */
+	"has been delayed",	/* round 3: "[Delay] Your message to a@b has been delayed" */
 	/* issue 14, family 2: the same in the languages we know words for */
 	"\xd0\xbd\xd0\xb5 \xd1\x81\xd1\x83\xd1\x89\xd0\xb5\xd1\x81\xd1\x82"
 	"\xd0\xb2\xd1\x83\xd0\xb5\xd1\x82",	/* ru "не существует" */

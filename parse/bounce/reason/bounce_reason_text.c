@@ -315,6 +315,7 @@ static struct br_phrase hostunknown[] = {
 	{ "domain * doesn't exist", 0 },	/* issue 14 family 9 */
 	{ "domain could not be found", 0 },	/* issue 14 family 9 */
 	{ "domain couldn't be found", 0 },	/* issue 14 family 9 */
+	{ "(domain not found)", 0 },	/* round 3: "a@b (Domain not found)" lists */
 	{ "because the domain * couldn't be found", 0 },	/* round 3: Gmail "** Address not found **" */
 	{ "domain does not exist", 0 },
 	{ "domain doesn't exist", 0 },	/* issue 14 family 9 */
@@ -1024,6 +1025,8 @@ struct br_phrase br_userunknown_anywhere[] = {
 	{ "address you entered couldn't be found", 0 },	/* family 1: Exchange 2007+ */
 	{ "adresse inconnue", 0 },	/* family 2 */
 	{ "benutzer unbekannt", 0 },	/* round 3: de vendors */
+	{ "receiver not found", 0 },	/* round 3: CompuServe */
+	{ "(mailbox unavailable)", 0 },	/* round 3: "a@b (Mailbox unavailable)" lists */
 	{ "benutzer ist unbekannt", 0 },	/* round 3: de vendors */
 	{ "destinataire inconnu", 0 },	/* family 2 */
 	{ "does not have an account", 0 },	/* family 9 */
