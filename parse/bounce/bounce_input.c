@@ -333,7 +333,8 @@ visit(struct bounce_input_store *x, GMimeObject *obj, guint depth)
  * Robustness: some gateways label the delivery-status part text/plain
  * (the second part of a multipart/report, or of a multipart/mixed).  A
  * later text/plain part whose first line is an RFC 3464 per-message or
- * per-recipient field is taken as the DSN.  Only the part's first bytes
+ * per-recipient field, and which names a recipient in its first bytes,
+ * is taken as the DSN.  Only the part's first bytes
  * are looked at, and only when no real delivery-status part was found.
  */
 static const char *const dsn_first_fields[] = {
@@ -355,7 +356,8 @@ take_text_dsn(struct bounce_input_store *x)
 	for (i = 0; dsn_first_fields[i] != NULL; i++) {
 		k = strlen(dsn_first_fields[i]);
 		if (g_ascii_strncasecmp(p, dsn_first_fields[i], k) == 0) {
-			x->dsn_part = x->text_dsn_part;
+			if (bounce_strcasestr(t, n, "recipient:") != NULL)
+				x->dsn_part = x->text_dsn_part;
 			break;
 		}
 	}
