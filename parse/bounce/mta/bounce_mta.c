@@ -1016,6 +1016,14 @@ named_recipient(const struct bounce_input *in, struct bounce_report *b,
 
 	for (i = 0; list_headings[i] != NULL && h == NULL; i++)
 		h = bounce_strcasestr(t, (gsize)(end - t), list_headings[i]);
+	/* Round 3: a notice from a mail system that names nobody at all
+	 * ("Your message could not be delivered. Reason: ...") and returns
+	 * the message is about the message's one To; its whole text is the
+	 * diagnostic.  A person's message is never read so (null or
+	 * mail-system sender, and the text must say it is a notice). */
+	if (h == NULL && in->original != NULL && notice_said(in) &&
+	    (null_from(in) || any_of(in->from, daemon_senders)))
+		h = t;
 	if (h == NULL || (to = bounce_original_header(in, "To")) == NULL)
 		return 0;
 	/* a list's post: its To is the list, not the subscriber (family 7) */
