@@ -251,6 +251,7 @@ static const char *const failure_subjects[] = {
 	"delivery report", "message not deliver", "warning: could not",
 	"delivery notice", "unable to deliver", "mail failure",
 	"bounced mail", "rejected:", "error sending",
+	"onbestelbaar", "non recapitato", "mancato recapito",	/* round 3: nl, it */
 	"delivery delayed",	/* round 3: "[Delay] Your message to a@b has been delayed" */
 	NULL
 };
@@ -335,6 +336,8 @@ static const char *const failure_words[] = {
 	"inconnu", "n'existe pas", "introuvable", " pleine",	/* fr */
 	"no existe", "desconocido", "no se ha podido", " lleno",	/* es */
 	"n\xc3\xa3o existe", "desconhecido", " cheia",		/* pt */
+	"inesistente", "sconosciut", "non \xc3\xa8 stato recapitato",	/* it */
+	"onbekend", "niet worden bezorgd", "niet bezorgd",	/* nl */
 	"\xd0\xbf\xd0\xb5\xd1\x80\xd0\xb5\xd0\xbf\xd0\xbe\xd0\xbb\xd0\xbd"
 	"\xd0\xb5\xd0\xbd",				/* ru "переполнен" */
 	"\xd0\xbd\xd0\xb5 \xd0\xbd\xd0\xb0\xd0\xb9\xd0\xb4\xd0\xb5\xd0\xbd",	/* ru "не найден" */
@@ -408,6 +411,8 @@ static const char *const notice_words[] = {
 	"nicht zugestellt",	/* de */
 	"pas pu \xc3\xaatre remis",	/* fr "pas pu être remis" */
 	"no se ha podido entregar",	/* es */
+	"non \xc3\xa8 stato recapitato",	/* round 3: it "non è stato recapitato" */
+	"niet worden bezorgd",	/* round 3: nl */
 	"n\xc3\xa3o foi poss\xc3\xadvel entregar",	/* pt "não foi possível entregar" */
 	"\xd0\xbd\xd0\xb5 \xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2\xd0\xbb\xd0\xb5\xd0\xbd\xd0\xbe",	/* ru "не доставлено" */
 	"\xe9\x85\x8d\xe9\x80\x81\xe3\x81\xab\xe5\xa4\xb1\xe6\x95\x97",	/* ja "配送に失敗" */
@@ -427,6 +432,8 @@ static const char *const mail_words[] = {
 	"nachricht",	/* de */
 	"mensaje",	/* es */
 	"mensagem",	/* pt */
+	"messaggio",	/* it */
+	"bericht",	/* nl */
 	"\xd1\x81\xd0\xbe\xd0\xbe\xd0\xb1\xd1\x89\xd0\xb5\xd0\xbd\xd0\xb8",	/* ru "сообщени" */
 	"\xd0\xbf\xd0\xb8\xd1\x81\xd1\x8c\xd0\xbc",	/* ru "письм" */
 	"\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab",	/* ja "メール" */
@@ -775,6 +782,8 @@ static const char *const list_headings[] = {
 	"seguintes destinat\xc3\xa1rios",		/* pt */
 	"ao destinat\xc3\xa1rio",
 	"al destinatario",			/* es */
+	"seguenti destinatari",		/* round 3: it */
+	"volgende geadresseerden", "volgende ontvangers",	/* round 3: nl */
 	"au destinataire",			/* fr */
 	"an den empf\xc3\xa4nger",			/* de */
 	NULL

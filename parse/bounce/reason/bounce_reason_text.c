@@ -377,6 +377,9 @@ static struct br_phrase mailboxfull[] = {
 	{ "overquota", 0 },
 	{ "postfach ist voll", 0 },	/* family 2 */
 	{ "postfach voll", 0 },	/* family 2 */
+	{ "casella piena", 0 },	/* round 3: it */
+	{ "casella di posta piena", 0 },	/* round 3: it */
+	{ "mailbox is vol", 0 },	/* round 3: nl */
 	{ "quota *exceeded", 0 },
 	{ "quota violation for", 0 },
 	{ "recipient overquota", 0 },
@@ -1025,6 +1028,10 @@ struct br_phrase br_userunknown_anywhere[] = {
 	{ "address you entered couldn't be found", 0 },	/* family 1: Exchange 2007+ */
 	{ "adresse inconnue", 0 },	/* family 2 */
 	{ "benutzer unbekannt", 0 },	/* round 3: de vendors */
+	{ "utente inesistente", 0 },	/* round 3: it */
+	{ "utente sconosciuto", 0 },	/* round 3: it */
+	{ "onbekende gebruiker", 0 },	/* round 3: nl */
+	{ "onbekende ontvanger", 0 },	/* round 3: nl */
 	{ "receiver not found", 0 },	/* round 3: CompuServe */
 	{ "(mailbox unavailable)", 0 },	/* round 3: "a@b (Mailbox unavailable)" lists */
 	{ "benutzer ist unbekannt", 0 },	/* round 3: de vendors */
