@@ -17,7 +17,9 @@
  *   Exchange / Office 365 / Gmail  "delivery has been delayed",
  *             "delivery to the following recipients has been delayed",
  *             "will retry for", Subject "Delivery Status Notification
- *             (Delay)", "Delivery delayed"
+ *             (Delay)", "Delivery delayed"; Exchange 2010+ text "Delivery
+ *             is delayed to these recipients or groups", "hasn't been
+ *             delivered yet"
  *   Courier   "delayed delivery", Domino "delivery delayed"
  * A notice that also says delivery failed permanently is no warning.
  */

@@ -1227,7 +1227,11 @@ autoreply_scan(const struct bounce_input *in, struct bounce_report *b)
  * (family 1); delivery-status fields pasted into the text; a recipient
  * named by display name only, then the attached original's one To
  * address (family 1); an address after a label opening its line
- * ("Address:", family 2).  It reads only what bounce_like calls a notice:
+ * ("Address:", family 2); round 3: Exchange 2010+'s "... to these
+ * recipients or groups:" lists, Italian and Dutch headings, a heading's
+ * whole paragraph as the reason above a list, and a mail-system notice
+ * naming nobody about the returned message's one To (family 13 of the
+ * fixtures).  It reads only what bounce_like calls a notice:
  * a delivery-status part, a mail-system or the null sender, or a failure
  * subject whose text says so too (no List-Unsubscribe, no reply).
  */
