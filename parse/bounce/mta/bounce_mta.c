@@ -858,6 +858,17 @@ with_intro(const char *start, const char *line, const char *pend)
 	 * "... could not be delivered because they are not accepting mail
 	 * from ...", "... was aborted after 2 day(s):"). */
 	hend = paragraph_end(h, line);
+	/* ... but not into the list: another address's line and what it
+	 * says are not this one's */
+	for (p = memchr(h, '\n', (gsize)(hend - h)); p != NULL && p + 1 < hend;
+	    p = memchr(p + 1, '\n', (gsize)(hend - p - 1))) {
+		nl = memchr(p + 1, '\n', (gsize)(hend - p - 1));
+		if (memchr(p + 1, '@', (gsize)((nl != NULL ? nl : hend) -
+		    p - 1)) != NULL) {
+			hend = p + 1;
+			break;
+		}
+	}
 	s = g_string_new(NULL);
 	/* the returned message's subject says nothing about the failure */
 	for (p = h - start > INTRO_BACK ? h - INTRO_BACK : start; p < hend;
