@@ -1041,7 +1041,8 @@ named_recipient(const struct bounce_input *in, struct bounce_report *b,
 	 * the message is about the message's one To; its whole text is the
 	 * diagnostic.  A person's message is never read so (null or
 	 * mail-system sender, and the text must say it is a notice). */
-	if (h == NULL && in->original != NULL && notice_said(in) &&
+	if (h == NULL && (in->original != NULL || in->original_text != NULL) &&
+	    notice_said(in) &&
 	    (null_from(in) || any_of(in->from, daemon_senders)))
 		h = t;
 	if (h == NULL || (to = bounce_original_header(in, "To")) == NULL)
