@@ -46,9 +46,11 @@ enum bounce_error_code {
 
 /* Bumped whenever a rule changes, so stored bounces classified with older
  * rules can be found and re-classified. */
-#define BOUNCE_RULES_VERSION	3	/* 2: issue 14, families 1, 2, 5, 7-11;
+#define BOUNCE_RULES_VERSION	4	/* 2: issue 14, families 1, 2, 5, 7-11;
 				   3: issue 14, families 1-3, 5, 7, 9, 10,
-				   12, and mail that is no bounce */
+				   12, and mail that is no bounce;
+				   4: issue 14 round 3, families 13
+				   (MTA layouts) and 14 (DSN robustness) */
 
 enum bounce_kind {
 	BOUNCE_KIND_NONE,	/* neither a bounce nor an auto-reply */

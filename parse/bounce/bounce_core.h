@@ -15,6 +15,8 @@ struct bounce_input_store {
 	struct bounce_memo memo;
 	char *from, *subject, *text, *dsn, *feedback;
 	GMimePart *text_part, *html_part, *dsn_part, *feedback_part;
+	GMimePart *text_dsn_part;	/* a later text/plain that may be the
+					 * DSN mislabelled (robustness) */
 	guint parts;		/* MIME entities visited */
 	guint dsn_more;		/* recipients of the DSN past BOUNCE_MAX_TEXT */
 };

@@ -17,7 +17,9 @@
  *   Exchange / Office 365 / Gmail  "delivery has been delayed",
  *             "delivery to the following recipients has been delayed",
  *             "will retry for", Subject "Delivery Status Notification
- *             (Delay)", "Delivery delayed"
+ *             (Delay)", "Delivery delayed"; Exchange 2010+ text "Delivery
+ *             is delayed to these recipients or groups", "hasn't been
+ *             delivered yet"
  *   Courier   "delayed delivery", Domino "delivery delayed"
  * A notice that also says delivery failed permanently is no warning.
  */
@@ -50,6 +52,8 @@ static const char *const delay_text[] = {
 	"delivery attempts will continue to be made",	/* Symantec gateway */
 	"has been postponed",			/* Exchange "advisory-only" */
 	"has not been delivered yet",
+	"delivery is delayed to these recipients",	/* Exchange 2010+ text */
+	"hasn't been delivered yet",		/* Exchange 2010+ text */
 	NULL
 };
 

@@ -457,9 +457,20 @@ bounce_text_diagnostic(const struct bounce_input *in,
 	const char *t = in->text, *p, *start, *stop, *end;
 
 	end = in->original_text != NULL ? in->original_text : t + in->text_len;
-	if (r->recipient == NULL || end <= t ||
-	    (p = bounce_strcasestr(t, (gsize)(end - t), r->recipient)) == NULL)
+	if (r->recipient == NULL || end <= t)
 		return NULL;
+	if ((p = bounce_strcasestr(t, (gsize)(end - t), r->recipient)) == NULL) {
+		/* Round 3: a plain notice that names no address (the
+		 * recipient came from X-Failed-Recipients or the returned
+		 * message) states its cause for that recipient: its text
+		 * before the returned message is the diagnostic. */
+		if (in->dsn != NULL)
+			return NULL;
+		while (t < end && (*t == '\n' || *t == ' ' || *t == '\t'))
+			t++;
+		return t < end ? bounce_field(t, MIN(end - t,
+		    (gssize)TEXT_DIAG_MAX)) : NULL;
+	}
 	for (start = p; start > t && start[-1] != '\n'; start--)
 		;
 	stop = bounce_strcasestr(p, (gsize)(end - p), "\n\n");

@@ -200,7 +200,9 @@ bounce_address(const char *s)
  * digits stand for a character).  The address inside is what failed.
  */
 static const char *const gateway_prefixes[] = {
-	"dda:smtp=", "smtp:", "smtp=", "rfc822=", "x-smtp:", NULL
+	"dda:smtp=", "smtp:", "smtp=", "rfc822=", "x-smtp:",
+	"dda:rfc-822=", "dda:rfc822=", "rfc-822=",	/* round 3: X.400 */
+	NULL
 };
 
 static const char *

@@ -321,10 +321,47 @@ visit(struct bounce_input_store *x, GMimeObject *obj, guint depth)
 		if (x->text_part == NULL && (depth == 0 || !is_attachment(obj) ||
 		    x->html_part == NULL))
 			x->text_part = GMIME_PART(obj);
+		else if (x->text_dsn_part == NULL && x->text_part != NULL)
+			x->text_dsn_part = GMIME_PART(obj);
 	} else if (type_is(obj, "text", "html")) {
 		if (x->html_part == NULL)
 			x->html_part = GMIME_PART(obj);
 	}
+}
+
+/*
+ * Robustness: some gateways label the delivery-status part text/plain
+ * (the second part of a multipart/report, or of a multipart/mixed).  A
+ * later text/plain part whose first line is an RFC 3464 per-message or
+ * per-recipient field, and which names a recipient in its first bytes,
+ * is taken as the DSN.  Only the part's first bytes
+ * are looked at, and only when no real delivery-status part was found.
+ */
+static const char *const dsn_first_fields[] = {
+	"reporting-mta:", "final-recipient:", "original-recipient:",
+	"original-envelope-id:", "received-from-mta:", "arrival-date:",
+	"dsn-gateway:", NULL
+};
+
+static void
+take_text_dsn(struct bounce_input_store *x)
+{
+	gsize n, k;
+	char *t = bounce_part_text(x->text_dsn_part, 512, &n);
+	const char *p = t;
+	int i;
+
+	while (*p == '\n' || *p == ' ' || *p == '\t')
+		p++;
+	for (i = 0; dsn_first_fields[i] != NULL; i++) {
+		k = strlen(dsn_first_fields[i]);
+		if (g_ascii_strncasecmp(p, dsn_first_fields[i], k) == 0) {
+			if (bounce_strcasestr(t, n, "recipient:") != NULL)
+				x->dsn_part = x->text_dsn_part;
+			break;
+		}
+	}
+	g_free(t);
 }
 
 /* Where the copy of the original begins inside a plain-text bounce. */
@@ -516,9 +553,16 @@ bounce_input_build(struct bounce_input_store *x, GMimeMessage *msg)
 	}
 	x->in.text = x->text;
 	x->in.text_len = n;
+	if (x->dsn_part == NULL && x->text_dsn_part != NULL)
+		take_text_dsn(x);
 	if (x->dsn_part != NULL) {
 		x->dsn = part_text(x->dsn_part, BOUNCE_MAX_TEXT, &n,
 		    &x->dsn_more);
+		/* Robustness: a DSN written with bare CR line ends (old Mac
+		 * gateways) is still one field a line; CRLF is already LF
+		 * here, so any CR left ends a line.  No field holds a CR. */
+		if (memchr(x->dsn, '\r', n) != NULL)
+			g_strdelimit(x->dsn, "\r", '\n');
 		x->in.dsn = x->dsn;
 		x->in.dsn_len = n;
 	}

@@ -14,9 +14,10 @@
 D=$TOP/tests/data/bounces/families
 
 # Every family of the issue has its folder (06 too: ingest skips the
-# blank lines, the parser must read what follows); 00 holds mail that is
+# blank lines, the parser must read what follows); 13 (MTA and provider
+# layouts) and 14 (DSN robustness) come from round 3; 00 holds mail that is
 # no bounce.
-for n in 00 01 02 03 04 05 06 07 08 09 10 11 12; do
+for n in 00 01 02 03 04 05 06 07 08 09 10 11 12 13 14; do
 	set -- "$D/$n"-*/expected.tsv
 	[ -f "$1" ]
 	ok $? "family $n has fixtures and an expected.tsv"

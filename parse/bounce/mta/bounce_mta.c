@@ -250,7 +250,10 @@ static const char *const failure_subjects[] = {
 	"delayed mail", "mail could not", "failed delivery",
 	"delivery report", "message not deliver", "warning: could not",
 	"delivery notice", "unable to deliver", "mail failure",
-	"bounced mail", "rejected:", "error sending", NULL
+	"bounced mail", "rejected:", "error sending",
+	"onbestelbaar", "non recapitato", "mancato recapito",	/* round 3: nl, it */
+	"delivery delayed",	/* round 3: "[Delay] Your message to a@b has been delayed" */
+	NULL
 };
 
 /* What leads an address a sentence is about ("You sent mail to a@b.
@@ -323,6 +326,7 @@ static const char *const failure_words[] = {
 	"not listed", "relay", "bad ", "exceeded", "giving up", "retry",
 	"said:", "host ", "smtp", "delivery to", "not a valid", "no longer",
 	"not been delivered", "not responding", "postponed",	/* family 8 */
+	"has been delayed",	/* round 3: "[Delay] Your message to a@b has been delayed" */
 	/* issue 14, family 2: the same in the languages we know words for */
 	"\xd0\xbd\xd0\xb5 \xd1\x81\xd1\x83\xd1\x89\xd0\xb5\xd1\x81\xd1\x82"
 	"\xd0\xb2\xd1\x83\xd0\xb5\xd1\x82",	/* ru "не существует" */
@@ -332,6 +336,8 @@ static const char *const failure_words[] = {
 	"inconnu", "n'existe pas", "introuvable", " pleine",	/* fr */
 	"no existe", "desconocido", "no se ha podido", " lleno",	/* es */
 	"n\xc3\xa3o existe", "desconhecido", " cheia",		/* pt */
+	"inesistente", "sconosciut", "non \xc3\xa8 stato recapitato",	/* it */
+	"onbekend", "niet worden bezorgd", "niet bezorgd",	/* nl */
 	"\xd0\xbf\xd0\xb5\xd1\x80\xd0\xb5\xd0\xbf\xd0\xbe\xd0\xbb\xd0\xbd"
 	"\xd0\xb5\xd0\xbd",				/* ru "переполнен" */
 	"\xd0\xbd\xd0\xb5 \xd0\xbd\xd0\xb0\xd0\xb9\xd0\xb4\xd0\xb5\xd0\xbd",	/* ru "не найден" */
@@ -405,6 +411,8 @@ static const char *const notice_words[] = {
 	"nicht zugestellt",	/* de */
 	"pas pu \xc3\xaatre remis",	/* fr "pas pu être remis" */
 	"no se ha podido entregar",	/* es */
+	"non \xc3\xa8 stato recapitato",	/* round 3: it "non è stato recapitato" */
+	"niet worden bezorgd",	/* round 3: nl */
 	"n\xc3\xa3o foi poss\xc3\xadvel entregar",	/* pt "não foi possível entregar" */
 	"\xd0\xbd\xd0\xb5 \xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2\xd0\xbb\xd0\xb5\xd0\xbd\xd0\xbe",	/* ru "не доставлено" */
 	"\xe9\x85\x8d\xe9\x80\x81\xe3\x81\xab\xe5\xa4\xb1\xe6\x95\x97",	/* ja "配送に失敗" */
@@ -424,6 +432,8 @@ static const char *const mail_words[] = {
 	"nachricht",	/* de */
 	"mensaje",	/* es */
 	"mensagem",	/* pt */
+	"messaggio",	/* it */
+	"bericht",	/* nl */
 	"\xd1\x81\xd0\xbe\xd0\xbe\xd0\xb1\xd1\x89\xd0\xb5\xd0\xbd\xd0\xb8",	/* ru "сообщени" */
 	"\xd0\xbf\xd0\xb8\xd1\x81\xd1\x8c\xd0\xbc",	/* ru "письм" */
 	"\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab",	/* ja "メール" */
@@ -730,7 +740,9 @@ static const char *
 past_gateway(const char *q, const char *ab)
 {
 	static const char *const leads[] = {
-		"dda:smtp=", "dda:", "smtp:", "smtp=", NULL
+		/* round 3: X.400 RFC 1327 "dda:RFC-822=a@b" */
+		"dda:smtp=", "dda:rfc-822=", "dda:rfc822=", "dda:",
+		"rfc-822=", "smtp:", "smtp=", NULL
 	};
 	gsize k;
 	int i;
@@ -756,6 +768,9 @@ static const char *const list_headings[] = {
 	"intended recipient",
 	/* issue 14, family 2: one-off vendors' and old MTAs' headings */
 	"following user", "failed recipient", "failed addresses",
+	/* round 3: Exchange 2010+ text "Delivery is delayed to these
+	 * recipients or groups:" (and "has failed to these ...") */
+	"these recipients or groups",
 	"could not be delivered to:", "was not delivered to:",
 	"did not reach the following", "not receive a copy of your message",
 	"nicht zugestellt an",			/* de (Domino: "... an:") */
@@ -767,6 +782,8 @@ static const char *const list_headings[] = {
 	"seguintes destinat\xc3\xa1rios",		/* pt */
 	"ao destinat\xc3\xa1rio",
 	"al destinatario",			/* es */
+	"seguenti destinatari",		/* round 3: it */
+	"volgende geadresseerden", "volgende ontvangers",	/* round 3: nl */
 	"au destinataire",			/* fr */
 	"an den empf\xc3\xa4nger",			/* de */
 	NULL
@@ -829,22 +846,39 @@ static const char *const subject_labels[] = {
 static char *
 with_intro(const char *start, const char *line, const char *pend)
 {
-	const char *h = list_heading(start, line), *p, *nl, *q;
+	const char *h = list_heading(start, line), *p, *nl, *q, *hend;
 	GString *s;
 	char *out;
 
 	if (h == NULL)
 		return bounce_field(line, pend - line);
+	/* Round 3: the heading's sentence to its paragraph's end, as the
+	 * cause often follows the heading words ("Unable to deliver message
+	 * to the following recipients, due to being unable to connect ...",
+	 * "... could not be delivered because they are not accepting mail
+	 * from ...", "... was aborted after 2 day(s):"). */
+	hend = paragraph_end(h, line);
+	/* ... but not into the list: another address's line and what it
+	 * says are not this one's */
+	for (p = memchr(h, '\n', (gsize)(hend - h)); p != NULL && p + 1 < hend;
+	    p = memchr(p + 1, '\n', (gsize)(hend - p - 1))) {
+		nl = memchr(p + 1, '\n', (gsize)(hend - p - 1));
+		if (memchr(p + 1, '@', (gsize)((nl != NULL ? nl : hend) -
+		    p - 1)) != NULL) {
+			hend = p + 1;
+			break;
+		}
+	}
 	s = g_string_new(NULL);
 	/* the returned message's subject says nothing about the failure */
-	for (p = h - start > INTRO_BACK ? h - INTRO_BACK : start; p < h;
+	for (p = h - start > INTRO_BACK ? h - INTRO_BACK : start; p < hend;
 	    p = nl + 1) {
-		if ((nl = memchr(p, '\n', (gsize)(h - p))) == NULL)
-			nl = h;
+		if ((nl = memchr(p, '\n', (gsize)(hend - p))) == NULL)
+			nl = hend;
 		for (q = p; q < nl && (*q == ' ' || *q == '\t'); q++)
 			;
 		if (!any_prefix(q, nl, subject_labels))
-			g_string_append_len(s, p, nl - p + (nl < h));
+			g_string_append_len(s, p, nl - p + (nl < hend));
 	}
 	g_string_append_c(s, ' ');
 	g_string_append_len(s, line, pend - line);
@@ -1002,6 +1036,15 @@ named_recipient(const struct bounce_input *in, struct bounce_report *b,
 
 	for (i = 0; list_headings[i] != NULL && h == NULL; i++)
 		h = bounce_strcasestr(t, (gsize)(end - t), list_headings[i]);
+	/* Round 3: a notice from a mail system that names nobody at all
+	 * ("Your message could not be delivered. Reason: ...") and returns
+	 * the message is about the message's one To; its whole text is the
+	 * diagnostic.  A person's message is never read so (null or
+	 * mail-system sender, and the text must say it is a notice). */
+	if (h == NULL && (in->original != NULL || in->original_text != NULL) &&
+	    notice_said(in) &&
+	    (null_from(in) || any_of(in->from, daemon_senders)))
+		h = t;
 	if (h == NULL || (to = bounce_original_header(in, "To")) == NULL)
 		return 0;
 	/* a list's post: its To is the list, not the subscriber (family 7) */
@@ -1196,7 +1239,11 @@ autoreply_scan(const struct bounce_input *in, struct bounce_report *b)
  * (family 1); delivery-status fields pasted into the text; a recipient
  * named by display name only, then the attached original's one To
  * address (family 1); an address after a label opening its line
- * ("Address:", family 2).  It reads only what bounce_like calls a notice:
+ * ("Address:", family 2); round 3: Exchange 2010+'s "... to these
+ * recipients or groups:" lists, Italian and Dutch headings, a heading's
+ * whole paragraph as the reason above a list, and a mail-system notice
+ * naming nobody about the returned message's one To (family 13 of the
+ * fixtures).  It reads only what bounce_like calls a notice:
  * a delivery-status part, a mail-system or the null sender, or a failure
  * subject whose text says so too (no List-Unsubscribe, no reply).
  */

@@ -239,6 +239,7 @@ static struct br_phrase expired[] = {
 	{ "giving up on", 0 },
 	{ "has been delayed", 0 },
 	{ "have been failing for a long time", 0 },
+	{ "host did not respond", 0 },	/* round 3: list managers' "aborted after N days" notices */
 	{ "it has not been collected after", 0 },
 	{ "message expired after sitting in queue for", 0 },
 	{ "message expired, cannot connect to remote server", 0 },
@@ -249,7 +250,11 @@ static struct br_phrase expired[] = {
 	{ "server did not respond", 0 },
 	{ "this message has been in the queue too long", 0 },
 	{ "unable to deliver message after multiple retries", 0 },
+	/* round 3: Microsoft SMTPSVC (IIS, Exchange 2000+) sends this sentence
+	 * when the message expired in its queue (its DSN says 4.4.7) */
+	{ "unable to connect successfully to the destination mail server", 0 },
 	{ "was not reachable within the allowed queue period", 0 },
+	{ "recipients was aborted after ", 0 },	/* round 3: "Delivery to the following recipients was aborted after N day(s)" */
 	{ "your message could not be delivered for more than", 0 },
 	{ NULL, 0 }
 };
@@ -310,6 +315,8 @@ static struct br_phrase hostunknown[] = {
 	{ "domain * doesn't exist", 0 },	/* issue 14 family 9 */
 	{ "domain could not be found", 0 },	/* issue 14 family 9 */
 	{ "domain couldn't be found", 0 },	/* issue 14 family 9 */
+	{ "(domain not found)", 0 },	/* round 3: "a@b (Domain not found)" lists */
+	{ "because the domain * couldn't be found", 0 },	/* round 3: Gmail "** Address not found **" */
 	{ "domain does not exist", 0 },
 	{ "domain doesn't exist", 0 },	/* issue 14 family 9 */
 	{ "domain is not reachable", 0 },
@@ -370,6 +377,9 @@ static struct br_phrase mailboxfull[] = {
 	{ "overquota", 0 },
 	{ "postfach ist voll", 0 },	/* family 2 */
 	{ "postfach voll", 0 },	/* family 2 */
+	{ "casella piena", 0 },	/* round 3: it */
+	{ "casella di posta piena", 0 },	/* round 3: it */
+	{ "mailbox is vol", 0 },	/* round 3: nl */
 	{ "quota *exceeded", 0 },
 	{ "quota violation for", 0 },
 	{ "recipient overquota", 0 },
@@ -571,6 +581,7 @@ static struct br_phrase rejected[] = {
 	{ "message rejected: email address is not verified", 0 },
 	{ "mx records for ", 0 },
 	{ "null sender is not allowed", 0 },
+	{ "not accepting mail from ", 0 },	/* round 3: "... because they are not accepting mail from <sender>" */
 	{ "recipient addresses rejected : access denied", 0 },
 	{ "recipient not accepted. (batv: no tag", 0 },
 	{ "returned mail not accepted here", 0 },
@@ -667,6 +678,7 @@ static struct br_phrase spamdetected[] = {
 	{ "//www.spamhaus.org/help/help_spam_16.htm", 0 },
 	{ "554 5.7.0 reject, id=", 0 },
 	{ "appears to be unsolicited", 0 },
+	{ "content appears to be spam", 0 },	/* round 3: gateway rejections (Proofpoint-style) */
 	{ "blacklisted url in message", 0 },
 	{ "block for spam", 0 },
 	{ "blocked by policy: no spam please", 0 },
@@ -924,6 +936,7 @@ static struct br_phrase userunknown[] = {
 	{ "not a local address", 0 },
 	{ "not a valid recipient", 0 },
 	{ "not a valid user here", 0 },
+	{ "mailbox unknown", 0 },	/* round 3: Yale-style "Message not delivered to the following" list */
 	{ "not email addresses", 0 },
 	{ "not listed in domino directory", 0 },
 	{ "not listed in public name & address book", 0 },
@@ -1014,6 +1027,14 @@ struct br_phrase br_userunknown_anywhere[] = {
 	{ "address you entered could not be found", 0 },	/* family 1: Exchange 2007+ */
 	{ "address you entered couldn't be found", 0 },	/* family 1: Exchange 2007+ */
 	{ "adresse inconnue", 0 },	/* family 2 */
+	{ "benutzer unbekannt", 0 },	/* round 3: de vendors */
+	{ "utente inesistente", 0 },	/* round 3: it */
+	{ "utente sconosciuto", 0 },	/* round 3: it */
+	{ "onbekende gebruiker", 0 },	/* round 3: nl */
+	{ "onbekende ontvanger", 0 },	/* round 3: nl */
+	{ "receiver not found", 0 },	/* round 3: CompuServe */
+	{ "(mailbox unavailable)", 0 },	/* round 3: "a@b (Mailbox unavailable)" lists */
+	{ "benutzer ist unbekannt", 0 },	/* round 3: de vendors */
 	{ "destinataire inconnu", 0 },	/* family 2 */
 	{ "does not have an account", 0 },	/* family 9 */
 	{ "doesn't have an account", 0 },	/* family 9 */
