@@ -91,10 +91,6 @@ store_rebuild_rollups(struct store *st, GError **err)
 		return -1;
 	if (maint_exec(st, "SET LOCAL jit TO off", 0, NULL, NULL, err) < 0 ||
 	    maint_exec(st, "SELECT dmarc_rollup_rebuild()", 0, NULL, &n,
-	    err) < 0 ||
-	    /* The bounce side (sql/013_bounce_rollup.sql); its rows are
-	     * not counted in n, the rows of dmarc_daily. */
-	    maint_exec(st, "SELECT bounce_rollup_rebuild()", 0, NULL, NULL,
 	    err) < 0 || maint_commit(st, err) < 0) {
 		maint_rollback(st);
 		return -1;

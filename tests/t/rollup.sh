@@ -193,29 +193,6 @@ ok $? "db rebuild-rollups"
 grep -q "rollups rebuilt, $(q "SELECT count(*) FROM dmarc_daily_v") rows" "$T_TMP/out"
 ok $? "it says how many rows: one per key of dmarc_daily_v"
 same_daily "rebuilt"
-# The bounce side (sql/013_bounce_rollup.sql): bounce_daily summed per
-# key equals what bounce_v counts, both ways, after ingest, after an
-# UPDATE of reasons (as reclassify does) and after a rebuild.
-"$MAILSIFT_GEN" bounces "$T_TMP/bounces" --messages 300 --seed 6 --days 30 \
-    --start "$(($(date -u -d 'today 00:00' +%s) - 30 * 86400))" >/dev/null
-"$MAILSIFT" ingest --batch 50 --maildir "$T_TMP/bounces" 2>/dev/null
-ok $? "generated bounces ingested"
-BSUM="SELECT day, sending_ip, domain, sum(bounces), sum(auth_bounces) FROM bounce_daily GROUP BY 1, 2, 3 HAVING sum(bounces) <> 0 OR sum(auth_bounces) <> 0"
-BREC="SELECT day, sending_ip, sender_domain, count(*), count(*) FILTER (WHERE reason = 'authfailure') FROM bounce_v WHERE bounced GROUP BY 1, 2, 3"
-same_bounces() {	# what
-	is "$(q "SELECT count(*) FROM (($BSUM) EXCEPT ALL ($BREC)) a")/$(q "SELECT count(*) FROM (($BREC) EXCEPT ALL ($BSUM)) a")" \
-	    0/0 "$1: bounce_daily = bounce_v per day, address and domain"
-}
-is "$(q "SELECT count(*) > 10 AND sum(auth_bounces) > 0 FROM ($BREC) a(d, i, m, bounces, auth_bounces)")" t \
-    "the bounce comparison has rows and auth bounces"
-same_bounces "ingested"
-q "UPDATE bounce_recipient SET reason = CASE WHEN reason = 'authfailure' THEN 'blocked' ELSE 'authfailure' END WHERE rcpt_no = 1 AND bounce_id % 3 = 0" >/dev/null
-same_bounces "reasons updated"
-"$MAILSIFT" db rebuild-rollups >/dev/null
-ok $? "db rebuild-rollups with bounces"
-same_bounces "rebuilt"
-is "$(q "SELECT count(*) FROM bounce_daily")" "$(q "SELECT count(*) FROM ($BREC) a")" \
-    "rebuilt: one bounce_daily row per key"
 is "$(q "SELECT count(*) FROM dmarc_daily_domain")" \
     "$(q "SELECT count(*) FROM (SELECT DISTINCT day, policy_domain FROM dmarc_daily_v) a")" \
     "rebuilt: one dmarc_daily_domain row per day and domain"
