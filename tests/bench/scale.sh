@@ -13,6 +13,10 @@
 #   SCALE_RUNS		warm runs per query, the median printed (5)
 #   SCALE_DIR		scratch directory (build/bench-scale, wiped first)
 #   SCALE_SKIP_RAW	1: leave out the queries on the records
+#   SCALE_BOUNCES	bounces to generate over the same 90 days and ingest
+#			into scale_rollup after step 2 (0: none), and the
+#			bounce side of dmarc_bounce_daily_v asked for 7 and
+#			30 days in step 3 (read from bounce_v, no rollup)
 #   SCALE_BASE		a mailsift without the store's rollup, for the ingest
 #			without it (default: built from git SCALE_BASE_REV,
 #			b01dbce, main before 012_rollup_fast.sql, into
@@ -172,6 +176,13 @@ printf 'rollup rows: dmarc_daily %s (%s per record), dmarc_daily_domain %s\n' \
     "$(psql -X -qAt -d scale_rollup -c "SELECT count(*) FROM dmarc_daily_domain")"
 dropdb scale_plain
 dropdb scale_unpart
+BOUNCES=${SCALE_BOUNCES:-0}
+if [ "$BOUNCES" -gt 0 ]; then
+	"$GEN" bounces "$DIR/bounces" --seed 3 --messages "$BOUNCES" \
+	    --days 90 --start "$start" >"$DIR/gen.bounces" || exit 1
+	echo "bounces: $(sed -n 's/.* bounce_recipients=\([0-9]*\).*/\1/p' "$DIR/gen.bounces") recipients of $BOUNCES bounces, ingested in $(ingest scale_rollup bounces "$DIR/bounces") s"
+	rm -rf "$DIR/bounces"
+fi
 psql -X -q -d scale_rollup -c "VACUUM ANALYZE"
 
 # The questions: LABEL, then the command on the rollup and the SQL on
@@ -202,6 +213,13 @@ questions() {
 	q "dmarc_daily_v, 30 days, one domain" \
 	    "psql -X -q -c \"SELECT * FROM dmarc_daily_v WHERE $Q_SINCE AND policy_domain = '$DOM'\"" \
 	    "SELECT * FROM dmarc_daily_records_v WHERE $Q_SINCE AND policy_domain = '$DOM'"
+	# The bounce side of dmarc_bounce_daily_v as the view computes it.
+	if [ "$BOUNCES" -gt 0 ]; then
+		for n in 7 30; do
+			q "bounce side of dmarc_bounce_daily_v, $n days" \
+			    "psql -X -q -c \"SELECT day, sending_ip, sender_domain, count(*), count(*) FILTER (WHERE reason = 'authfailure') FROM bounce_v WHERE bounced AND day >= current_date - $n GROUP BY 1, 2, 3\"" ""
+		done
+	fi
 	q "trend --by ip --since 30d (all)" \
 	    "$M trend --by ip --since 30d --format csv" \
 	    "SELECT day, source_ip, sum(messages), sum(dmarc_pass) FROM dmarc_daily_records_v WHERE $Q_SINCE GROUP BY 1, 2 ORDER BY 1, 2"
