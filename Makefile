@@ -57,7 +57,7 @@ CLI_OBJ  = $(CLI_SRC:%.c=$(B)/obj/%.o)
 TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 GEN_BIN  = $(if $(GEN_SRC),$(B)/mailsift-gen)
 
-.PHONY: all deps check check-asan check-valgrind demo bench bench-scale clean pg-start pg-stop fuzz install
+.PHONY: FORCE all deps check check-asan check-valgrind demo bench bench-scale clean pg-start pg-stop fuzz install
 all: $(B)/mailsift $(TEST_BIN) $(GEN_BIN)
 
 $(B)/mailsift: $(CLI_OBJ) $(LIB_OBJ)
@@ -80,12 +80,16 @@ $(B)/obj/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # The migrations are compiled into the binary as GResources, so an installed
-# mailsift needs no data directory.
-$(B)/sql.gresource.xml: $(SQL) $(DATA) Makefile
+# mailsift needs no data directory.  The list is written at every make and
+# replaces the old one only when it differs: a migration removed (or a
+# branch switched) changes no file's time, yet must leave the binary.
+$(B)/sql.gresource.xml: FORCE
 	@mkdir -p $(@D)
-	{ echo '<?xml version="1.0" encoding="UTF-8"?><gresources><gresource prefix="/mailsift">'; \
+	@{ echo '<?xml version="1.0" encoding="UTF-8"?><gresources><gresource prefix="/mailsift">'; \
 	  for f in $(SQL) $(DATA); do echo "<file>$$f</file>"; done; \
-	  echo '</gresource></gresources>'; } > $@
+	  echo '</gresource></gresources>'; } > $@.new
+	@cmp -s $@.new $@ && rm -f $@.new || mv $@.new $@
+FORCE:
 $(B)/sql_resources.c: $(B)/sql.gresource.xml $(SQL) $(DATA)
 	glib-compile-resources --sourcedir=. --generate-source --target=$@ $<
 $(B)/obj/sql_resources.o: $(B)/sql_resources.c
