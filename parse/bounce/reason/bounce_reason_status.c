@@ -3,12 +3,14 @@
  *
  * Plain-text bounces often give no code at all (Exim "retry timeout
  * exceeded", Yahoo "This user doesn't have a yahoo.com account").  Tools
- * that read bounces (sisimai among them) then give the status the reason
- * implies, and held-out scoring compares statuses; leaving ours NULL
- * scored as a miss while saying nothing a reader could not derive.  So
- * bounce_classify fills an empty status from this table and marks it
- * status_source "inferred" (a stated or text-found one is "stated"): the
- * flag keeps what the receiver said apart from what we concluded.
+ * that read bounces give a status the reason implies (sisimai's
+ * SMTP::Status code() a pseudo one: 5.0.911 for userunknown, 4.0.922 for
+ * a temporary mailboxfull), and held-out scoring compares real codes;
+ * leaving ours NULL scored a miss while saying nothing a reader could not
+ * derive.  So bounce_classify fills an empty status with the real RFC 3463
+ * code that says what the reason says, and marks it status_source
+ * "inferred" (a stated or text-found one is "stated"): the flag keeps
+ * what the receiver said apart from what we concluded.
  *
  * One line per reason of bounce_reasons[]: the RFC 3463 code (or one of
  * the IANA registry that RFC 3463 started, when that says the same thing
@@ -86,7 +88,8 @@ static const struct br_reason_status table[] = {
 	 * "congestion" is the receiver's own load, not our rate */
 	{ "ratelimited", "5.7.0" },
 	/* the envelope sender refused: "bad sender's system address"
-	 * (X.1.8), sisimai's choice too */
+	 * (X.1.8), the only RFC 3463 code about the sender's address that
+	 * is not its syntax (X.1.7) */
 	{ "rejected", "5.1.8" },
 	/* no PTR for the sending IP: "reverse DNS validation failed"
 	 * (X.7.25, RFC 7372), exactly the reason */
