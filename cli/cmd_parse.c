@@ -371,6 +371,7 @@ json_recipient(GString *o, const struct bounce_report *b,
 	cli_json_field(o, "original_recipient", r->original_recipient);
 	cli_json_field(o, "action", r->action);
 	cli_json_field(o, "status", r->status);
+	cli_json_field(o, "status_source", r->status_source);
 	cli_json_int_or_null(o, "reply_code", r->reply_code);
 	cli_json_field(o, "reason", r->reason);
 	cli_json_field(o, "rule", r->rule);

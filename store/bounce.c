@@ -20,7 +20,8 @@
  *
  * A recipient's identity is hashed here: the reporting MTA, the queue id
  * (else the original's Message-ID, else this message's hash), recipient,
- * action, status and the attempt's time (else the arrival date), each
+ * action, stated status (never an inferred one) and the attempt's time
+ * (else the arrival date), each
  * length-prefixed so that no two lists of fields hash alike.
  *
  * Values that the database would refuse are dropped here rather than let
@@ -41,7 +42,7 @@ enum {
 	RC_NO, RC_RCPT, RC_ORCPT, RC_ACTION, RC_STATUS, RC_CODE, RC_RMTA,
 	RC_DTYPE, RC_DCODE, RC_CMD, RC_LAST, RC_FBTYPE, RC_MREASON, RC_REASON,
 	RC_RULE, RC_HARD, RC_AIP, RC_ADOMAIN, RC_SPF, RC_DKIM, RC_DMARC,
-	RC_IDENT, RC_COLS
+	RC_IDENT, RC_SSRC, RC_COLS
 };
 #define MSG_PARAMS 19		/* $1..$19 before the arrays */
 
@@ -58,32 +59,33 @@ static const struct q_stmt ins_bounce = { "ms_bounce_ins",
 	"  $3::text, $4::text, $5::text, to_timestamp($6::bigint), $7::text,"
 	"  $8::text, $9::text, $10::text, $11::text, $12::text,"
 	"  to_timestamp($13::bigint), $14::text, $15::text, $16::inet,"
-	"  $17::int, $42::text, $43::text)"
+	"  $17::int, $43::text, $44::text)"
 	"  ON CONFLICT ON CONSTRAINT bounce_message_sha256 DO NOTHING"
 	"  RETURNING id, arrival_date, orig_date, received_at),"
 	" r AS (INSERT INTO bounce_recipient (bounce_id, rcpt_no, recipient,"
 	"  original_recipient, action, status, reply_code, remote_mta,"
 	"  diagnostic_type, diagnostic_code, smtp_command, last_attempt,"
 	"  feedback_type, mta_reason, reason, rule, rules_version, hard_bounce,"
-	"  auth_sending_ip, auth_domain, spf, dkim, dmarc, event_at, identity)"
+	"  auth_sending_ip, auth_domain, spf, dkim, dmarc, event_at, identity,"
+	"  status_source)"
 	"  SELECT m.id, u.no, u.rcpt, u.orcpt, u.action, u.status, u.code,"
 	"  u.rmta, u.dtype, u.dcode, u.cmd, to_timestamp(u.la), u.fbtype,"
 	"  u.mreason, u.reason, u.rule, $19::int, coalesce(u.hard, false),"
 	"  u.aip, u.adomain, u.spf, u.dkim, u.dmarc,"
 	"  coalesce(to_timestamp(u.la), m.arrival_date, m.orig_date,"
-	"  m.received_at), u.ident"
+	"  m.received_at), u.ident, u.ssrc"
 	"  FROM m CROSS JOIN unnest($20::int[], $21::text[], $22::text[],"
 	"  $23::text[], $24::text[], $25::int[], $26::text[], $27::text[],"
 	"  $28::text[], $29::text[], $30::bigint[], $31::text[], $32::text[],"
 	"  $33::text[], $34::text[], $35::bool[], $36::inet[], $37::text[],"
-	"  $38::text[], $39::text[], $40::text[], $41::text[])"
+	"  $38::text[], $39::text[], $40::text[], $41::text[], $42::text[])"
 	"  AS u(no, rcpt, orcpt, action, status, code, rmta, dtype, dcode, cmd,"
 	"  la, fbtype, mreason, reason, rule, hard, aip, adomain, spf, dkim,"
-	"  dmarc, ident)"
+	"  dmarc, ident, ssrc)"
 	"  ON CONFLICT ON CONSTRAINT bounce_recipient_identity DO NOTHING"
 	"  RETURNING 1)"
 	" SELECT (SELECT id FROM m), (SELECT count(*) FROM r)" };
-/* then the two headers 009_check.sql added: $42, $43 */
+/* then the two headers 009_check.sql added: $43, $44 */
 #define INS_PARAMS (MSG_PARAMS + RC_COLS + 2)
 
 /* ---- values the database accepts ---- */
@@ -163,7 +165,10 @@ identity(const struct bounce_report *b, const struct bounce_recipient *r,
 	ident_add(ck, b->reporting_mta);
 	ident_add(ck, r->recipient);
 	ident_add(ck, r->action);
-	ident_add(ck, r->status);
+	/* Only what the message states: a status inferred from the reason
+	 * (rules 5 on) must not make a bounce stored before look new. */
+	ident_add(ck, r->status_source != NULL &&
+	    strcmp(r->status_source, "inferred") == 0 ? NULL : r->status);
 	ident_add(ck, epoch_text(r->last_attempt ? r->last_attempt :
 	    b->arrival_date, when, sizeof(when)));
 	hex = g_strdup(g_checksum_get_string(ck));
@@ -233,6 +238,7 @@ add_recipient(struct rowbuf *rb, int no, const struct bounce_report *b,
 	id = identity(b, r, sha256);
 	rowbuf_add(rb, id);
 	g_free(id);
+	add_text(rb, r->status_source);
 }
 
 int
@@ -329,7 +335,8 @@ static const struct q_stmt rc_page = { "ms_bounce_page",
 	" r.diagnostic_type, r.diagnostic_code, r.smtp_command,"
 	" extract(epoch FROM r.last_attempt)::bigint, r.feedback_type,"
 	" r.mta_reason, r.reason, r.rule, r.hard_bounce,"
-	" host(r.auth_sending_ip), r.auth_domain, r.spf, r.dkim, r.dmarc"
+	" host(r.auth_sending_ip), r.auth_domain, r.spf, r.dkim, r.dmarc,"
+	" r.status_source"
 	" FROM bounce_recipient r JOIN bounce_message m ON m.id = r.bounce_id"
 	" WHERE (r.bounce_id, r.rcpt_no) > ($1::bigint, $2::int)"
 	" AND ($3::bool OR r.rules_version < $4::int)"
@@ -340,27 +347,28 @@ enum {
 	PG_ID, PG_NO, PG_FORMAT, PG_RCPT, PG_ORCPT, PG_ACTION, PG_STATUS,
 	PG_CODE, PG_RMTA, PG_DTYPE, PG_DCODE, PG_CMD, PG_LAST, PG_FBTYPE,
 	PG_MREASON, PG_REASON, PG_RULE, PG_HARD, PG_AIP, PG_ADOMAIN, PG_SPF,
-	PG_DKIM, PG_DMARC
+	PG_DKIM, PG_DMARC, PG_SSRC
 };
 
 /* What the classifier decides, in the order of rc_update's arrays after
  * the key, and the columns of rc_page holding the stored decision. */
-#define VERDICT 10
+#define VERDICT 11
 static const int verdict_col[VERDICT] = {
 	PG_REASON, PG_RULE, PG_HARD, PG_STATUS, PG_CODE, PG_AIP, PG_ADOMAIN,
-	PG_SPF, PG_DKIM, PG_DMARC
+	PG_SPF, PG_DKIM, PG_DMARC, PG_SSRC
 };
 
 static const struct q_stmt rc_update = { "ms_bounce_reclassify",
 	"UPDATE bounce_recipient b SET reason = u.reason, rule = u.rule,"
 	" hard_bounce = u.hard, status = u.status, reply_code = u.code,"
 	" auth_sending_ip = u.aip, auth_domain = u.adomain, spf = u.spf,"
-	" dkim = u.dkim, dmarc = u.dmarc, rules_version = $1::int"
+	" dkim = u.dkim, dmarc = u.dmarc, status_source = u.ssrc,"
+	" rules_version = $1::int"
 	" FROM unnest($2::bigint[], $3::int[], $4::text[], $5::text[],"
 	" $6::bool[], $7::text[], $8::int[], $9::inet[], $10::text[],"
-	" $11::text[], $12::text[], $13::text[])"
+	" $11::text[], $12::text[], $13::text[], $14::text[])"
 	" AS u(id, no, reason, rule, hard, status, code, aip, adomain, spf,"
-	" dkim, dmarc)"
+	" dkim, dmarc, ssrc)"
 	" WHERE b.bounce_id = u.id AND b.rcpt_no = u.no" };
 #define UP_COLS (2 + VERDICT)
 
@@ -406,7 +414,10 @@ stated_fields(const PGresult *res, int i, struct bounce_recipient *r)
 	r->recipient = get(res, i, PG_RCPT);
 	r->original_recipient = get(res, i, PG_ORCPT);
 	r->action = get(res, i, PG_ACTION);
-	r->status = get(res, i, PG_STATUS);
+	/* A status inferred from the reason is ours: the classifier
+	 * infers it again if the message still says none. */
+	r->status = same(cell(res, i, PG_SSRC), "inferred") ? NULL :
+	    get(res, i, PG_STATUS);
 	r->reply_code = PQgetisnull(res, i, PG_CODE) ? 0 :
 	    atoi(PQgetvalue(res, i, PG_CODE));
 	r->remote_mta = get(res, i, PG_RMTA);
@@ -441,6 +452,7 @@ reclassify_row(const PGresult *res, int i, store_classify_fn fn, void *user,
 	now[4] = r.reply_code >= 100 && r.reply_code <= 999 ? code : NULL;
 	now[5] = ip; now[6] = r.auth.domain; now[7] = r.auth.spf;
 	now[8] = r.auth.dkim; now[9] = r.auth.dmarc;
+	now[10] = r.status_source;
 
 	rowbuf_add(up, PQgetvalue(res, i, PG_ID));
 	rowbuf_add(up, PQgetvalue(res, i, PG_NO));

@@ -20,8 +20,14 @@
  *
  * Every string is NUL-terminated valid UTF-8 owned by the report, NULL when
  * the message does not say.  Nothing is invented: a field is filled only
- * from what the message states (or, for status, from a code in the
- * diagnostic text; status derived from the reason alone is never stored).
+ * from what the message states (for status, a code in the diagnostic text
+ * counts as stated), with one marked exception: when the message states no
+ * status anywhere, the classifier fills the one its reason implies (the
+ * RFC 3463 code of bounce_reason_status.c; 4.x.x for a delay) and sets
+ * status_source to "inferred".  Held-out scoring and tools that read
+ * bounces (sisimai) expect a status for every failure; the flag keeps
+ * stated and inferred apart, in parse's JSON and in the database.  Reasons
+ * that say nothing (onhold, undefined, ...) get none.
  */
 #ifndef MAILSIFT_BOUNCE_H
 #define MAILSIFT_BOUNCE_H
@@ -46,11 +52,13 @@ enum bounce_error_code {
 
 /* Bumped whenever a rule changes, so stored bounces classified with older
  * rules can be found and re-classified. */
-#define BOUNCE_RULES_VERSION	4	/* 2: issue 14, families 1, 2, 5, 7-11;
+#define BOUNCE_RULES_VERSION	5	/* 2: issue 14, families 1, 2, 5, 7-11;
 				   3: issue 14, families 1-3, 5, 7, 9, 10,
 				   12, and mail that is no bounce;
 				   4: issue 14 round 3, families 13
-				   (MTA layouts) and 14 (DSN robustness) */
+				   (MTA layouts) and 14 (DSN robustness);
+				   5: a status inferred from the reason
+				   when none is stated (status_source) */
 
 enum bounce_kind {
 	BOUNCE_KIND_NONE,	/* neither a bounce nor an auto-reply */
@@ -74,6 +82,9 @@ struct bounce_recipient {
 	char *original_recipient;
 	char *action;		/* failed, delayed, delivered, relayed, expanded */
 	char *status;		/* RFC 3463 "5.7.26", or NULL */
+	const char *status_source;	/* "stated", "inferred" (from the
+				   reason, by bounce_classify), NULL when
+				   status is NULL; static string */
 	int reply_code;		/* SMTP reply code 550, or 0 */
 	char *remote_mta;	/* host name or [IP] of the receiving MTA */
 	char *diagnostic_type;	/* "smtp", "X-Postfix", ... */
@@ -127,13 +138,20 @@ void bounce_report_free(struct bounce_report *b);
  * mta_reason) and the recognizer's name.  Fills status and reply_code too
  * when they are empty but the diagnostic text carries them, and replaces a
  * vaguer stated status with the text's (5.0.0 with "550 5.1.1 ...", as
- * sisimai's status.Prefer does).  Deterministic: the same fields always
- * give the same answer. */
+ * sisimai's status.Prefer does).  When there is still no status, fills
+ * the one the reason implies and sets status_source "inferred" (an
+ * inferred status is dropped again first, so calling twice is calling
+ * once).  Deterministic: the same fields always give the same answer. */
 void bounce_classify(struct bounce_recipient *r, const char *format);
 
 /* Fill r->auth from the diagnostic text (Gmail 5.7.26/5.7.1/5.7.25/4.7.x,
  * Microsoft 5.7.509/5.7.515/4.7.650, Yahoo 5.7.9/4.7.0, ...). */
 void bounce_auth_extract(struct bounce_recipient *r);
+
+/* Is reason listed in the table of inferred statuses?  *code (when not
+ * NULL) gets its class-5 status, NULL for a reason that implies none
+ * (onhold, undefined, vacation, ...). */
+gboolean bounce_status_listed(const char *reason, const char **code);
 
 /* The reason words, for validation ("authfailure", ...), NULL-terminated. */
 extern const char *const bounce_reasons[];

@@ -189,7 +189,10 @@ for f in "$TOP"/sql/0*.sql; do
 	    q "INSERT INTO schema_migrations VALUES ($(expr "$v" + 0), '$(basename "$f")')" >/dev/null ||
 	    echo "not ok - applying $f failed"
 done
-is "$("$MAILSIFT" db version)" "database schema 10, this build $(ls "$TOP"/sql/0*.sql | wc -l)" \
+# this build's schema is its highest migration number (numbers are
+# assigned per task, so there may be gaps until every branch is merged)
+last=$(basename "$(ls "$TOP"/sql/0*.sql | tail -n 1)")
+is "$("$MAILSIFT" db version)" "database schema 10, this build $(expr "${last%%_*}" + 0)" \
     "a database at migration 010"
 "$MAILSIFT" db roles >/dev/null
 ok $? "db roles at 010"

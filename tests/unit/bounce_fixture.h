@@ -71,4 +71,24 @@ check_str(const char *file, guint i, const char *what, const char *got,
 	TAP_IS(got, *want ? want : NULL, "%s #%u %s", file, i + 1, what);
 }
 
+/* The status: want "~5.1.1" for one inferred from the reason (status_source
+ * "inferred", none stated); any other non-empty want must be stated; ""
+ * must be NULL; NULL: not checked. */
+static void
+check_status(const char *file, guint i, const struct bounce_recipient *r,
+    const char *want)
+{
+	if (want == NULL)
+		return;
+	if (*want == '~') {
+		TAP_IS(r->status, want + 1, "%s #%u status", file, i + 1);
+		TAP_IS(r->status_source, "inferred", "%s #%u status inferred",
+		    file, i + 1);
+		return;
+	}
+	TAP_IS(r->status, *want ? want : NULL, "%s #%u status", file, i + 1);
+	TAP_IS(r->status_source, *want ? "stated" : NULL, "%s #%u status "
+	    "source", file, i + 1);
+}
+
 #endif

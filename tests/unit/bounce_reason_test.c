@@ -465,6 +465,110 @@ test_reclassify(void)
 	    "bounce_reasons[] has the 34 words, sorted");
 }
 
+/* The status a reason implies (bounce_reason_status.c): every reason of
+ * bounce_reasons[] is listed, with a code or excluded on purpose, so a
+ * reason added without a decision fails here. */
+static void
+test_inferred_table(void)
+{
+	static const char *const excluded[] = { "delivered", "feedback",
+	    "onhold", "suppressed", "undefined", "vacation", NULL };
+	const char *code;
+	int i, j, coded = 0;
+
+	for (i = 0; bounce_reasons[i] != NULL; i++) {
+		gboolean want_none = FALSE;
+
+		for (j = 0; excluded[j] != NULL; j++)
+			want_none |= strcmp(excluded[j], bounce_reasons[i]) == 0;
+		code = "unset";
+		TAP_OK(bounce_status_listed(bounce_reasons[i], &code),
+		    "inferred status: %s is listed (decide its code or "
+		    "exclude it)", bounce_reasons[i]);
+		if (want_none) {
+			TAP_OK(code == NULL, "inferred status: %s gets none "
+			    "(got %s)", bounce_reasons[i], n(code));
+			continue;
+		}
+		coded++;
+		TAP_OK(code != NULL && g_regex_match_simple(
+		    "^5\\.[1-7]\\.[0-9]{1,3}$", code, 0, 0),
+		    "inferred status: %s gets a class-5 RFC 3463 code (%s)",
+		    bounce_reasons[i], n(code));
+	}
+	TAP_OK(coded == i - 6, "inferred status: %d reasons coded, 6 "
+	    "excluded", coded);
+	TAP_OK(!bounce_status_listed("nosuchreason", NULL) &&
+	    !bounce_status_listed(NULL, NULL),
+	    "inferred status: an unknown word is not listed");
+}
+
+struct icase {
+	const char *what, *diag, *status, *action;
+	int reply;
+	const char *reason, *status_after, *source;
+};
+
+/* When a status is stated, inferred, or neither. */
+static void
+test_inferred(void)
+{
+	static const struct icase cases[] = {
+		{ "no code, user unknown at RCPT", "user unknown", NULL,
+		    "failed", 0, "userunknown", "5.1.1", "inferred" },
+		{ "no code, a 550 reply is no status", "user unknown", NULL,
+		    "failed", 550, "userunknown", "5.1.1", "inferred" },
+		{ "no code, Exim retry timeout", "retry timeout exceeded",
+		    NULL, "failed", 0, "expired", "5.4.7", "inferred" },
+		{ "no code, a delay keeps class 4", "retry timeout exceeded",
+		    NULL, "delayed", 0, "expired", "4.4.7", "inferred" },
+		{ "no code, a 4xx reply keeps class 4", "mailbox is full",
+		    NULL, NULL, 452, "mailboxfull", "4.2.2", "inferred" },
+		{ "a stated status is stated", "user unknown", "5.1.1",
+		    "failed", 550, "userunknown", "5.1.1", "stated" },
+		{ "a code in the text is stated", "550 5.1.1 user unknown",
+		    NULL, "failed", 0, "userunknown", "5.1.1", "stated" },
+		{ "onhold gets none", "something odd happened here", NULL,
+		    "failed", 0, "onhold", NULL, NULL },
+		{ "undefined gets none", NULL, NULL, NULL, 0, "undefined",
+		    NULL, NULL },
+		{ NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL }
+	};
+	const struct icase *c;
+
+	for (c = cases; c->what != NULL; c++) {
+		struct bounce_recipient r;
+		char *rule;
+
+		memset(&r, 0, sizeof(r));
+		r.diagnostic_code = g_strdup(c->diag);
+		r.status = g_strdup(c->status);
+		r.action = g_strdup(c->action);
+		r.reply_code = c->reply;
+		r.diagnostic_type = g_strdup("smtp");
+		r.smtp_command = g_strdup("RCPT");
+		bounce_classify(&r, "rfc3464");
+		TAP_IS(r.reason, c->reason, "inferred: %s: reason", c->what);
+		TAP_IS(r.status, c->status_after, "inferred: %s: status",
+		    c->what);
+		TAP_IS(r.status_source, c->source, "inferred: %s: source",
+		    c->what);
+		TAP_OK((strstr(n(r.rule), ";status-inferred:") != NULL) ==
+		    (c->source != NULL && strcmp(c->source, "inferred") == 0),
+		    "inferred: %s: the rule says so (%s)", c->what, n(r.rule));
+		/* Again: the inferred status is not read back as stated. */
+		rule = g_strdup(r.rule);
+		bounce_classify(&r, "rfc3464");
+		TAP_IS(r.status, c->status_after, "inferred: %s: status again",
+		    c->what);
+		TAP_IS(r.status_source, c->source, "inferred: %s: source again",
+		    c->what);
+		TAP_IS(r.rule, rule, "inferred: %s: rule again", c->what);
+		g_free(rule);
+		rcpt_clear(&r);
+	}
+}
+
 /* Hostile input: huge, binary, unterminated-looking texts. */
 static void
 test_hostile(void)
@@ -677,6 +781,8 @@ main(int argc, char **argv)
 		return bench(atoi(argv[2]) > 0 ? atoi(argv[2]) : 1);
 	test_classify();
 	test_reclassify();
+	test_inferred_table();
+	test_inferred();
 	test_hostile();
 	test_auth();
 	return tap_done();

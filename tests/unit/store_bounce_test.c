@@ -701,6 +701,76 @@ test_reclassify(struct store *st)
 	bounce_free(b);
 }
 
+/* A status inferred from the reason is stored with status_source
+ * 'inferred', a stated one with 'stated'; reclassify keeps them apart
+ * (never reads an inferred status back as stated) and fills rows stored
+ * before the inference (status_source NULL). */
+static void
+test_status_source(struct store *st)
+{
+	struct bounce_report *b = bounce_new(BOUNCE_KIND_BOUNCE, "mx.example.com",
+	    "SS1", "<ss@example.com>", utc(2026, 10, 24, 0, 0, 0));
+	struct bounce_recipient *r;
+	GError *err = NULL;
+	int64_t changed, seen;
+	int n = 0;
+
+	r = rcpt_add(b, "ss1@example.net", "5.1.1", 550,
+	    "550 5.1.1 user unknown", "userunknown", NULL);
+	r = g_new0(struct bounce_recipient, 1);
+	r->recipient = g_strdup("ss2@example.net");
+	r->action = g_strdup("failed");
+	r->diagnostic_type = g_strdup("smtp");
+	r->diagnostic_code = g_strdup("user unknown");
+	r->smtp_command = g_strdup("RCPT");
+	g_ptr_array_add(b->recipients, r);
+	for (guint k = 0; k < b->recipients->len; k++)
+		real_rules(NULL, g_ptr_array_index(b->recipients, k), "rfc3464");
+	TAP_IS(r->status_source, "inferred", "no code stated: inferred");
+	TAP_OK(store_one(st, b, "sha-ss", &n, &err) == 1 && n == 2,
+	    "a bounce with a stated and an inferred status is stored (%s)",
+	    err ? err->message : "");
+	g_clear_error(&err);
+	TAP_IS(V(st, "SELECT string_agg(status || ' ' || status_source, ','"
+	    " ORDER BY rcpt_no) FROM bounce_v WHERE queue_id = 'SS1'"),
+	    "5.1.1 stated,5.1.1 inferred",
+	    "bounce_v: status and status_source per recipient");
+	TAP_IS(V(st, "SELECT column_name FROM information_schema.columns"
+	    " WHERE table_name = 'bounce_v' ORDER BY ordinal_position DESC"
+	    " LIMIT 1"), "status_source", "status_source is bounce_v's last "
+	    "column");
+	/* The same bounce again is the same: identity ignores inferred. */
+	TAP_OK(store_one(st, b, "sha-ss2", &n, &err) == 0,
+	    "stored again under another hash: nothing new (%s)",
+	    err ? err->message : "");
+	g_clear_error(&err);
+	changed = store_bounce_reclassify(st, BOUNCE_RULES_VERSION, TRUE,
+	    real_rules, NULL, &seen, &err);
+	TAP_IS(V(st, "SELECT string_agg(status || ' ' || status_source, ','"
+	    " ORDER BY rcpt_no) FROM bounce_v WHERE queue_id = 'SS1'"),
+	    "5.1.1 stated,5.1.1 inferred", "reclassify keeps them apart");
+	/* As a row stored before rules 5 and migration 014 looks. */
+	TAP_OK(fixture_admin(fixture_dbname, "UPDATE bounce_recipient SET"
+	    " status = NULL, status_source = NULL, rules_version = 4"
+	    " WHERE recipient = 'ss2@example.net'") == 0,
+	    "simulate a row of rules 4");
+	changed = store_bounce_reclassify(st, BOUNCE_RULES_VERSION, FALSE,
+	    real_rules, NULL, &seen, &err);
+	TAP_OK(changed == 1 && seen == 1, "reclassify re-derives it (%"
+	    PRId64 "/%" PRId64 " %s)", changed, seen, err ? err->message : "");
+	g_clear_error(&err);
+	TAP_IS(V(st, "SELECT status, status_source, rule LIKE"
+	    " '%%;status-inferred:5.1.1' FROM bounce_v"
+	    " WHERE recipient = 'ss2@example.net'"), "5.1.1|inferred|t",
+	    "reclassify fills status and status_source; the rule says so");
+	changed = store_bounce_reclassify(st, BOUNCE_RULES_VERSION, TRUE,
+	    real_rules, NULL, &seen, &err);
+	TAP_OK(changed == 0, "an inferred status is not read back as stated: "
+	    "--all changes nothing (%" PRId64 ")", changed);
+	g_clear_error(&err);
+	bounce_free(b);
+}
+
 static void
 test_views(struct store *st)
 {
@@ -755,6 +825,7 @@ main(void)
 	test_race(st, FALSE, FALSE);
 	test_join(st);
 	test_reclassify(st);
+	test_status_source(st);
 	test_views(st);
 
 	store_close(st);

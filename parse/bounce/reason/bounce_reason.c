@@ -35,6 +35,10 @@
  *
  * Hard bounce: userunknown, hostunknown, hasmoved, and notaccept that is
  * not temporary; never with a 4xx status or reply.
+ *
+ * Last, a recipient whose message states no status anywhere gets the one
+ * its reason implies (bounce_reason_status.c), status_source "inferred",
+ * and ";status-inferred:5.1.1" at the end of its rule.
  */
 #include <stdio.h>
 #include <string.h>
@@ -795,12 +799,29 @@ bounce_classify(struct bounce_recipient *r, const char *format)
 	struct ctx c;	/* every field is set by gather */
 	enum reason reason;
 
+	char inferred[16];
+	const char *code;
+
 	br_init();
+	/* An inferred status is ours, not the message's: never an input. */
+	if (r->status_source != NULL &&
+	    strcmp(r->status_source, "inferred") == 0) {
+		g_free(r->status);
+		r->status = NULL;
+	}
 	c.rule[0] = '\0';
 	gather(&c, r, format);
 	reason = decide(&c, r);
 	r->reason = bounce_reasons[reason];
 	r->hard_bounce = hard(&c, reason);
 	g_free(r->rule);
-	r->rule = g_strdup(c.rule);
+	r->status_source = r->status != NULL ? "stated" : NULL;
+	if (r->status == NULL && (code = br_status_inferred(r->reason,
+	    r->action, r->reply_code, inferred, sizeof(inferred))) != NULL) {
+		r->status = g_strdup(code);
+		r->status_source = "inferred";
+		r->rule = g_strdup_printf("%s;status-inferred:%s", c.rule,
+		    code);
+	} else
+		r->rule = g_strdup(c.rule);
 }

@@ -8,6 +8,7 @@
  *				local delivery agents, SMTP commands, aliases
  *	bounce_reason_provider.c  the data: each mail provider's vocabulary
  *	bounce_reason_match.c	one multi-pattern scanner over all phrases
+ *	bounce_reason_status.c	the status a reason implies, when none is stated
  *
  * A phrase is lower-case text; a '*' in it separates fragments that must
  * appear in that order with anything between them ("user * does not
@@ -69,6 +70,10 @@ void br_auth_compile(void);
 #define BR_STATUS_MAX	12	/* "5.7.123" and some room */
 gboolean br_status_valid(const char *s);
 gboolean br_status_internal(const char *s);
+/* The status reason implies (bounce_reason_status.c), class 4 for a delay
+ * or a 4xx reply; NULL when the reason implies none.  Written to buf. */
+const char *br_status_inferred(const char *reason, const char *action,
+    int reply, char *buf, gsize len);
 /* The reason word a standard status names by itself, or NULL. */
 const char *br_status_reason(const char *status);
 /* Of a stated status, one found in the text, and the reply code, the
