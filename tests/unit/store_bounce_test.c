@@ -18,57 +18,7 @@
 #include "parse/bounce/bounce.h"
 #include "tap.h"
 #include "store_fixture.h"
-
-static GPtrArray *garbage;	/* strings handed out by V() */
-
-
-/* The first row's values joined by |, "<no row>" or "<error: ...>"; NULL
- * shows as "-".  Freed at the end. */
-static const char *
-V(struct store *st, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static const char *
-V(struct store *st, const char *fmt, ...)
-{
-	GError *err = NULL;
-	struct store_table *t;
-	GString *s = g_string_new(NULL);
-	va_list ap;
-	char *sql;
-
-	va_start(ap, fmt);
-	sql = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	t = store_query(st, sql, &err);
-	if (t == NULL) {
-		g_string_printf(s, "<error: %s>", err->message);
-		g_error_free(err);
-	} else if (t->rows->len == 0)
-		g_string_assign(s, "<no row>");
-	else {
-		GPtrArray *row = g_ptr_array_index(t->rows, 0);
-
-		for (guint c = 0; c < row->len; c++) {
-			const char *v = g_ptr_array_index(row, c);
-
-			g_string_append_printf(s, "%s%s", c ? "|" : "",
-			    v ? v : "-");
-		}
-	}
-	store_table_free(t);
-	g_free(sql);
-	g_ptr_array_add(garbage, s->str);
-	return g_string_free(s, FALSE);
-}
-
-static int64_t
-utc(int y, int mo, int d, int h, int mi, int s)
-{
-	GDateTime *t = g_date_time_new_utc(y, mo, d, h, mi, s);
-	int64_t v = g_date_time_to_unix(t);
-
-	g_date_time_unref(t);
-	return v;
-}
+#include "store_rows.h"
 
 static const char *
 cell(const struct store_table *t, guint row, guint col)
