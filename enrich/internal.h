@@ -10,11 +10,18 @@
 
 #include <stdint.h>
 #include <glib.h>
+#include <ares.h>
 
 #include "enrich.h"
 
 /* *_dl.c: why a library could not be loaded, or NULL */
 const char *enrich_ares_error(void);
+
+/* A c-ares channel for cfg (resolver, timeout, tries) whose sockets are
+ * kept in fds, an array of struct pollfd (channel.c); rcvbuf 0: the
+ * system's socket buffer.  0, or -1 with err set and no channel. */
+int enrich_channel_open(const struct enrich_config *cfg, int rcvbuf,
+    GArray *fds, ares_channel *ch, GError **err);
 const char *enrich_psl_error(void);
 const char *enrich_mmdb_error(void);
 

@@ -18,7 +18,6 @@
 
 #include "internal.h"
 
-#define EDNS_SIZE	1232
 
 struct enrich_lookup {
 	ares_channel ch;
@@ -34,70 +33,17 @@ struct pending {
 	int len;
 };
 
-static void
-sock_state(void *data, ares_socket_t fd, int readable, int writable)
-{
-	GArray *fds = ((struct enrich_lookup *)data)->fds;
-	guint i;
-
-	for (i = 0; i < fds->len; i++)
-		if (g_array_index(fds, struct pollfd, i).fd == fd)
-			break;
-	if (!readable && !writable) {
-		if (i < fds->len)
-			g_array_remove_index_fast(fds, i);
-		return;
-	}
-	if (i == fds->len) {
-		struct pollfd p = { fd, 0, 0 };
-
-		g_array_append_val(fds, p);
-	}
-	g_array_index(fds, struct pollfd, i).events =
-	    (short)((readable ? POLLIN : 0) | (writable ? POLLOUT : 0));
-}
-
 struct enrich_lookup *
 enrich_lookup_open(const struct enrich_config *cfg, GError **err)
 {
-	struct enrich_lookup *l;
-	struct ares_options o;
-	int rc, mask;
+	struct enrich_lookup *l = g_new0(struct enrich_lookup, 1);
 
-	if (enrich_ares_error()) {
-		g_set_error(err, ENRICH_ERROR, ENRICH_ERROR_LIBRARY, "%s",
-		    enrich_ares_error());
-		return NULL;
-	}
-	l = g_new0(struct enrich_lookup, 1);
 	l->fds = g_array_new(FALSE, FALSE, sizeof(struct pollfd));
-	memset(&o, 0, sizeof(o));
-	o.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_EDNS |
-	    ARES_FLAG_NOCHECKRESP;
-	o.timeout = cfg->timeout_ms > 0 ? cfg->timeout_ms : 2000;
-	o.tries = cfg->tries > 0 ? cfg->tries : 2;
-	o.sock_state_cb = sock_state;
-	o.sock_state_cb_data = l;
-	o.ednspsz = EDNS_SIZE;
-	mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
-	    ARES_OPT_SOCK_STATE_CB | ARES_OPT_EDNSPSZ;
-	if ((rc = ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS ||
-	    (rc = ares_init_options(&l->ch, &o, mask)) != ARES_SUCCESS) {
-		g_set_error(err, ENRICH_ERROR, ENRICH_ERROR_CONFIG,
-		    "c-ares: %s", ares_strerror(rc));
+	if (enrich_channel_open(cfg, 0, l->fds, &l->ch, err) < 0) {
 		enrich_lookup_close(l);
 		return NULL;
 	}
 	l->channel_ok = TRUE;
-	if (cfg->resolver && *cfg->resolver &&
-	    (rc = ares_set_servers_ports_csv(l->ch, cfg->resolver)) !=
-	    ARES_SUCCESS) {
-		g_set_error(err, ENRICH_ERROR, ENRICH_ERROR_CONFIG,
-		    "resolver '%s': %s (want ADDR[:PORT], [IPv6]:PORT, "
-		    "comma-separated)", cfg->resolver, ares_strerror(rc));
-		enrich_lookup_close(l);
-		return NULL;
-	}
 	return l;
 }
 

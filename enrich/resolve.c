@@ -36,7 +36,6 @@
 #include "internal.h"
 
 #define CLASS_IN	1
-#define EDNS_SIZE	1232	/* no fragments (DNS flag day 2020) */
 #define RCVBUF		(4 << 20)
 #define MAX_ORG		256
 #define CYMRU_ORIGIN4	"origin.asn.cymru.com"
@@ -105,44 +104,11 @@ asname_free(gpointer p)
 	g_free(a);
 }
 
-/* c-ares tells which sockets to watch for what. */
-static void
-sock_state(void *data, ares_socket_t fd, int readable, int writable)
-{
-	struct enrich_resolver *res = data;
-	GArray *fds = res->fds;
-	guint i;
-
-	for (i = 0; i < fds->len; i++)
-		if (g_array_index(fds, struct pollfd, i).fd == fd)
-			break;
-	if (!readable && !writable) {
-		if (i < fds->len)
-			g_array_remove_index_fast(fds, i);
-		return;
-	}
-	if (i == fds->len) {
-		struct pollfd p = { fd, 0, 0 };
-
-		g_array_append_val(fds, p);
-	}
-	g_array_index(fds, struct pollfd, i).events =
-	    (short)((readable ? POLLIN : 0) | (writable ? POLLOUT : 0));
-}
-
 struct enrich_resolver *
 enrich_resolver_new(const struct enrich_config *cfg, GError **err)
 {
-	struct enrich_resolver *res;
-	struct ares_options o;
-	int rc, mask;
+	struct enrich_resolver *res = g_new0(struct enrich_resolver, 1);
 
-	if (enrich_ares_error()) {
-		g_set_error(err, ENRICH_ERROR, ENRICH_ERROR_LIBRARY, "%s",
-		    enrich_ares_error());
-		return NULL;
-	}
-	res = g_new0(struct enrich_resolver, 1);
 	res->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 2000;
 	res->tries = cfg->tries > 0 ? cfg->tries : 2;
 	res->max_inflight = cfg->max_inflight > 0 ?
@@ -153,37 +119,11 @@ enrich_resolver_new(const struct enrich_config *cfg, GError **err)
 	res->asnames = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    asname_free);
 
-	memset(&o, 0, sizeof(o));
-	/* NOCHECKRESP: a SERVFAIL or REFUSED is the resolver's answer, to
-	 * be stored as such, not a reason to ask it again and again until
-	 * the tries run out and c-ares calls it a timeout. */
-	o.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_EDNS |
-	    ARES_FLAG_NOCHECKRESP;
-	o.timeout = res->timeout_ms;
-	o.tries = res->tries;
-	o.sock_state_cb = sock_state;
-	o.sock_state_cb_data = res;
-	o.ednspsz = EDNS_SIZE;
-	o.socket_receive_buffer_size = RCVBUF;
-	mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
-	    ARES_OPT_SOCK_STATE_CB | ARES_OPT_EDNSPSZ | ARES_OPT_SOCK_RCVBUF;
-	if ((rc = ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS ||
-	    (rc = ares_init_options(&res->ch, &o, mask)) != ARES_SUCCESS) {
-		g_set_error(err, ENRICH_ERROR, ENRICH_ERROR_CONFIG,
-		    "c-ares: %s", ares_strerror(rc));
+	if (enrich_channel_open(cfg, RCVBUF, res->fds, &res->ch, err) < 0) {
 		enrich_resolver_free(res);
 		return NULL;
 	}
 	res->channel_ok = TRUE;
-	if (cfg->resolver && *cfg->resolver &&
-	    (rc = ares_set_servers_ports_csv(res->ch, cfg->resolver)) !=
-	    ARES_SUCCESS) {
-		g_set_error(err, ENRICH_ERROR, ENRICH_ERROR_CONFIG,
-		    "resolver '%s': %s (want ADDR[:PORT], [IPv6]:PORT, "
-		    "comma-separated)", cfg->resolver, ares_strerror(rc));
-		enrich_resolver_free(res);
-		return NULL;
-	}
 	return res;
 }
 
