@@ -465,19 +465,6 @@ reclassify_row(const PGresult *res, int i, store_classify_fn fn, void *user,
 	return changed;
 }
 
-/* Give up the page's transaction after an error. */
-static void
-page_rollback(struct store *st)
-{
-	q_reset(st);
-	if (st->tx && !st->broken) {
-		PGresult *res = PQexec(st->conn, "ROLLBACK");
-
-		PQclear(res);
-	}
-	st->tx = FALSE;
-}
-
 /* One page in one transaction: read, re-classify, update.  Returns the
  * rows read (0: done), -1 on error; *last is the key to go on from. */
 static int
@@ -500,7 +487,7 @@ reclassify_page(struct store *st, int version, gboolean all,
 	q_fixed(st, "BEGIN", EFF_BEGIN);
 	if ((i = q_send(st, &rc_page, 5, v, NULL, NULL, 0, err)) < 0 ||
 	    q_sync(st, err) < 0) {
-		page_rollback(st);
+		store_tx_abandon(st);
 		return -1;
 	}
 	res = q_result(st, i);
@@ -526,7 +513,7 @@ reclassify_page(struct store *st, int version, gboolean all,
 	g_free(cols);
 	q_fixed(st, "COMMIT", EFF_END);
 	if (i < 0 || q_sync(st, err) < 0) {
-		page_rollback(st);
+		store_tx_abandon(st);
 		return -1;
 	}
 	return n;

@@ -72,29 +72,6 @@ static const struct q_stmt unsubscribe = { NULL,
 	" AND ($1::bigint IS NULL OR"
 	"  day >= (to_timestamp($1::bigint) AT TIME ZONE 'UTC')::date)" };
 
-static void
-rollback(struct store *st)
-{
-	q_reset(st);
-	if (st->tx && !st->broken) {
-		PGresult *res = PQexec(st->conn, "ROLLBACK");
-
-		PQclear(res);
-	}
-	st->tx = FALSE;
-}
-
-static int
-usable(struct store *st, const char *what, GError **err)
-{
-	if (st->in_batch) {
-		store_set_error(err, STORE_ERROR_INTERNAL, "%s: a batch is open",
-		    what);
-		return -1;
-	}
-	return store_check_usable(st, err) < 0 || q_sync(st, err) < 0 ? -1 : 0;
-}
-
 int
 store_check_save(struct store *st, const char *domain,
     const struct store_check_finding *f, guint n, GError **err)
@@ -103,7 +80,7 @@ store_check_save(struct store *st, const char *domain,
 	const char *v[5];
 	int rc = 0;
 
-	if (usable(st, "store_check_save", err) < 0) {
+	if (store_outside_batch(st, "store_check_save", err) < 0) {
 		g_ptr_array_free(keep, TRUE);
 		return -1;
 	}
@@ -133,7 +110,7 @@ store_check_save(struct store *st, const char *domain,
 		rc = q_sync(st, err);
 	}
 	if (rc < 0)
-		rollback(st);
+		store_tx_abandon(st);
 	g_ptr_array_free(keep, TRUE);
 	return rc;
 }
@@ -147,7 +124,7 @@ read_table(struct store *st, const struct q_stmt *s,
 	const char *v[2];
 	int i;
 
-	if (usable(st, "store_check_findings", err) < 0)
+	if (store_outside_batch(st, "store_check_findings", err) < 0)
 		return NULL;
 	snprintf(since, sizeof(since), "%" PRId64, f->since);
 	v[0] = f->since > 0 ? since : NULL;
@@ -156,7 +133,7 @@ read_table(struct store *st, const struct q_stmt *s,
 	i = q_send(st, s, 2, v, NULL, NULL, 0, err);
 	q_fixed(st, "ROLLBACK", EFF_END);
 	if (i < 0 || q_sync(st, err) < 0) {
-		rollback(st);
+		store_tx_abandon(st);
 		return NULL;
 	}
 	return store_table_from_result(q_result(st, i));

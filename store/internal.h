@@ -163,6 +163,11 @@ void store_report_reset(struct store *st);
 /* table.c: a result as a table of text */
 struct store_table *store_table_from_result(const PGresult *res);
 
+/* txn.c: give up a call's own transaction after an error; refuse such a
+ * call inside a batch (0 or -1 with err set). */
+void store_tx_abandon(struct store *st);
+int store_outside_batch(struct store *st, const char *what, GError **err);
+
 /* stream.c: a read-only query's rows in batches of 1000 */
 int store_stream_sql(struct store *st, const char *sql, int n,
     const char *const *values, store_rows_fn fn, void *user, GError **err);

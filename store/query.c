@@ -168,14 +168,7 @@ run_readonly(struct store *st, const struct q_stmt *s, int n,
 	q_fixed(st, "ROLLBACK", EFF_END);
 	if (i >= 0 && q_sync(st, err) == 0)
 		return store_table_from_result(q_result(st, i));
-	/* After an error the ROLLBACK was skipped. */
-	q_reset(st);
-	if (st->tx && !st->broken) {
-		PGresult *res = PQexec(st->conn, "ROLLBACK");
-
-		PQclear(res);
-	}
-	st->tx = FALSE;
+	store_tx_abandon(st);	/* after an error the ROLLBACK was skipped */
 	return NULL;
 }
 

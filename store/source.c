@@ -99,32 +99,6 @@ static const struct q_stmt remap_update = { NULL,
 	"  AS u(ip, svc, kind, basis)"
 	" WHERE s.source_ip = u.ip" };
 
-/* Give up the transaction after an error. */
-static void
-rollback(struct store *st)
-{
-	q_reset(st);
-	if (st->tx && !st->broken) {
-		PGresult *res = PQexec(st->conn, "ROLLBACK");
-
-		PQclear(res);
-	}
-	st->tx = FALSE;
-}
-
-static int
-outside_batch(struct store *st, const char *what, GError **err)
-{
-	if (st->in_batch) {
-		store_set_error(err, STORE_ERROR_INTERNAL, "%s: a batch is open",
-		    what);
-		return -1;
-	}
-	if (store_check_usable(st, err) < 0 || q_sync(st, err) < 0)
-		return -1;
-	return 0;
-}
-
 /* Run s in a transaction of its own (read-only or not); its result, or
  * NULL.  The caller PQclear()s nothing: results belong to the queue. */
 static PGresult *
@@ -137,7 +111,7 @@ run_one(struct store *st, const struct q_stmt *s, int n,
 	i = q_send(st, s, n, v, NULL, NULL, 0, err);
 	q_fixed(st, write ? "COMMIT" : "ROLLBACK", EFF_END);
 	if (i < 0 || q_sync(st, err) < 0) {
-		rollback(st);
+		store_tx_abandon(st);
 		return NULL;
 	}
 	return q_result(st, i);
@@ -152,7 +126,7 @@ store_source_pending(struct store *st, int64_t after_ingest_id,
 	GPtrArray *ips;
 	PGresult *res;
 
-	if (outside_batch(st, "store_source_pending", err) < 0)
+	if (store_outside_batch(st, "store_source_pending", err) < 0)
 		return NULL;
 	snprintf(after, sizeof(after), "%" PRId64, after_ingest_id);
 	snprintf(lim, sizeof(lim), "%" PRId64, limit > 0 ? limit : INT64_MAX);
@@ -238,7 +212,7 @@ store_source_write(struct store *st, struct enrich_result *const *results,
 
 	if (n == 0)
 		return 0;
-	if (outside_batch(st, "store_source_write", err) < 0)
+	if (store_outside_batch(st, "store_source_write", err) < 0)
 		return -1;
 	rowbuf_init(&rb, C_COLS);
 	for (guint i = 0; i < n; i++)
@@ -260,7 +234,7 @@ store_enrich_state(struct store *st, const char *key, GError **err)
 	const char *v[1] = { key };
 	PGresult *res;
 
-	if (outside_batch(st, "store_enrich_state", err) < 0 ||
+	if (store_outside_batch(st, "store_enrich_state", err) < 0 ||
 	    (res = run_one(st, &state_get, 1, v, FALSE, err)) == NULL)
 		return NULL;
 	return g_strdup(PQntuples(res) ? PQgetvalue(res, 0, 0) : "");
@@ -272,7 +246,7 @@ store_enrich_state_set(struct store *st, const char *key, const char *value,
 {
 	const char *v[2] = { key, value };
 
-	if (outside_batch(st, "store_enrich_state_set", err) < 0)
+	if (store_outside_batch(st, "store_enrich_state_set", err) < 0)
 		return -1;
 	return run_one(st, &state_set, 2, v, TRUE, err) ? 0 : -1;
 }
@@ -347,7 +321,7 @@ store_source_remap(struct store *st, store_remap_fn fn, void *user,
 	int64_t changed = 0;
 	int n;
 
-	if (outside_batch(st, "store_source_remap", err) < 0)
+	if (store_outside_batch(st, "store_source_remap", err) < 0)
 		return -1;
 	while ((n = remap_one_page(st, fn, user, &last, &changed, err)) > 0)
 		;

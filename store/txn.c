@@ -188,3 +188,31 @@ store_message_abort(struct store *st, GError **err)
 	    "roll the batch back");
 	return -1;
 }
+
+/* Give up the read or single-statement transaction of a call outside a
+ * batch after an error: what was queued is dropped, the server told to
+ * roll back (a queued ROLLBACK was skipped with the rest). */
+void
+store_tx_abandon(struct store *st)
+{
+	q_reset(st);
+	if (st->tx && !st->broken) {
+		PGresult *res = PQexec(st->conn, "ROLLBACK");
+
+		PQclear(res);
+	}
+	st->tx = FALSE;
+}
+
+/* A call that runs its own transaction: refused inside a batch, and the
+ * connection usable with nothing pending; 0 or -1 with err set. */
+int
+store_outside_batch(struct store *st, const char *what, GError **err)
+{
+	if (st->in_batch) {
+		store_set_error(err, STORE_ERROR_INTERNAL, "%s: a batch is open",
+		    what);
+		return -1;
+	}
+	return store_check_usable(st, err) < 0 || q_sync(st, err) < 0 ? -1 : 0;
+}
