@@ -175,6 +175,7 @@ store_close(struct store *st)
 	g_hash_table_destroy(st->prepared);
 	rowbuf_free(&st->rec);
 	daily_free(st);
+	part_free(st);
 	g_string_free(st->lit, TRUE);
 	g_free(st);
 }

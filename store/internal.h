@@ -83,9 +83,7 @@ struct store {
 	 * whole by store_report_end; report_pk stays 0 until a chunk of a
 	 * big one forces its row out first (report.c). */
 	int64_t report_pk;
-	/* The month (year * 12 + month) whose record partition this
-	 * transaction ensured last; 0 none (report.c). */
-	int part_month;
+	struct part_months *parts;	/* partition.c */
 	int rec_no;
 	int64_t messages;
 	struct rowbuf rec;	/* records not sent yet, REC_COLS each */
@@ -141,6 +139,11 @@ GString **rowbuf_arrays_bin(const struct rowbuf *rb, const char *elem);
 void pg_array_elem(GString *out, const char *s);
 char *pg_array_literal(const GPtrArray *strv);
 void pg_composite_elem(GString *out, const char *const *fields, guint n);
+
+/* partition.c: the month partitions of dmarc_record */
+void part_note(struct store *st, int64_t date_begin);
+void part_make(struct store *st);
+void part_free(struct store *st);
 
 /* daily.c: the open report's rows of the daily rollup */
 int daily_add(struct store *st, const struct dmarc_report *r,

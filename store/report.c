@@ -182,38 +182,6 @@ begin_day(const struct dmarc_report *r, char *buf, gsize len)
 	snprintf(buf, len, "J%" PRId64, d + UNIX_EPOCH_JDN);
 }
 
-/* Before the first report of a month in a transaction: make the month's
- * partition (dmarc_record_partition_ensure(), safe between concurrent
- * ingests; one catalog lookup when it exists).  Queued, not waited for:
- * its result is checked with the report's.  Should the partition be
- * missing after all (made under a savepoint rolled back since), the rows
- * go to the default partition, and the next transaction's call moves
- * them. */
-static const struct q_stmt ensure_partition = { "ms_record_part",
-	"SELECT dmarc_record_partition_ensure($1::date)" };
-
-static int
-ensure_month(struct store *st, const struct dmarc_report *r, GError **err)
-{
-	GDateTime *t = g_date_time_new_from_unix_utc(r->date_begin);
-	const char *v[1];
-	char day[32];
-	int month;
-
-	if (t == NULL)		/* beyond year 9999: the default partition */
-		return 0;
-	month = g_date_time_get_year(t) * 12 + g_date_time_get_month(t);
-	g_date_time_unref(t);
-	if (month == st->part_month)
-		return 0;
-	begin_day(r, day, sizeof(day));
-	v[0] = day;
-	if (q_send(st, &ensure_partition, 1, v, NULL, NULL, 0, err) < 0)
-		return -1;
-	st->part_month = month;
-	return 0;
-}
-
 void
 store_report_reset(struct store *st)
 {
@@ -275,10 +243,7 @@ insert_header(struct store *st, const struct dmarc_report *r, GError **err)
 	PGresult *res;
 	int i;
 
-	if (ensure_month(st, r, err) < 0) {
-		g_ptr_array_free(keep, TRUE);
-		return -1;
-	}
+	part_note(st, r->date_begin);
 	header_values(r, v, begin, end, pct, keep);
 	v[HDR_PARAMS] = st->have_id ? "t" : "f";
 	q_fixed(st, "SAVEPOINT r", EFF_SP_R);
@@ -585,10 +550,7 @@ send_new(struct store *st, const struct dmarc_report *r,
 	char begin[32], end[32], pct[16], records[32], messages[32], day[32];
 	int i;
 
-	if (ensure_month(st, r, err) < 0) {
-		g_ptr_array_free(keep, TRUE);
-		return -1;
-	}
+	part_note(st, r->date_begin);
 	header_values(r, v, begin, end, pct, keep);
 	begin_day(r, day, sizeof(day));
 	v[NEW_DAY] = day;

@@ -55,7 +55,6 @@ store_batch_begin(struct store *st, GError **err)
 		return -1;
 	q_fixed(st, "BEGIN", EFF_BEGIN);
 	st->in_batch = TRUE;
-	st->part_month = 0;
 	st->fast = st->pipelined && !st->safe_next;
 	return 0;
 }
@@ -117,6 +116,7 @@ store_batch_commit(struct store *st, GError **err)
 		return -1;
 	}
 	st->safe_next = FALSE;
+	part_make(st);
 	return 0;
 }
 
