@@ -13,6 +13,10 @@
 #   SCALE_RUNS		warm runs per query, the median printed (5)
 #   SCALE_DIR		scratch directory (build/bench-scale, wiped first)
 #   SCALE_SKIP_RAW	1: leave out the queries on the records
+#   SCALE_FROM		5: skip steps 1-4 and go on from step 5 with the
+#			scratch directory and scale_rollup of an earlier run
+#			of the same SCALE_RECORDS (10M records, then 4x as
+#			many older ones, in two sittings)
 #   SCALE_BOUNCES	bounces to generate over the same 90 days and ingest
 #			into scale_rollup after step 2 (0: none), and the
 #			bounce side of dmarc_bounce_daily_v asked for 7 and
@@ -76,8 +80,14 @@ export MAILSIFT_PGDIR="${MAILSIFT_PGDIR:-$top/$B/pg-scale}"
 export MAILSIFT_PGPORT="${MAILSIFT_PGPORT:-54339}"
 tests/pg.sh start || exit 1
 eval "$(tests/pg.sh env)"
-rm -rf "$DIR"
-mkdir -p "$DIR"
+FROM=${SCALE_FROM:-1}
+if [ "$FROM" -le 1 ]; then
+	rm -rf "$DIR"
+	mkdir -p "$DIR"
+elif [ ! -f "$DIR/times.base" ]; then
+	echo "scale.sh: SCALE_FROM=$FROM needs an earlier run's $DIR" >&2
+	exit 1
+fi
 
 now() { date +%s.%N; }
 secs() { printf '%.3f\n' "$(echo "$2 - $1" | bc)"; }
@@ -86,12 +96,14 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 day0=$(date -u -d 'today 00:00' +%s)
 start=$((day0 - 90 * 86400))
 msgs=$(((N + 33) / 34))
-echo "# 1. generate: --scale, $msgs reports (about $N records), 90 days"
-t0=$(now)
-"$GEN" maildir "$DIR/src" --scale --seed 1 --messages "$msgs" --days 90 \
-    --start "$start" --expected "$DIR/src.tsv" >"$DIR/gen.out" || exit 1
+if [ "$FROM" -le 1 ]; then
+	echo "# 1. generate: --scale, $msgs reports (about $N records), 90 days"
+	t0=$(now)
+	"$GEN" maildir "$DIR/src" --scale --seed 1 --messages "$msgs" --days 90 \
+	    --start "$start" --expected "$DIR/src.tsv" >"$DIR/gen.out" || exit 1
+	echo "generated $(sed -n 's/.* records=\([0-9]*\) .*/\1/p' "$DIR/gen.out") records in $(secs "$t0" "$(now)") s"
+fi
 records=$(sed -n 's/.* records=\([0-9]*\) .*/\1/p' "$DIR/gen.out")
-echo "generated $records records in $(secs "$t0" "$(now)") s"
 
 # ingest DB LABEL MAILDIR [MAILSIFT]: prints seconds; WAL bytes to
 # $DIR/wal.LABEL
@@ -147,43 +159,45 @@ $$;
 SQL
 }
 
-echo "# 2. ingest --jobs 2, without and with the rollup, without and with partitions"
-fresh scale_plain "$BASE" && fresh scale_unpart && fresh scale_rollup || exit 1
-psql -X -q -d scale_plain -c "ALTER TABLE dmarc_report DISABLE TRIGGER dmarc_report_rollup; ALTER TABLE dmarc_report DISABLE TRIGGER dmarc_report_rollup_note"
-unpartition scale_unpart || exit 1
-plain=$(ingest scale_plain plain "$DIR/src" "$BASE")
-unpart=$(ingest scale_unpart unpart "$DIR/src")
-roll=$(ingest scale_rollup rollup "$DIR/src")
-mil() { echo "scale=1; $1 * 1000000 / $records / 1048576" | bc; }
-printf 'without rollup: %s s, %s records/s, WAL %s MB per million records\n' \
-    "$plain" "$(echo "$records / $plain" | bc)" "$(mil "$(cat "$DIR/wal.plain")")"
-printf 'with rollup:    %s s, %s records/s, WAL %s MB per million records\n' \
-    "$roll" "$(echo "$records / $roll" | bc)" "$(mil "$(cat "$DIR/wal.rollup")")"
-printf 'rollup, one table: %s s, %s records/s, WAL %s MB per million records\n' \
-    "$unpart" "$(echo "$records / $unpart" | bc)" "$(mil "$(cat "$DIR/wal.unpart")")"
-printf 'ingest time partitioned/one table: %s\n' \
-    "$(echo "scale=2; $roll / $unpart" | bc)"
-printf 'ingest time with/without rollup: %s (target <= 1.15)\n' \
-    "$(echo "scale=2; $roll / $plain" | bc)"
-for d in scale_plain scale_rollup; do
-	printf '%s: %s MB per million records (rollup tables %s MB)\n' "$d" \
-	    "$(mil "$(psql -X -qAt -d $d -c "SELECT pg_database_size(current_database())")")" \
-	    "$(psql -X -qAt -d $d -c "SELECT round((pg_total_relation_size('dmarc_daily') + pg_total_relation_size('dmarc_daily_domain')) / 1048576.0, 1)")"
-done
-printf 'rollup rows: dmarc_daily %s (%s per record), dmarc_daily_domain %s\n' \
-    "$(psql -X -qAt -d scale_rollup -c "SELECT count(*) FROM dmarc_daily")" \
-    "$(psql -X -qAt -d scale_rollup -c "SELECT round(count(*)::numeric / $records, 2) FROM dmarc_daily")" \
-    "$(psql -X -qAt -d scale_rollup -c "SELECT count(*) FROM dmarc_daily_domain")"
-dropdb scale_plain
-dropdb scale_unpart
 BOUNCES=${SCALE_BOUNCES:-0}
-if [ "$BOUNCES" -gt 0 ]; then
-	"$GEN" bounces "$DIR/bounces" --seed 3 --messages "$BOUNCES" \
-	    --days 90 --start "$start" >"$DIR/gen.bounces" || exit 1
-	echo "bounces: $(sed -n 's/.* bounce_recipients=\([0-9]*\).*/\1/p' "$DIR/gen.bounces") recipients of $BOUNCES bounces, ingested in $(ingest scale_rollup bounces "$DIR/bounces") s"
-	rm -rf "$DIR/bounces"
+if [ "$FROM" -le 2 ]; then
+	echo "# 2. ingest --jobs 2, without and with the rollup, without and with partitions"
+	fresh scale_plain "$BASE" && fresh scale_unpart && fresh scale_rollup || exit 1
+	psql -X -q -d scale_plain -c "ALTER TABLE dmarc_report DISABLE TRIGGER dmarc_report_rollup; ALTER TABLE dmarc_report DISABLE TRIGGER dmarc_report_rollup_note"
+	unpartition scale_unpart || exit 1
+	plain=$(ingest scale_plain plain "$DIR/src" "$BASE")
+	unpart=$(ingest scale_unpart unpart "$DIR/src")
+	roll=$(ingest scale_rollup rollup "$DIR/src")
+	mil() { echo "scale=1; $1 * 1000000 / $records / 1048576" | bc; }
+	printf 'without rollup: %s s, %s records/s, WAL %s MB per million records\n' \
+	    "$plain" "$(echo "$records / $plain" | bc)" "$(mil "$(cat "$DIR/wal.plain")")"
+	printf 'with rollup:    %s s, %s records/s, WAL %s MB per million records\n' \
+	    "$roll" "$(echo "$records / $roll" | bc)" "$(mil "$(cat "$DIR/wal.rollup")")"
+	printf 'rollup, one table: %s s, %s records/s, WAL %s MB per million records\n' \
+	    "$unpart" "$(echo "$records / $unpart" | bc)" "$(mil "$(cat "$DIR/wal.unpart")")"
+	printf 'ingest time partitioned/one table: %s\n' \
+	    "$(echo "scale=2; $roll / $unpart" | bc)"
+	printf 'ingest time with/without rollup: %s (target <= 1.15)\n' \
+	    "$(echo "scale=2; $roll / $plain" | bc)"
+	for d in scale_plain scale_rollup; do
+		printf '%s: %s MB per million records (rollup tables %s MB)\n' "$d" \
+		    "$(mil "$(psql -X -qAt -d $d -c "SELECT pg_database_size(current_database())")")" \
+		    "$(psql -X -qAt -d $d -c "SELECT round((pg_total_relation_size('dmarc_daily') + pg_total_relation_size('dmarc_daily_domain')) / 1048576.0, 1)")"
+	done
+	printf 'rollup rows: dmarc_daily %s (%s per record), dmarc_daily_domain %s\n' \
+	    "$(psql -X -qAt -d scale_rollup -c "SELECT count(*) FROM dmarc_daily")" \
+	    "$(psql -X -qAt -d scale_rollup -c "SELECT round(count(*)::numeric / $records, 2) FROM dmarc_daily")" \
+	    "$(psql -X -qAt -d scale_rollup -c "SELECT count(*) FROM dmarc_daily_domain")"
+	dropdb scale_plain
+	dropdb scale_unpart
+	if [ "$BOUNCES" -gt 0 ]; then
+		"$GEN" bounces "$DIR/bounces" --seed 3 --messages "$BOUNCES" \
+		    --days 90 --start "$start" >"$DIR/gen.bounces" || exit 1
+		echo "bounces: $(sed -n 's/.* bounce_recipients=\([0-9]*\).*/\1/p' "$DIR/gen.bounces") recipients of $BOUNCES bounces, ingested in $(ingest scale_rollup bounces "$DIR/bounces") s"
+		rm -rf "$DIR/bounces"
+	fi
+	psql -X -q -d scale_rollup -c "VACUUM ANALYZE"
 fi
-psql -X -q -d scale_rollup -c "VACUUM ANALYZE"
 
 # The questions: LABEL, then the command on the rollup and the SQL on
 # the records.  --domain: a middling domain; --ip: the busiest address.
@@ -248,16 +262,18 @@ q() {
 	echo "$1|$4" >>"$DIR/times.$PHASE"
 }
 
-echo "# 3. the questions: seconds, cold and warm (median of $RUNS)"
-printf '%-52s %8s %8s | %8s %8s\n' "" "rollup" "" "records" ""
-printf '%-52s %8s %8s | %8s %8s\n' "question" "cold" "warm" "cold" "warm"
-PHASE=base COLD=1 questions
+if [ "$FROM" -le 3 ]; then
+	echo "# 3. the questions: seconds, cold and warm (median of $RUNS)"
+	printf '%-52s %8s %8s | %8s %8s\n' "" "rollup" "" "records" ""
+	printf '%-52s %8s %8s | %8s %8s\n' "question" "cold" "warm" "cold" "warm"
+	PHASE=base COLD=1 questions
 
-echo "# 4. trend --by ip --since 30d, everything, streamed"
-/usr/bin/time -v "$M" trend --by ip --since 30d --format csv \
-    >"$DIR/all.csv" 2>"$DIR/time.out"
-echo "rows $(($(wc -l <"$DIR/all.csv") - 1)), peak RSS $(awk -F': ' '/Maximum resident/ { printf "%.1f MB", $2 / 1024 }' "$DIR/time.out")"
+	echo "# 4. trend --by ip --since 30d, everything, streamed"
+	/usr/bin/time -v "$M" trend --by ip --since 30d --format csv \
+	    >"$DIR/all.csv" 2>"$DIR/time.out"
+	echo "rows $(($(wc -l <"$DIR/all.csv") - 1)), peak RSS $(awk -F': ' '/Maximum resident/ { printf "%.1f MB", $2 / 1024 }' "$DIR/time.out")"
 
+fi
 if [ "$OLDER" -gt 0 ]; then
 	echo "# 5. $OLDER times as many older records (the 360 days before)"
 	"$GEN" maildir "$DIR/old" --scale --seed 2 --messages $((msgs * OLDER)) \
