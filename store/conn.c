@@ -24,7 +24,8 @@
  * them.  query.c asks for custom plans where values matter. */
 #define SESSION_SETUP "SET TimeZone TO 'UTC';" \
 	" SET plan_cache_mode TO force_generic_plan;" \
-	" SET mailsift.rollup TO 'store'"	/* daily.c writes it */
+	" SET mailsift.rollup TO 'store';"	/* daily.c writes it */ \
+	" SET mailsift.bounce_rollup TO 'store'"	/* bounce.c too */
 
 /* Messages of a failed connection attempt that retrying will not fix. */
 static int
