@@ -227,8 +227,8 @@ cli_cmd_db(int argc, char **argv)
 	    "version: print the schema version of the database and of this build.\n"
 	    "roles:   create the roles mailsift_ingest and mailsift_reader and grant\n"
 	    "         them the least they need (needs CREATEROLE; run after migrate).\n"
-	    "rebuild-rollups: recompute the daily rollups (dmarc_daily_v) from the\n"
-	    "         records; ingest waits meanwhile.\n"
+	    "rebuild-rollups: recompute the daily rollups (dmarc_daily_v,\n"
+	    "         bounce_daily_v) from the records; ingest waits meanwhile.\n"
 	    "prune --older-than 13m [--keep-rollups]: delete the DMARC aggregate\n"
 	    "         reports (records, raw copies) that began before then: whole\n"
 	    "         months, by dropping their partitions of the records.",

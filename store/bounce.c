@@ -379,18 +379,49 @@ static const int verdict_col[VERDICT] = {
 	PG_SPF, PG_DKIM, PG_DMARC, PG_SSRC
 };
 
+/* The new verdicts, and the rollup's deltas (sql/013_bounce_rollup.sql)
+ * in the same statement: each changed recipient counted -1 under its old
+ * key (o reads the rows as they were before the UPDATE: one snapshot for
+ * the whole statement) and +1 under its new one; a key whose rows cancel
+ * out gets none. */
+#define RC_KEY(x) \
+	" lower(coalesce(substring(m.orig_from FROM '@([A-Za-z0-9._-]+)'),"\
+	" " x ".auth_domain)) AS sender_domain,"\
+	" (" x ".event_at AT TIME ZONE 'UTC')::date AS day,"\
+	" coalesce(" x ".auth_sending_ip, m.orig_sending_ip) AS sending_ip,"\
+	" m.kind, (m.kind = 'bounce'"\
+	" AND " x ".action IS DISTINCT FROM 'delivered'"\
+	" AND " x ".action IS DISTINCT FROM 'relayed'"\
+	" AND " x ".action IS DISTINCT FROM 'expanded'"\
+	" AND " x ".reason IS DISTINCT FROM 'delivered') AS bounced,"\
+	" " x ".reason, " x ".recipient_domain, " x ".hard_bounce"
 static const struct q_stmt rc_update = { "ms_bounce_reclassify",
-	"UPDATE bounce_recipient b SET reason = u.reason, rule = u.rule,"
+	"WITH u AS (SELECT * FROM unnest($2::bigint[], $3::int[], $4::text[],"
+	" $5::text[], $6::bool[], $7::text[], $8::int[], $9::inet[],"
+	" $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])"
+	" AS u(id, no, reason, rule, hard, status, code, aip, adomain, spf,"
+	" dkim, dmarc, ssrc)),"
+	" up AS (UPDATE bounce_recipient b SET reason = u.reason, rule = u.rule,"
 	" hard_bounce = u.hard, status = u.status, reply_code = u.code,"
 	" auth_sending_ip = u.aip, auth_domain = u.adomain, spf = u.spf,"
 	" dkim = u.dkim, dmarc = u.dmarc, status_source = u.ssrc,"
 	" rules_version = $1::int"
-	" FROM unnest($2::bigint[], $3::int[], $4::text[], $5::text[],"
-	" $6::bool[], $7::text[], $8::int[], $9::inet[], $10::text[],"
-	" $11::text[], $12::text[], $13::text[], $14::text[])"
-	" AS u(id, no, reason, rule, hard, status, code, aip, adomain, spf,"
-	" dkim, dmarc, ssrc)"
-	" WHERE b.bounce_id = u.id AND b.rcpt_no = u.no" };
+	" FROM u WHERE b.bounce_id = u.id AND b.rcpt_no = u.no"
+	" RETURNING b.bounce_id, b.event_at, b.recipient_domain, b.action,"
+	" b.reason, b.hard_bounce, b.auth_sending_ip, b.auth_domain),"
+	" o AS (SELECT b.bounce_id, b.event_at, b.recipient_domain, b.action,"
+	" b.reason, b.hard_bounce, b.auth_sending_ip, b.auth_domain"
+	" FROM bounce_recipient b JOIN u ON b.bounce_id = u.id"
+	" AND b.rcpt_no = u.no),"
+	" k AS (SELECT" RC_KEY("o") ", -1 AS n"
+	" FROM o JOIN bounce_message m ON m.id = o.bounce_id"
+	" UNION ALL SELECT" RC_KEY("up") ", 1"
+	" FROM up JOIN bounce_message m ON m.id = up.bounce_id)"
+	" INSERT INTO bounce_daily (sender_domain, day, sending_ip, kind,"
+	" bounced, reason, recipient_domain, hard_bounce, recipients)"
+	" SELECT sender_domain, day, sending_ip, kind, bounced, reason,"
+	" recipient_domain, hard_bounce, sum(n) FROM k"
+	" GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 HAVING sum(n) <> 0" };
 #define UP_COLS (2 + VERDICT)
 
 static char *

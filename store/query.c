@@ -69,8 +69,8 @@ static const struct q_stmt trend_day_ip = { NULL,
 
 /* Without an ip filter the DMARC side is the small table per day and
  * domain (dmarc_domain_daily_v, sql/008_rollup.sql), next to the bounces
- * and failure reports as dmarc_bounce_daily_v has them; the sums are
- * those of trend_day_ip. */
+ * (the bounce rollup, sql/013_bounce_rollup.sql) and failure reports as
+ * dmarc_bounce_daily_v has them; the sums are those of trend_day_ip. */
 static const struct q_stmt trend_day = { NULL,
 	"SELECT day,"
 	" sum(messages)::bigint AS messages,"
@@ -90,9 +90,9 @@ static const struct q_stmt trend_day = { NULL,
 	" 0 AS bounces, 0 AS auth_bounces, 0 AS failure_reports"
 	" FROM dmarc_domain_daily_v d"
 	" UNION ALL"
-	" SELECT b.day, b.sender_domain, 0, 0, 0, 0, 0, 0, 0, 1,"
-	" CASE WHEN b.reason = 'authfailure' THEN 1 ELSE 0 END, 0"
-	" FROM bounce_v b WHERE b.bounced"
+	" SELECT b.day, b.domain, 0, 0, 0, 0, 0, 0, 0, b.bounces,"
+	" b.auth_bounces, 0"
+	" FROM bounce_sender_daily_v b"
 	" UNION ALL"
 	" SELECT f.day, f.from_domain, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1"
 	" FROM dmarc_failure_v f) s"

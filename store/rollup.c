@@ -4,12 +4,14 @@
  *	n = store_rebuild_rollups(st, &err);	   rows of dmarc_daily, -1
  *	n = store_prune(st, before, keep_rollups, said, &err);   reports removed
  *
- * Ingest keeps the rollups itself (daily.c, with each report; a trigger of
- * sql/008_rollup.sql for reports written by anything else); these
+ * Ingest keeps the rollups itself (daily.c, with each report, and bounce.c
+ * with each bounce; triggers of sql/008_rollup.sql and 013_bounce_rollup.sql
+ * for what anything else writes); these
  * are the schema owner's maintenance, each one transaction of its own,
- * outside any batch.  The rebuild is dmarc_rollup_rebuild(): ingest waits
- * while it runs.  Pruning drops whole months of records (partitions) and
- * deletes their reports (raw copies go with them, ON DELETE CASCADE); the
+ * outside any batch.  The rebuild is dmarc_rollup_rebuild() and
+ * bounce_rollup_rebuild() (sql/013_bounce_rollup.sql), in one transaction:
+ * ingest waits while it runs.  Pruning drops whole months of records
+ * (partitions) and deletes their reports (raw copies go with them, ON DELETE CASCADE); the
  * rollup rows of the pruned days go too unless asked to keep them, so
  * that the trends of a year stay while the records of one month are kept.
  */
@@ -91,6 +93,8 @@ store_rebuild_rollups(struct store *st, GError **err)
 		return -1;
 	if (maint_exec(st, "SET LOCAL jit TO off", 0, NULL, NULL, err) < 0 ||
 	    maint_exec(st, "SELECT dmarc_rollup_rebuild()", 0, NULL, &n,
+	    err) < 0 ||
+	    maint_exec(st, "SELECT bounce_rollup_rebuild()", 0, NULL, NULL,
 	    err) < 0 || maint_commit(st, err) < 0) {
 		maint_rollback(st);
 		return -1;
