@@ -39,6 +39,8 @@ done
 is "$(q "SELECT string_agg(outcome, ',' ORDER BY id) FROM (SELECT * FROM
     ingest_log_v ORDER BY id DESC LIMIT 3) l")" "stored,duplicate,stored" \
     "the ingest role can store bounces and find duplicates"
+is "$(q "SELECT sum(recipients) FROM bounce_daily")" "$(q "SELECT count(*) FROM bounce_v")" \
+    "and writes their rollup rows (013_bounce_rollup.sql)"
 
 as() {	# user, sql -> exit status of psql
 	psql -X -q -v ON_ERROR_STOP=1 -d "$T_DB" -U "$1" -c "$2" >/dev/null 2>&1
@@ -99,7 +101,7 @@ as "$rd_user" "SELECT * FROM source_info"
 [ $? != 0 ]; ok $? "the reader cannot read the enrichment table, only source_v"
 for v in ingest_log_v dmarc_report_v dmarc_record_v dmarc_dkim_v dmarc_spf_v dmarc_reason_v dmarc_daily_v \
     bounce_v bounce_daily_v dmarc_bounce_daily_v tls_report_v tls_failure_v tls_daily_v \
-    arf_report_v dmarc_failure_v; do
+    arf_report_v dmarc_failure_v bounce_sender_daily_v bounce_daily_records_v; do
 	as "$rd_user" "SELECT * FROM $v LIMIT 1"
 	ok $? "the reader can read $v"
 done
@@ -113,6 +115,8 @@ as "$rd_user" "SELECT * FROM dmarc_report_raw"
 [ $? != 0 ]; ok $? "the reader cannot read raw reports"
 as "$rd_user" "SELECT * FROM bounce_recipient"
 [ $? != 0 ]; ok $? "the reader cannot read the bounce tables"
+as "$rd_user" "SELECT * FROM bounce_daily"
+[ $? != 0 ]; ok $? "nor the bounce rollup, only its views"
 as "$rd_user" "SELECT * FROM tls_report_raw"
 [ $? != 0 ]; ok $? "the reader cannot read raw TLS reports"
 as "$rd_user" "SELECT * FROM arf_report"
