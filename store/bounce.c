@@ -46,24 +46,6 @@ enum {
 };
 #define MSG_PARAMS 19		/* $1..$19 before the arrays */
 
-/* The rollup's rows (sql/013_bounce_rollup.sql) of the recipients the
- * statement inserted (r: not those already stored), with bounce_v's
- * expressions for day, sender domain, sending IP and bounced: in the
- * bounce's own statement, so undone with it, its message or its batch. */
-#define BOUNCE_DAILY_INS \
-	" d AS (INSERT INTO bounce_daily (sender_domain, day, sending_ip,"\
-	"  kind, bounced, reason, recipient_domain, hard_bounce, recipients)"\
-	"  SELECT lower(coalesce(substring(m.orig_from"\
-	"  FROM '@([A-Za-z0-9._-]+)'), r.auth_domain)),"\
-	"  (r.event_at AT TIME ZONE 'UTC')::date,"\
-	"  coalesce(r.auth_sending_ip, m.orig_sending_ip), m.kind,"\
-	"  (m.kind = 'bounce' AND r.action IS DISTINCT FROM 'delivered'"\
-	"  AND r.action IS DISTINCT FROM 'relayed'"\
-	"  AND r.action IS DISTINCT FROM 'expanded'"\
-	"  AND r.reason IS DISTINCT FROM 'delivered'),"\
-	"  r.reason, r.recipient_domain, r.hard_bounce, count(*)"\
-	"  FROM r CROSS JOIN m GROUP BY 1, 2, 3, 4, 5, 6, 7, 8)"
-
 /* The first statement of a message draws its ingest log id ($18: was it
  * drawn already?), as store_report_begin does. */
 static const struct q_stmt ins_bounce = { "ms_bounce_ins",
@@ -79,8 +61,7 @@ static const struct q_stmt ins_bounce = { "ms_bounce_ins",
 	"  to_timestamp($13::bigint), $14::text, $15::text, $16::inet,"
 	"  $17::int, $43::text, $44::text)"
 	"  ON CONFLICT ON CONSTRAINT bounce_message_sha256 DO NOTHING"
-	"  RETURNING id, arrival_date, orig_date, received_at, kind, orig_from,"
-	"  orig_sending_ip),"
+	"  RETURNING id, arrival_date, orig_date, received_at),"
 	" r AS (INSERT INTO bounce_recipient (bounce_id, rcpt_no, recipient,"
 	"  original_recipient, action, status, reply_code, remote_mta,"
 	"  diagnostic_type, diagnostic_code, smtp_command, last_attempt,"
@@ -102,9 +83,7 @@ static const struct q_stmt ins_bounce = { "ms_bounce_ins",
 	"  la, fbtype, mreason, reason, rule, hard, aip, adomain, spf, dkim,"
 	"  dmarc, ident, ssrc)"
 	"  ON CONFLICT ON CONSTRAINT bounce_recipient_identity DO NOTHING"
-	"  RETURNING event_at, recipient_domain, action, reason, hard_bounce,"
-	"  auth_sending_ip, auth_domain),"
-	BOUNCE_DAILY_INS
+	"  RETURNING 1)"
 	" SELECT (SELECT id FROM m), (SELECT count(*) FROM r)" };
 /* then the two headers 009_check.sql added: $43, $44 */
 #define INS_PARAMS (MSG_PARAMS + RC_COLS + 2)
@@ -341,6 +320,8 @@ store_bounce(struct store *st, const struct bounce_report *b,
 		return 0;
 	}
 	q_fixed(st, "RELEASE SAVEPOINT r", EFF_REL_R);
+	/* Its recipients go into the rollup at the batch's end. */
+	bounce_daily_note(st, g_ascii_strtoll(PQgetvalue(res, 0, 0), NULL, 10));
 	if (recipients)
 		*recipients = n;
 	return 1;

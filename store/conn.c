@@ -177,6 +177,7 @@ store_close(struct store *st)
 	rowbuf_free(&st->rec);
 	daily_free(st);
 	part_free(st);
+	bounce_daily_free(st);
 	g_string_free(st->lit, TRUE);
 	g_free(st);
 }

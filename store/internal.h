@@ -89,6 +89,7 @@ struct store {
 	struct rowbuf rec;	/* records not sent yet, REC_COLS each */
 	GString *lit;		/* scratch for a record's array literals */
 	struct daily *daily;	/* the open report's rollup rows (daily.c) */
+	GArray *bounce_ids;	/* int64_t: bounces of this batch (bounce_daily.c) */
 
 	/* A COPY's rows and end are sent, its result not read yet (copy.c). */
 	gboolean copy_busy;
@@ -151,6 +152,11 @@ int daily_add(struct store *st, const struct dmarc_report *r,
 int daily_send(struct store *st, const struct dmarc_report *r, GError **err);
 void daily_clear(struct store *st);
 void daily_free(struct store *st);
+
+/* bounce_daily.c: the batch's rows of the bounce rollup */
+void bounce_daily_note(struct store *st, int64_t id);
+int bounce_daily_send(struct store *st, GError **err);
+void bounce_daily_free(struct store *st);
 
 /* copy.c */
 int store_copy_rows(struct store *st, const char *what, const char *copy_sql,

@@ -99,6 +99,10 @@ store_batch_commit(struct store *st, GError **err)
 		store_batch_rollback(st);
 		return -1;
 	}
+	if (bounce_daily_send(st, err) < 0) {	/* bounce_daily.c */
+		store_batch_rollback(st);
+		return -1;
+	}
 	q_fixed(st, "COMMIT", EFF_END);
 	/* The COMMIT is the last pending statement, after any RELEASE. */
 	i = st->items->len + st->pending->len - 1;
