@@ -18,9 +18,12 @@
 #			of the same SCALE_RECORDS (10M records, then 4x as
 #			many older ones, in two sittings)
 #   SCALE_BOUNCES	bounces to generate over the same 90 days and ingest
-#			into scale_rollup after step 2 (0: none), and the
-#			bounce side of dmarc_bounce_daily_v asked for 7 and
-#			30 days in step 3 (read from bounce_v, no rollup)
+#			after step 2 (0: none): into scale_bplain with the
+#			bounce rollup's INSERT made a no-op (a rule), then
+#			into scale_rollup, seconds and ratio printed; and the
+#			bounce side of dmarc_bounce_daily_v asked for 7, 30
+#			and 90 days in step 3, from the rollup
+#			(bounce_sender_daily_v) and from bounce_v
 #   SCALE_BASE		a mailsift without the store's rollup, for the ingest
 #			without it (default: built from git SCALE_BASE_REV,
 #			b01dbce, main before 012_rollup_fast.sql, into
@@ -193,7 +196,17 @@ if [ "$FROM" -le 2 ]; then
 	if [ "$BOUNCES" -gt 0 ]; then
 		"$GEN" bounces "$DIR/bounces" --seed 3 --messages "$BOUNCES" \
 		    --days 90 --start "$start" >"$DIR/gen.bounces" || exit 1
-		echo "bounces: $(sed -n 's/.* bounce_recipients=\([0-9]*\).*/\1/p' "$DIR/gen.bounces") recipients of $BOUNCES bounces, ingested in $(ingest scale_rollup bounces "$DIR/bounces") s"
+		# Without the bounce rollup: this build, its rollup
+		# statement (one INSERT .. SELECT per batch,
+		# store/bounce_daily.c) made a no-op.
+		fresh scale_bplain || exit 1
+		psql -X -q -d scale_bplain -c "CREATE RULE no_rollup AS ON INSERT TO bounce_daily DO INSTEAD NOTHING"
+		bplain=$(ingest scale_bplain bplain "$DIR/bounces")
+		broll=$(ingest scale_rollup bounces "$DIR/bounces")
+		echo "bounces: $(sed -n 's/.* bounce_recipients=\([0-9]*\).*/\1/p' "$DIR/gen.bounces") recipients of $BOUNCES bounces, ingested in $bplain s without the bounce rollup, $broll s with it"
+		printf 'bounce ingest time with/without rollup: %s (target <= 1.15)\n' \
+		    "$(echo "scale=2; $broll / $bplain" | bc)"
+		dropdb scale_bplain
 		rm -rf "$DIR/bounces"
 	fi
 	psql -X -q -d scale_rollup -c "VACUUM ANALYZE"
@@ -227,11 +240,13 @@ questions() {
 	q "dmarc_daily_v, 30 days, one domain" \
 	    "psql -X -q -c \"SELECT * FROM dmarc_daily_v WHERE $Q_SINCE AND policy_domain = '$DOM'\"" \
 	    "SELECT * FROM dmarc_daily_records_v WHERE $Q_SINCE AND policy_domain = '$DOM'"
-	# The bounce side of dmarc_bounce_daily_v as the view computes it.
+	# The bounce side of dmarc_bounce_daily_v: as the view reads it
+	# (the rollup, sql/013_bounce_rollup.sql), and from bounce_v.
 	if [ "$BOUNCES" -gt 0 ]; then
-		for n in 7 30; do
+		for n in 7 30 90; do
 			q "bounce side of dmarc_bounce_daily_v, $n days" \
-			    "psql -X -q -c \"SELECT day, sending_ip, sender_domain, count(*), count(*) FILTER (WHERE reason = 'authfailure') FROM bounce_v WHERE bounced AND day >= current_date - $n GROUP BY 1, 2, 3\"" ""
+			    "psql -X -q -c \"SELECT * FROM bounce_sender_daily_v WHERE day >= current_date - $n\"" \
+			    "SELECT day, sending_ip, sender_domain, count(*), count(*) FILTER (WHERE reason = 'authfailure') FROM bounce_v WHERE bounced AND day >= current_date - $n GROUP BY 1, 2, 3"
 		done
 	fi
 	q "trend --by ip --since 30d (all)" \
