@@ -10,9 +10,11 @@
  * notes here are exactly what the batch added.  One statement per batch
  * reads them back (by primary key, still in shared buffers), groups them
  * per day and the other keys of bounce_daily with bounce_v's own
- * expressions, and appends the sums: a few rows per batch instead of a
- * statement per message, which cost as much again as it saved (a rollup
- * CTE in each bounce's statement made the server 25 % busier).
+ * expressions, and appends the sums.  Cheaper than a rollup CTE in each
+ * bounce's own statement (what daily.c does for reports): 20,000
+ * generated bounces cost the server 4.35 s of CPU without the rollup,
+ * 4.69 s so, 5.13 s that way (medians of 5, alternating), and the batch's
+ * sums are 4 times fewer rows than the recipients.
  *
  * Undone exactly with what it counts, without a hook at every rollback: a
  * message rolled back to its savepoint takes its bounce_message row with

@@ -25,7 +25,7 @@
 #define SESSION_SETUP "SET TimeZone TO 'UTC';" \
 	" SET plan_cache_mode TO force_generic_plan;" \
 	" SET mailsift.rollup TO 'store';"	/* daily.c writes it */ \
-	" SET mailsift.bounce_rollup TO 'store'"	/* bounce.c too */
+	" SET mailsift.bounce_rollup TO 'store'"	/* bounce_daily.c */
 
 /* Messages of a failed connection attempt that retrying will not fix. */
 static int
