@@ -194,3 +194,21 @@ FROM (
 	FROM dmarc_failure_v f
 ) s
 GROUP BY day, source_ip, domain;
+
+-- The roles of sql/roles.sql, where `mailsift db roles` made them: the
+-- ingest role must append to the rollup from the first batch after the
+-- upgrade (else every batch of bounces would fail until `db roles` ran
+-- again), readers read the new views.
+DO $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'mailsift_ingest') THEN
+		GRANT INSERT ON bounce_daily TO mailsift_ingest;
+		GRANT SELECT ON bounce_sender_daily_v, bounce_daily_records_v
+			TO mailsift_ingest;
+	END IF;
+	IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'mailsift_reader') THEN
+		GRANT SELECT ON bounce_sender_daily_v, bounce_daily_records_v
+			TO mailsift_reader;
+	END IF;
+END
+$$;

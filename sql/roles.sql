@@ -46,9 +46,6 @@ GRANT INSERT ON dmarc_report_raw, dmarc_record TO mailsift_ingest;
 -- stores (012_rollup_fast.sql); other writers' reports are rolled up at
 -- commit by a trigger that runs as the schema owner.
 GRANT INSERT ON dmarc_daily, dmarc_daily_domain TO mailsift_ingest;
--- Likewise the bounce rollup, written with each bounce
--- (013_bounce_rollup.sql).
-GRANT INSERT ON bounce_daily TO mailsift_ingest;
 -- Bounces: inserted once (ON CONFLICT DO NOTHING reads the identities
 -- back), never updated by ingest; `mailsift reclassify` rewrites verdicts
 -- and is the schema owner's job.
@@ -69,9 +66,20 @@ GRANT SELECT ON ingest_log_v, dmarc_report_v, dmarc_record_v, dmarc_dkim_v,
 	dmarc_spf_v, dmarc_reason_v, dmarc_daily_v, bounce_v, bounce_daily_v,
 	dmarc_bounce_daily_v, tls_report_v, tls_failure_v, tls_daily_v,
 	arf_report_v, dmarc_failure_v, source_v, source_seen_v,
-	dmarc_domain_daily_v, dmarc_daily_records_v, bounce_sender_daily_v,
-	bounce_daily_records_v
+	dmarc_domain_daily_v, dmarc_daily_records_v
 	TO mailsift_reader, mailsift_ingest;
+-- The bounce rollup (013_bounce_rollup.sql): the store appends the rows
+-- of each batch's bounces; readers read its views.  Only once the
+-- database has it: roles may be granted before `db migrate` gets there.
+DO $$
+BEGIN
+	IF to_regclass('bounce_daily') IS NOT NULL THEN
+		GRANT INSERT ON bounce_daily TO mailsift_ingest;
+		GRANT SELECT ON bounce_sender_daily_v, bounce_daily_records_v
+			TO mailsift_reader, mailsift_ingest;
+	END IF;
+END
+$$;
 -- `mailsift check` (009_check.sql) replaces a domain's stored findings
 -- at each run: the one DELETE the ingest role has, on rows that hold
 -- check's own verdicts, never anything that came by mail.

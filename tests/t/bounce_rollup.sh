@@ -224,8 +224,14 @@ is "$(q "SELECT to_regclass('bounce_daily') IS NULL AND
   echo "COMMIT;"; } | psql -X -q -d "$T_DB" -v ON_ERROR_STOP=1 >"$T_TMP/out" 2>&1
 ok $? "bounces stored before 013"
 want=$(q "SELECT string_agg(b::text, ' ' ORDER BY b::text) FROM bounce_daily_v b")
+"$MAILSIFT" db roles >/dev/null
+ok $? "db roles before 013"
 "$MAILSIFT" db migrate >/dev/null
 ok $? "db migrate applies 013"
+is "$(q "SELECT has_table_privilege('mailsift_ingest', 'bounce_daily', 'INSERT')
+    AND has_table_privilege('mailsift_reader', 'bounce_sender_daily_v', 'SELECT')
+    AND NOT has_table_privilege('mailsift_reader', 'bounce_daily', 'SELECT')")" t \
+    "013 grants the ingest role its INSERT and the reader the new views, no more"
 is "$(q "SELECT count(*) FROM schema_migrations WHERE version = 13")" 1 "013 recorded"
 is "$(q "SELECT sum(recipients) FROM bounce_daily")" 4 "the rollup has the 4 recipients"
 is "$(q "SELECT string_agg(b::text, ' ' ORDER BY b::text) FROM bounce_daily_v b")" "$want" \
