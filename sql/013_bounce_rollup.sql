@@ -18,10 +18,11 @@
 -- out keys that sum to 0.  Append-only: two ingesters never wait on each
 -- other's rollup rows.
 --
--- Who writes it: mailsift's store, in the statement that stores the
--- bounce (store/bounce.c) from the recipients that statement inserted, so
--- a bounce, message or batch rolled back takes its rows with it and a
--- recipient already stored (ON CONFLICT DO NOTHING) is not counted; and
+-- Who writes it: mailsift's store, once per batch just before its COMMIT
+-- (store/bounce_daily.c): one INSERT .. SELECT of the recipients of the
+-- bounces the batch stored, summed per key.  A recipient already stored
+-- (ON CONFLICT DO NOTHING) is not among them, a message rolled back took
+-- its bounce with it, a batch rolled back takes the rows with it.  And
 -- `mailsift reclassify`, in the statement that changes the verdicts.
 -- mailsift's connections say so with `SET mailsift.bounce_rollup TO
 -- 'store'` (store/conn.c) and the triggers below skip them.  Not

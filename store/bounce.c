@@ -16,7 +16,9 @@
  * second case the message row must go too, and the ingest role may not
  * delete: the bounce has a savepoint of its own (r, as a report has) and
  * is rolled back to it.  The SAVEPOINT rides along with the insert, the
- * RELEASE with the message's next round trip.
+ * RELEASE with the message's next round trip.  A bounce stored is noted
+ * for the bounce rollup, written once per batch (bounce_daily.c);
+ * reclassify writes its changes to the rollup in its own UPDATE.
  *
  * A recipient's identity is hashed here: the reporting MTA, the queue id
  * (else the original's Message-ID, else this message's hash), recipient,
