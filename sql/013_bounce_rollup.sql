@@ -167,6 +167,11 @@ HAVING sum(recipients) <> 0;
 COMMENT ON VIEW bounce_sender_daily_v IS
 'Bounced recipients (bounce_v WHERE bounced) per UTC day, sending IP and sender domain, and those refused for authentication (reason authfailure): the bounce side of dmarc_bounce_daily_v, read from the rollup.';
 
+-- The DMARC side sums the rollup's rows directly: through dmarc_daily_v
+-- it was grouped twice, once per (day, domain, address, header From,
+-- reporter) and again per (day, address, domain), and on 12.3 million
+-- records one domain's 30 days (70,111 rollup rows) spent 160 of 465 ms
+-- in the first grouping alone.  The sums are the same.
 CREATE OR REPLACE VIEW dmarc_bounce_daily_v AS
 SELECT day, source_ip, domain,
     sum(messages)::bigint AS messages,
@@ -184,7 +189,7 @@ FROM (
 	    d.dmarc_pass, d.dmarc_fail, d.dkim_pass, d.spf_pass,
 	    d.quarantined, d.rejected, 0 AS bounces, 0 AS auth_bounces,
 	    0 AS failure_reports
-	FROM dmarc_daily_v d
+	FROM dmarc_daily d
 	UNION ALL
 	SELECT b.day, b.sending_ip, b.domain, 0, 0, 0, 0, 0, 0, 0,
 	    b.bounces, b.auth_bounces, 0
