@@ -218,6 +218,11 @@ DOM=d10.example
 IP=198.18.0.0
 NET=198.18.100.0/24
 Q_SINCE="day >= current_date - 30"
+# What Grafana's $__timeFilter(day) becomes for the last 30 days (the
+# README's and contrib/grafana's panels filter the date column itself, so
+# the index on it serves them).
+GF_FROM=$(date -u -d '30 days ago' +%FT%TZ)
+GF_TO=$(date -u +%FT%TZ)
 export MAILSIFT_DB="dbname=scale_rollup" PGDATABASE=scale_rollup
 questions() {
 	q "trend --by day --since 30d" \
@@ -235,8 +240,8 @@ questions() {
 	q "sources --since 7d (records both ways)" \
 	    "$M sources --since 7d --format csv" ""
 	q "Grafana: dmarc_fail per IP, 30 days, one domain" \
-	    "psql -X -q -c \"SELECT day::timestamptz AS time, host(source_ip) AS metric, sum(dmarc_fail) AS value FROM dmarc_daily_v WHERE day::timestamptz BETWEEN now() - interval '30 days' AND now() AND policy_domain = '$DOM' GROUP BY 1, 2 ORDER BY 1\"" \
-	    "SELECT day::timestamptz AS time, host(source_ip) AS metric, sum(dmarc_fail) AS value FROM dmarc_daily_records_v WHERE day::timestamptz BETWEEN now() - interval '30 days' AND now() AND policy_domain = '$DOM' GROUP BY 1, 2 ORDER BY 1"
+	    "psql -X -q -c \"SELECT day::timestamptz AS time, host(source_ip) AS metric, sum(dmarc_fail) AS value FROM dmarc_daily_v WHERE day BETWEEN '$GF_FROM' AND '$GF_TO' AND policy_domain = '$DOM' GROUP BY 1, 2 ORDER BY 1\"" \
+	    "SELECT day::timestamptz AS time, host(source_ip) AS metric, sum(dmarc_fail) AS value FROM dmarc_daily_records_v WHERE day BETWEEN '$GF_FROM' AND '$GF_TO' AND policy_domain = '$DOM' GROUP BY 1, 2 ORDER BY 1"
 	q "dmarc_daily_v, 30 days, one domain" \
 	    "psql -X -q -c \"SELECT * FROM dmarc_daily_v WHERE $Q_SINCE AND policy_domain = '$DOM'\"" \
 	    "SELECT * FROM dmarc_daily_records_v WHERE $Q_SINCE AND policy_domain = '$DOM'"
