@@ -3,6 +3,8 @@
  *
  *	daily_add(st, report, record);	   per record: 1 when full, else 0
  *	daily_send(st, report, &err);	   queue the rows (report.c)
+ *	daily_values(st, v, len, fmt, keep);   or make them parameters of
+ *					   the report's own statement
  *	daily_clear(st);		   forget them (store_report_reset)
  *	daily_free(st);
  *
@@ -16,11 +18,12 @@
  * (reports within one UTC day, or claiming more than 400 days, fall on the
  * day of their begin; shares of 0 are left out), sums the shares per day,
  * source IP and header From (the report gives the policy domain and the
- * reporter), and per day for dmarc_daily_domain, and sends them as one
- * statement next to the report's own: the same transaction, the same
- * savepoint, so a report, message or batch rolled back takes its rollup
- * rows with it, and a duplicate (nothing inserted) makes the batch retry
- * as before.  Rows are appended, never updated: two ingesters never wait
+ * reporter), and per day for dmarc_daily_domain, and sends them with the
+ * report: in its own statement (a fast batch's report of one chunk,
+ * nearly all of them, inserting them FROM the report's row, so that a
+ * duplicate inserts none), else as a statement next to the report's: the
+ * same transaction, the same savepoint, so a report, message or batch
+ * rolled back takes its rollup rows with it.  Rows are appended, never updated: two ingesters never wait
  * on each other's rollup rows.  The key has the reporter in it, and a
  * reporter lists an address about once a report, so this saves rows only
  * where a report lists an address several times; `mailsift db
@@ -40,6 +43,8 @@
 #define SPREAD_MAX_SECS (400 * DAY_SECS)
 
 enum { C_MESSAGES, C_PASS, C_FAIL, C_DKIM, C_SPF, C_QUAR, C_REJ, C_N };
+/* daily_values: day, address, From and the counts; day and the counts. */
+G_STATIC_ASSERT(DAILY_VALUES == (3 + C_N) + (1 + C_N));
 
 struct daily_row {
 	int32_t day;		/* days since 1970-01-01 */
@@ -69,7 +74,7 @@ static const struct q_stmt daily_ins = { "ms_daily_ins",
 	" unnest($14::bigint[]), unnest($15::bigint[]), unnest($16::bigint[]),"
 	" unnest($17::bigint[]), unnest($18::bigint[]), unnest($19::bigint[]),"
 	" unnest($20::bigint[])" };
-#define DAILY_PARAMS 20
+#define DAILY_PARAMS (2 + DAILY_VALUES)
 
 static void
 row_free(gpointer p)
@@ -250,24 +255,24 @@ put_arrays(struct rowbuf *rb, const char *elem, const char **v, int *len,
 	g_free(cols);
 }
 
-int
-daily_send(struct store *st, const struct dmarc_report *r, GError **err)
+/* The rows as DAILY_VALUES binary array parameters into v, len and fmt:
+ * dmarc_daily's day, source IP, header From and seven counts, then
+ * dmarc_daily_domain's day and seven counts; their buffers go to keep.
+ * The rows are forgotten. */
+void
+daily_values(struct store *st, const char **v, int *len, int *fmt,
+    GPtrArray *keep)
 {
 	struct daily *d = st->daily;
-	GPtrArray *keep;
 	GArray *days;		/* struct daily_row, per day, summed */
 	struct rowbuf rows, sums;
-	const char *v[DAILY_PARAMS] = { NULL };
-	int len[DAILY_PARAMS] = { 0 }, fmt[DAILY_PARAMS] = { 0 };
 	guint i, j;
-	int c, rc;
+	int c;
 
-	if (d == NULL || d->rows->len == 0)
-		return 0;
 	rowbuf_init(&rows, 3 + C_N);
 	rowbuf_init(&sums, 1 + C_N);
 	days = g_array_new(FALSE, TRUE, sizeof(struct daily_row));
-	for (i = 0; i < d->rows->len; i++) {
+	for (i = 0; d != NULL && i < d->rows->len; i++) {
 		struct daily_row *x = g_ptr_array_index(d->rows, i);
 
 		rowbuf_add_int(&rows, x->day);
@@ -293,16 +298,31 @@ daily_send(struct store *st, const struct dmarc_report *r, GError **err)
 		for (c = 0; c < C_N; c++)
 			rowbuf_add_int(&sums, s->c[c]);
 	}
-	keep = g_ptr_array_new_with_free_func(g_free);
-	v[0] = r->policy.domain;
-	v[1] = r->org_name;
-	put_arrays(&rows, "itt" "lllllll", v + 2, len + 2, fmt + 2, keep);
-	put_arrays(&sums, "i" "lllllll", v + 12, len + 12, fmt + 12, keep);
-	rc = q_send(st, &daily_ins, DAILY_PARAMS, v, len, fmt, 0, err);
-	g_ptr_array_free(keep, TRUE);
+	put_arrays(&rows, "itt" "lllllll", v, len, fmt, keep);
+	put_arrays(&sums, "i" "lllllll", v + 3 + C_N, len + 3 + C_N,
+	    fmt + 3 + C_N, keep);
 	g_array_free(days, TRUE);
 	rowbuf_free(&rows);
 	rowbuf_free(&sums);
 	daily_clear(st);
+}
+
+int
+daily_send(struct store *st, const struct dmarc_report *r, GError **err)
+{
+	struct daily *d = st->daily;
+	GPtrArray *keep;
+	const char *v[DAILY_PARAMS] = { NULL };
+	int len[DAILY_PARAMS] = { 0 }, fmt[DAILY_PARAMS] = { 0 };
+	int rc;
+
+	if (d == NULL || d->rows->len == 0)
+		return 0;
+	keep = g_ptr_array_new_with_free_func(g_free);
+	v[0] = r->policy.domain;
+	v[1] = r->org_name;
+	daily_values(st, v + 2, len + 2, fmt + 2, keep);
+	rc = q_send(st, &daily_ins, DAILY_PARAMS, v, len, fmt, 0, err);
+	g_ptr_array_free(keep, TRUE);
 	return rc < 0 ? -1 : 0;
 }

@@ -149,6 +149,9 @@ void part_free(struct store *st);
 int daily_add(struct store *st, const struct dmarc_report *r,
     const struct dmarc_record *rec);
 int daily_send(struct store *st, const struct dmarc_report *r, GError **err);
+#define DAILY_VALUES 18
+void daily_values(struct store *st, const char **v, int *len, int *fmt,
+    GPtrArray *keep);
 void daily_clear(struct store *st);
 void daily_free(struct store *st);
 
