@@ -29,8 +29,17 @@
  * where a report lists an address several times; `mailsift db
  * rebuild-rollups` merges the rows of a key across reports.
  *
+ * Cheap, as it runs for every record: a row is its own key (day, address
+ * and From, the strings copied into a GStringChunk once per new row),
+ * looked up in a set with its own hash and equality, so a share costs a
+ * hash of the record's two strings and no allocation unless its row is
+ * new; rows live in blocks that outlast a report; the arrays sent are
+ * written in binary straight from the rows.  (A printf'd key string per
+ * share, hashed as a string, and two g_strdup per row cost the client
+ * about 0.15 s per 124,000 records, a seventh of its whole time.)
+ *
  * Bounded: a report spread over 400 days multiplies its records by 400, so
- * past DAILY_MAX_KEYS keys daily_add says "full" and report.c sends what
+ * past DAILY_MAX_ROWS rows daily_add says "full" and report.c sends what
  * there is (after the report's row, under its savepoint) and goes on.
  */
 #include <inttypes.h>
@@ -38,7 +47,8 @@
 
 #include "internal.h"
 
-#define DAILY_MAX_KEYS 65536
+#define DAILY_MAX_ROWS 65536
+#define BLOCK_ROWS 1024		/* rows per block */
 #define DAY_SECS INT64_C(86400)
 #define SPREAD_MAX_SECS (400 * DAY_SECS)
 
@@ -48,14 +58,17 @@ G_STATIC_ASSERT(DAILY_VALUES == (3 + C_N) + (1 + C_N));
 
 struct daily_row {
 	int32_t day;		/* days since 1970-01-01 */
-	char *ip, *from;	/* NULL as in the record */
+	const char *ip, *from;	/* in strings; NULL as in the record */
 	int64_t c[C_N];
 };
 
 struct daily {
-	GHashTable *keys;	/* key string -> struct daily_row * */
-	GPtrArray *rows;	/* every row, in order of creation */
-	GString *key;		/* scratch */
+	/* The row taking each key's shares, as key and value; a row of the
+	 * same key made when a sum would overflow takes its place. */
+	GHashTable *keys;
+	GPtrArray *blocks;	/* BLOCK_ROWS struct daily_row each */
+	guint nrows;		/* rows in use, in order of creation */
+	GStringChunk *strings;
 };
 
 /* $1 policy domain, $2 reporter, $3-$12 the rows, $13-$20 the days. */
@@ -76,14 +89,29 @@ static const struct q_stmt daily_ins = { "ms_daily_ins",
 	" unnest($20::bigint[])" };
 #define DAILY_PARAMS (2 + DAILY_VALUES)
 
-static void
-row_free(gpointer p)
+static guint
+str_hash0(const char *s)
 {
-	struct daily_row *x = p;
+	return s == NULL ? 0x9e3779b9u : g_str_hash(s);
+}
 
-	g_free(x->ip);
-	g_free(x->from);
-	g_free(x);
+static guint
+row_hash(gconstpointer p)
+{
+	const struct daily_row *x = p;
+
+	return ((guint)x->day * 31u + str_hash0(x->ip)) * 31u +
+	    str_hash0(x->from);
+}
+
+/* g_strcmp0 tells NULL from "", as the key must. */
+static gboolean
+row_equal(gconstpointer a, gconstpointer b)
+{
+	const struct daily_row *x = a, *y = b;
+
+	return x->day == y->day && g_strcmp0(x->ip, y->ip) == 0 &&
+	    g_strcmp0(x->from, y->from) == 0;
 }
 
 static struct daily *
@@ -91,12 +119,19 @@ daily_get(struct store *st)
 {
 	if (st->daily == NULL) {
 		st->daily = g_new0(struct daily, 1);
-		st->daily->keys = g_hash_table_new_full(g_str_hash,
-		    g_str_equal, g_free, NULL);
-		st->daily->rows = g_ptr_array_new_with_free_func(row_free);
-		st->daily->key = g_string_new(NULL);
+		st->daily->keys = g_hash_table_new(row_hash, row_equal);
+		st->daily->blocks = g_ptr_array_new_with_free_func(g_free);
+		st->daily->strings = g_string_chunk_new(4096);
 	}
 	return st->daily;
+}
+
+static struct daily_row *
+row_at(const struct daily *d, guint i)
+{
+	struct daily_row *b = g_ptr_array_index(d->blocks, i / BLOCK_ROWS);
+
+	return b + i % BLOCK_ROWS;
 }
 
 void
@@ -104,10 +139,13 @@ daily_clear(struct store *st)
 {
 	struct daily *d = st->daily;
 
-	if (d == NULL || d->rows->len == 0)
+	if (d == NULL || d->nrows == 0)
 		return;
 	g_hash_table_remove_all(d->keys);
-	g_ptr_array_set_size(d->rows, 0);
+	d->nrows = 0;
+	/* One block stays for the next report; a wide report's go. */
+	g_ptr_array_set_size(d->blocks, 1);
+	g_string_chunk_clear(d->strings);
 }
 
 void
@@ -117,10 +155,9 @@ daily_free(struct store *st)
 
 	if (d == NULL)
 		return;
-	daily_clear(st);
 	g_hash_table_destroy(d->keys);
-	g_ptr_array_free(d->rows, TRUE);
-	g_string_free(d->key, TRUE);
+	g_ptr_array_free(d->blocks, TRUE);
+	g_string_chunk_free(d->strings);
 	g_free(d);
 	st->daily = NULL;
 }
@@ -162,49 +199,42 @@ add_counts(int64_t *dst, const int64_t *src)
 	return TRUE;
 }
 
-/* Length-prefixed, so no value can pass for another; -1: NULL. */
-static void
-append_part(GString *k, const char *s)
+static const char *
+keep_str(struct daily *d, const char *s)
 {
-	if (s == NULL)
-		g_string_append(k, "-1:");
-	else
-		g_string_append_printf(k, "%zu:%s", strlen(s), s);
+	return s == NULL ? NULL : g_string_chunk_insert(d->strings, s);
 }
 
+/* Add n messages of the record to day; which counts they go to is in
+ * is[] (1 or 0 per count). */
 static void
 add_share(struct daily *d, int64_t day, const struct dmarc_record *rec,
-    int64_t n)
+    const int64_t *is, int64_t n)
 {
-	struct daily_row *x;
-	int64_t c[C_N] = { 0 };
-	gboolean pass = is_pass(rec->policy_dkim) || is_pass(rec->policy_spf);
+	struct daily_row key, *x;
+	int64_t c[C_N];
+	int i;
 
-	c[C_MESSAGES] = n;
-	c[pass ? C_PASS : C_FAIL] = n;
-	c[C_DKIM] = is_pass(rec->policy_dkim) ? n : 0;
-	c[C_SPF] = is_pass(rec->policy_spf) ? n : 0;
-	c[C_QUAR] = rec->disposition &&
-	    strcmp(rec->disposition, "quarantine") == 0 ? n : 0;
-	c[C_REJ] = rec->disposition &&
-	    strcmp(rec->disposition, "reject") == 0 ? n : 0;
-
-	g_string_printf(d->key, "%" PRId64 "|", day);
-	append_part(d->key, rec->source_ip);
-	append_part(d->key, rec->header_from);
-	x = g_hash_table_lookup(d->keys, d->key->str);
+	for (i = 0; i < C_N; i++)
+		c[i] = is[i] * n;
+	key.day = (int32_t)day;
+	key.ip = rec->source_ip;
+	key.from = rec->header_from;
+	x = g_hash_table_lookup(d->keys, &key);
 	if (x != NULL && add_counts(x->c, c))
 		return;
 	/* New, or its sums would overflow: a row of its own (the views sum
 	 * rows of a key, and refuse a sum past bigint as before). */
-	x = g_new(struct daily_row, 1);
-	x->day = (int32_t)day;
-	x->ip = g_strdup(rec->source_ip);
-	x->from = g_strdup(rec->header_from);
+	if (d->nrows / BLOCK_ROWS == d->blocks->len)
+		g_ptr_array_add(d->blocks, g_new(struct daily_row,
+		    BLOCK_ROWS));
+	x = row_at(d, d->nrows++);
+	x->day = key.day;
+	x->ip = keep_str(d, rec->source_ip);
+	x->from = keep_str(d, rec->header_from);
 	memcpy(x->c, c, sizeof(c));
-	g_ptr_array_add(d->rows, x);
-	/* A full one stays in rows; later shares of the key come here. */
-	g_hash_table_replace(d->keys, g_strdup(d->key->str), x);
+	/* A full one stays in the rows; later shares of the key come here. */
+	g_hash_table_add(d->keys, x);
 }
 
 int
@@ -214,11 +244,23 @@ daily_add(struct store *st, const struct dmarc_report *r,
 	struct daily *d = daily_get(st);
 	int64_t b = r->date_begin, e = r->date_end, c = rec->count;
 	int64_t first = floor_div(b, DAY_SECS), last, day;
+	int64_t is[C_N];
+	gboolean dkim = is_pass(rec->policy_dkim);
+	gboolean spf = is_pass(rec->policy_spf);
 
 	if (c <= 0)
 		return 0;	/* no share > 0; the record's insert checks */
+	is[C_MESSAGES] = 1;
+	is[C_PASS] = dkim || spf;
+	is[C_FAIL] = !(dkim || spf);
+	is[C_DKIM] = dkim;
+	is[C_SPF] = spf;
+	is[C_QUAR] = rec->disposition &&
+	    strcmp(rec->disposition, "quarantine") == 0;
+	is[C_REJ] = rec->disposition &&
+	    strcmp(rec->disposition, "reject") == 0;
 	if (e <= (first + 1) * DAY_SECS || e - b > SPREAD_MAX_SECS) {
-		add_share(d, first, rec, c);
+		add_share(d, first, rec, is, c);
 	} else {
 		int64_t total = e - b;
 
@@ -232,27 +274,10 @@ daily_add(struct store *st, const struct dmarc_report *r,
 				continue;
 			n = mul_div(c, ce, total) - mul_div(c, cs, total);
 			if (n > 0)
-				add_share(d, day, rec, n);
+				add_share(d, day, rec, is, n);
 		}
 	}
-	return g_hash_table_size(d->keys) >= DAILY_MAX_KEYS ? 1 : 0;
-}
-
-/* The rows' columns as binary arrays into v, len and fmt. */
-static void
-put_arrays(struct rowbuf *rb, const char *elem, const char **v, int *len,
-    int *fmt, GPtrArray *keep)
-{
-	GString **cols = rowbuf_arrays_bin(rb, elem);
-	guint c;
-
-	for (c = 0; c < rb->ncols; c++) {
-		v[c] = cols[c]->str;
-		len[c] = (int)cols[c]->len;
-		fmt[c] = 1;
-		g_ptr_array_add(keep, g_string_free(cols[c], FALSE));
-	}
-	g_free(cols);
+	return d->nrows >= DAILY_MAX_ROWS ? 1 : 0;
 }
 
 /* The rows as DAILY_VALUES binary array parameters into v, len and fmt:
@@ -264,46 +289,63 @@ daily_values(struct store *st, const char **v, int *len, int *fmt,
     GPtrArray *keep)
 {
 	struct daily *d = st->daily;
+	guint n = d != NULL ? d->nrows : 0;
 	GArray *days;		/* struct daily_row, per day, summed */
-	struct rowbuf rows, sums;
-	guint i, j;
+	GString *col[DAILY_VALUES];
+	guint i, j, last = 0;
 	int c;
 
-	rowbuf_init(&rows, 3 + C_N);
-	rowbuf_init(&sums, 1 + C_N);
-	days = g_array_new(FALSE, TRUE, sizeof(struct daily_row));
-	for (i = 0; d != NULL && i < d->rows->len; i++) {
-		struct daily_row *x = g_ptr_array_index(d->rows, i);
+	/* dmarc_daily: day, address, From, counts; sized for the numbers. */
+	for (c = 0; c < 3 + C_N; c++) {
+		col[c] = g_string_sized_new(32 + n * (c == 0 ? 8 : 12));
+		pg_bin_begin(col[c], c == 0 ? 'i' : c < 3 ? 't' : 'l', n);
+	}
+	days = g_array_new(FALSE, FALSE, sizeof(struct daily_row));
+	for (i = 0; i < n; i++) {
+		const struct daily_row *x = row_at(d, i);
+		struct daily_row *s;
 
-		rowbuf_add_int(&rows, x->day);
-		rowbuf_add(&rows, x->ip);
-		rowbuf_add(&rows, x->from);
+		pg_bin_int4(col[0], x->day);
+		pg_bin_text(col[1], x->ip);
+		pg_bin_text(col[2], x->from);
 		for (c = 0; c < C_N; c++)
-			rowbuf_add_int(&rows, x->c[c]);
-		/* A report covers a few days: a linear search is enough. */
+			pg_bin_int8(col[3 + c], x->c[c]);
+		/* A report covers a few days, its rows mostly in order of
+		 * day: the day of the last row, else a linear search. */
+		if (last < days->len) {
+			s = &g_array_index(days, struct daily_row, last);
+			if (s->day == x->day && add_counts(s->c, x->c))
+				continue;
+		}
 		for (j = 0; j < days->len; j++) {
-			struct daily_row *s = &g_array_index(days,
-			    struct daily_row, j);
-
+			s = &g_array_index(days, struct daily_row, j);
 			if (s->day == x->day && add_counts(s->c, x->c))
 				break;
 		}
 		if (j == days->len)
 			g_array_append_val(days, *x);
+		last = j;
+	}
+	/* dmarc_daily_domain: day, counts. */
+	for (c = 0; c < 1 + C_N; c++) {
+		col[3 + C_N + c] = g_string_sized_new(32 + days->len * 12);
+		pg_bin_begin(col[3 + C_N + c], c == 0 ? 'i' : 'l', days->len);
 	}
 	for (j = 0; j < days->len; j++) {
-		struct daily_row *s = &g_array_index(days, struct daily_row, j);
+		const struct daily_row *s = &g_array_index(days,
+		    struct daily_row, j);
 
-		rowbuf_add_int(&sums, s->day);
+		pg_bin_int4(col[3 + C_N], s->day);
 		for (c = 0; c < C_N; c++)
-			rowbuf_add_int(&sums, s->c[c]);
+			pg_bin_int8(col[4 + C_N + c], s->c[c]);
 	}
-	put_arrays(&rows, "itt" "lllllll", v, len, fmt, keep);
-	put_arrays(&sums, "i" "lllllll", v + 3 + C_N, len + 3 + C_N,
-	    fmt + 3 + C_N, keep);
+	for (c = 0; c < DAILY_VALUES; c++) {
+		len[c] = (int)col[c]->len;
+		fmt[c] = 1;
+		v[c] = g_string_free(col[c], FALSE);
+		g_ptr_array_add(keep, (char *)v[c]);
+	}
 	g_array_free(days, TRUE);
-	rowbuf_free(&rows);
-	rowbuf_free(&sums);
 	daily_clear(st);
 }
 
@@ -316,7 +358,7 @@ daily_send(struct store *st, const struct dmarc_report *r, GError **err)
 	int len[DAILY_PARAMS] = { 0 }, fmt[DAILY_PARAMS] = { 0 };
 	int rc;
 
-	if (d == NULL || d->rows->len == 0)
+	if (d == NULL || d->nrows == 0)
 		return 0;
 	keep = g_ptr_array_new_with_free_func(g_free);
 	v[0] = r->policy.domain;

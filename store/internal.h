@@ -136,6 +136,10 @@ gsize rowbuf_copy_text(const struct rowbuf *rb, gsize off, const char *prefix,
     GString *out, gsize limit);
 GString **rowbuf_arrays(const struct rowbuf *rb);
 GString **rowbuf_arrays_bin(const struct rowbuf *rb, const char *elem);
+void pg_bin_begin(GString *out, char elem, guint32 n);
+void pg_bin_int4(GString *out, int32_t v);
+void pg_bin_int8(GString *out, int64_t v);
+void pg_bin_text(GString *out, const char *s);
 void pg_array_elem(GString *out, const char *s);
 char *pg_array_literal(const GPtrArray *strv);
 void pg_composite_elem(GString *out, const char *const *fields, guint n);
