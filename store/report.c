@@ -29,12 +29,12 @@
  *
  * Each report's rows of the daily rollup (daily.c) go in a statement of
  * their own right after the report's last one, under the same savepoint;
- * in a fast batch's report of one chunk they are part of its statement
- * (below).
+ * a fast batch's reports of one chunk leave theirs to one statement of
+ * the batch's, sent before its COMMIT (txn.c).
  *
  * A fast batch: a report that fits one chunk, nearly all of them, is
  * written by one statement at its end: report row with its final counts,
- * records, raw copy and rollup rows, not waited for.  A parse error before the end leaves
+ * records, raw copy, not waited for.  A parse error before the end leaves
  * nothing to undo, so no savepoint is needed.  Begin takes the report for
  * new without asking the server, as long as this connection has met no
  * duplicate: new mail is new, and the question cost a round trip per
@@ -113,11 +113,7 @@ static const struct q_stmt end_report = { "ms_report_end",
 #define END_RAW 14		/* v[] index of $15, the first raw column */
 
 /* A fast batch's report of one chunk, all of it in one statement.  $1-$21
- * as in ins_report, $22 whether the message drew its id already, $44-$61
- * its rollup rows (daily_values).  Everything is inserted FROM r, so a
- * report stored already inserts nothing at all, rollup rows included
- * (and the batch is retried: q_expect_row); the rollup's own statement
- * cost the server about 47 us a report. */
+ * as in ins_report, $22 whether the message drew its id already. */
 static const struct q_stmt new_report = { "ms_report_new",
 	"WITH r AS (INSERT INTO dmarc_report (ingest_id, org_name, email,"
 	"  extra_contact_info, report_id, policy_domain, date_begin, date_end,"
@@ -147,29 +143,13 @@ static const struct q_stmt new_report = { "ms_report_new",
 	" raw AS (INSERT INTO dmarc_report_raw (report_id, container, member,"
 	"  part_name, format, gz)"
 	"  SELECT r.id, $38::text, $39::text, $40::text, $41::text,"
-	"  $42::bytea FROM r WHERE $42::bytea IS NOT NULL),"
-	" d AS (INSERT INTO dmarc_daily (policy_domain, day, source_ip,"
-	"  header_from, org_name, messages, dmarc_pass, dmarc_fail, dkim_pass,"
-	"  spf_pass, quarantined, rejected)"
-	"  SELECT $5::text, date '1970-01-01' + unnest($44::int[]),"
-	"  unnest($45::text[])::inet, unnest($46::text[]), $1::text,"
-	"  unnest($47::bigint[]), unnest($48::bigint[]), unnest($49::bigint[]),"
-	"  unnest($50::bigint[]), unnest($51::bigint[]), unnest($52::bigint[]),"
-	"  unnest($53::bigint[]) FROM r),"
-	" dd AS (INSERT INTO dmarc_daily_domain (policy_domain, day, messages,"
-	"  dmarc_pass, dmarc_fail, dkim_pass, spf_pass, quarantined, rejected)"
-	"  SELECT $5::text, date '1970-01-01' + unnest($54::int[]),"
-	"  unnest($55::bigint[]), unnest($56::bigint[]), unnest($57::bigint[]),"
-	"  unnest($58::bigint[]), unnest($59::bigint[]), unnest($60::bigint[]),"
-	"  unnest($61::bigint[]) FROM r)"
+	"  $42::bytea FROM r WHERE $42::bytea IS NOT NULL)"
 	" SELECT id FROM r" };
 #define HDR_PARAMS 21
-#define NEW_PARAMS 61
+#define NEW_PARAMS 43
 #define NEW_DAY 42		/* v[] index of $43, the begin_day */
 #define NEW_RECS 24		/* v[] index of $25, the first record array */
 #define NEW_RAW 37		/* v[] index of $38, the first raw column */
-#define NEW_DAILY 43		/* v[] index of $44, the first rollup array */
-G_STATIC_ASSERT(NEW_DAILY + DAILY_VALUES == NEW_PARAMS);
 
 /* A fast batch's duplicate check: the identity's columns, compared the way
  * the NULLS NOT DISTINCT constraint does, "IS NULL" where a value is
@@ -585,14 +565,17 @@ send_new(struct store *st, const struct dmarc_report *r,
 	    keep);
 	raw_values(raw, kept, format, v + NEW_RAW, len + NEW_RAW + 4,
 	    fmt + NEW_RAW + 4, keep);
-	daily_values(st, v + NEW_DAILY, len + NEW_DAILY, fmt + NEW_DAILY,
-	    keep);
 	i = q_send(st, &new_report, NEW_PARAMS, v, len, fmt, 0, err);
 	g_ptr_array_free(keep, TRUE);
 	if (i < 0)
 		return -1;
 	q_expect_row(st, i);
 	st->have_id = TRUE;
+	/* Its rollup rows go with the batch's (daily.c): a duplicate, or
+	 * anything refused, makes the batch retry, so they never outlive
+	 * the report. */
+	if (daily_defer(st, r, err) < 0)
+		return -1;
 	return q_defer(st, err);
 }
 

@@ -7,6 +7,7 @@
  *	cols = rowbuf_arrays_bin(&rb, "itl");	   the same in binary
  *	pg_bin_begin(out, 'l', n); pg_bin_int8(out, 42); ...   a binary
  *					   array element by element
+ *	pg_bin_head(out->str, 'l', n);	   its header, written last
  *	lit = pg_array_literal(strv);	   text[] literal for a GPtrArray
  *	pg_composite_elem(out, fields, n);   a composite value as an element
  *					   of an array literal
@@ -318,6 +319,20 @@ pg_bin_begin(GString *out, char elem, guint32 n)
 		put32(out, n);
 		put32(out, 1);			/* lower bound */
 	}
+}
+
+/* The same header, of n > 0 elements, over the PG_BIN_HEAD bytes at p: for
+ * an array whose elements were written before their count was known. */
+void
+pg_bin_head(char *p, char elem, guint32 n)
+{
+	GString *h = g_string_sized_new(PG_BIN_HEAD + 1);
+
+	g_assert(n > 0);
+	pg_bin_begin(h, elem, n);
+	g_assert(h->len == PG_BIN_HEAD);
+	memcpy(p, h->str, PG_BIN_HEAD);
+	g_string_free(h, TRUE);
 }
 
 void
