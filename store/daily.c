@@ -46,7 +46,8 @@
  *
  * Bounded: a report spread over 400 days multiplies its records by 400, so
  * past DAILY_MAX_ROWS rows daily_add says "full" and report.c sends what
- * there is (after the report's row, under its savepoint) and goes on.
+ * there is (after the report's row, under its savepoint) and goes on; a
+ * fast batch sends the rows it holds once they are as many.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -414,6 +415,8 @@ daily_defer(struct store *st, const struct dmarc_report *r, GError **err)
 	guint i;
 	int c;
 
+	if (!st->fast)		/* a savepoint could undo the report alone */
+		return daily_send(st, r, err);
 	if (d == NULL || d->nrows == 0)
 		return 0;
 	b = d->batch;
