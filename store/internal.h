@@ -137,6 +137,12 @@ gsize rowbuf_copy_text(const struct rowbuf *rb, gsize off, const char *prefix,
     GString *out, gsize limit);
 GString **rowbuf_arrays(const struct rowbuf *rb);
 GString **rowbuf_arrays_bin(const struct rowbuf *rb, const char *elem);
+void pg_bin_begin(GString *out, char elem, guint32 n);
+#define PG_BIN_HEAD 20		/* bytes of a header of n > 0 elements */
+void pg_bin_head(char *p, char elem, guint32 n);
+void pg_bin_int4(GString *out, int32_t v);
+void pg_bin_int8(GString *out, int64_t v);
+void pg_bin_text(GString *out, const char *s);
 void pg_array_elem(GString *out, const char *s);
 char *pg_array_literal(const GPtrArray *strv);
 void pg_composite_elem(GString *out, const char *const *fields, guint n);
@@ -150,6 +156,10 @@ void part_free(struct store *st);
 int daily_add(struct store *st, const struct dmarc_report *r,
     const struct dmarc_record *rec);
 int daily_send(struct store *st, const struct dmarc_report *r, GError **err);
+int daily_defer(struct store *st, const struct dmarc_report *r,
+    GError **err);
+int daily_flush(struct store *st, GError **err);
+void daily_batch_clear(struct store *st);
 void daily_clear(struct store *st);
 void daily_free(struct store *st);
 

@@ -28,7 +28,9 @@
  * begin 1, end 0 (1 from 50 records), plus 1 per full chunk.
  *
  * Each report's rows of the daily rollup (daily.c) go in a statement of
- * their own right after the report's last one, under the same savepoint.
+ * their own right after the report's last one, under the same savepoint;
+ * a fast batch's reports of one chunk leave theirs to one statement of
+ * the batch's, sent before its COMMIT (txn.c).
  *
  * A fast batch: a report that fits one chunk, nearly all of them, is
  * written by one statement at its end: report row with its final counts,
@@ -569,9 +571,10 @@ send_new(struct store *st, const struct dmarc_report *r,
 		return -1;
 	q_expect_row(st, i);
 	st->have_id = TRUE;
-	/* Its rollup rows: a duplicate makes the batch retry, so they
-	 * never outlive the report. */
-	if (daily_send(st, r, err) < 0)
+	/* Its rollup rows go with the batch's (daily.c): a duplicate, or
+	 * anything refused, makes the batch retry, so they never outlive
+	 * the report. */
+	if (daily_defer(st, r, err) < 0)
 		return -1;
 	return q_defer(st, err);
 }

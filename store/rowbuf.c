@@ -5,6 +5,9 @@
  *	off = rowbuf_copy_text(&rb, off, "42\t", out, 65536);	   COPY text
  *	cols = rowbuf_arrays(&rb);	   one array literal per column
  *	cols = rowbuf_arrays_bin(&rb, "itl");	   the same in binary
+ *	pg_bin_begin(out, 'l', n); pg_bin_int8(out, 42); ...   a binary
+ *					   array element by element
+ *	pg_bin_head(out->str, 'l', n);	   its header, written last
  *	lit = pg_array_literal(strv);	   text[] literal for a GPtrArray
  *	pg_composite_elem(out, fields, n);   a composite value as an element
  *					   of an array literal
@@ -269,30 +272,101 @@ pg_array_literal(const GPtrArray *strv)
 	return g_string_free(s, FALSE);
 }
 
-/* Element types of rowbuf_arrays_bin, PostgreSQL's fixed OIDs. */
+/* Element types of binary arrays, PostgreSQL's fixed OIDs. */
 #define OID_INT8 20
 #define OID_INT4 23
 #define OID_TEXT 25
 
-static void
+/* Append n bytes.  In place while there is room: a binary array is
+ * written four and eight bytes at a time, and g_string_append_len's call
+ * per piece was most of the cost of building one. */
+static inline void
+put_bytes(GString *out, const void *p, gsize n)
+{
+	if (out->len + n < out->allocated_len) {
+		memcpy(out->str + out->len, p, n);
+		out->len += n;
+		out->str[out->len] = '\0';
+	} else
+		g_string_append_len(out, p, n);
+}
+
+static inline void
 put32(GString *out, guint32 v)
 {
 	v = GUINT32_TO_BE(v);
-	g_string_append_len(out, (const char *)&v, 4);
+	put_bytes(out, &v, 4);
 }
 
-static void
+static inline void
 put64(GString *out, guint64 v)
 {
 	v = GUINT64_TO_BE(v);
-	g_string_append_len(out, (const char *)&v, 8);
+	put_bytes(out, &v, 8);
+}
+
+/* The header of a one-dimensional binary array of n elements of type
+ * elem ('i' int4, 'l' int8, 't' text); the n elements follow.  The
+ * has-null flag is set whether or not a NULL comes: array_recv only
+ * checks it is 0 or 1. */
+void
+pg_bin_begin(GString *out, char elem, guint32 n)
+{
+	put32(out, n > 0 ? 1 : 0);		/* dimensions */
+	put32(out, 1);				/* may hold NULLs */
+	put32(out, elem == 'i' ? OID_INT4 : elem == 'l' ? OID_INT8 : OID_TEXT);
+	if (n > 0) {
+		put32(out, n);
+		put32(out, 1);			/* lower bound */
+	}
+}
+
+/* The same header, of n > 0 elements, over the PG_BIN_HEAD bytes at p: for
+ * an array whose elements were written before their count was known. */
+void
+pg_bin_head(char *p, char elem, guint32 n)
+{
+	GString *h = g_string_sized_new(PG_BIN_HEAD + 1);
+
+	g_assert(n > 0);
+	pg_bin_begin(h, elem, n);
+	g_assert(h->len == PG_BIN_HEAD);
+	memcpy(p, h->str, PG_BIN_HEAD);
+	g_string_free(h, TRUE);
+}
+
+void
+pg_bin_int4(GString *out, int32_t v)
+{
+	put32(out, 4);
+	put32(out, (guint32)v);
+}
+
+void
+pg_bin_int8(GString *out, int64_t v)
+{
+	put32(out, 8);
+	put64(out, (guint64)v);
+}
+
+/* A text element, or NULL. */
+void
+pg_bin_text(GString *out, const char *s)
+{
+	gsize n;
+
+	if (s == NULL) {
+		put32(out, (guint32)-1);
+		return;
+	}
+	n = strlen(s);
+	put32(out, (guint32)n);
+	put_bytes(out, s, n);
 }
 
 /* One binary array per column, for a parameter sent with format 1; elem
- * says each column's element type: 'i' int4, 'l' int8, 't' text (the
- * numbers are the text rowbuf_add_int wrote).  The has-null flag is set
- * whether or not a NULL comes: array_recv only checks it is 0 or 1.  Free
- * as rowbuf_arrays' result. */
+ * says each column's element type as for pg_bin_begin (the numbers are
+ * the text rowbuf_add_int wrote).  Free as rowbuf_arrays' result. */
 GString **
 rowbuf_arrays_bin(const struct rowbuf *rb, const char *elem)
 {
@@ -303,14 +377,7 @@ rowbuf_arrays_bin(const struct rowbuf *rb, const char *elem)
 
 	for (c = 0; c < rb->ncols; c++) {
 		cols[c] = g_string_sized_new(64 + nrows * 16);
-		put32(cols[c], nrows > 0 ? 1 : 0);	/* dimensions */
-		put32(cols[c], 1);			/* may hold NULLs */
-		put32(cols[c], elem[c] == 'i' ? OID_INT4 :
-		    elem[c] == 'l' ? OID_INT8 : OID_TEXT);
-		if (nrows > 0) {
-			put32(cols[c], nrows);
-			put32(cols[c], 1);		/* lower bound */
-		}
+		pg_bin_begin(cols[c], elem[c], nrows);
 	}
 	while (off < rb->data->len) {
 		for (c = 0; c < rb->ncols; c++) {
@@ -318,20 +385,13 @@ rowbuf_arrays_bin(const struct rowbuf *rb, const char *elem)
 
 			if (v == NULL)
 				put32(cols[c], (guint32)-1);
-			else if (elem[c] == 'i') {
-				put32(cols[c], 4);
-				put32(cols[c], (guint32)g_ascii_strtoll(v,
-				    NULL, 10));
-			} else if (elem[c] == 'l') {
-				put32(cols[c], 8);
-				put64(cols[c], (guint64)g_ascii_strtoll(v,
-				    NULL, 10));
-			} else {
-				gsize n = strlen(v);
-
-				put32(cols[c], (guint32)n);
-				g_string_append_len(cols[c], v, n);
-			}
+			else if (elem[c] == 'i')
+				pg_bin_int4(cols[c],
+				    (int32_t)g_ascii_strtoll(v, NULL, 10));
+			else if (elem[c] == 'l')
+				pg_bin_int8(cols[c], g_ascii_strtoll(v, NULL, 10));
+			else
+				pg_bin_text(cols[c], v);
 		}
 	}
 	return cols;

@@ -53,6 +53,7 @@ store_batch_begin(struct store *st, GError **err)
 	}
 	if (store_check_usable(st, err) < 0)
 		return -1;
+	daily_batch_clear(st);	/* none left from a batch given up */
 	q_fixed(st, "BEGIN", EFF_BEGIN);
 	st->in_batch = TRUE;
 	st->fast = st->pipelined && !st->safe_next;
@@ -63,6 +64,7 @@ void
 store_batch_rollback(struct store *st)
 {
 	store_report_reset(st);
+	daily_batch_clear(st);
 	q_reset(st);
 	st->in_batch = st->in_message = st->msg_undone = FALSE;
 	if (st->tx && !st->broken && PQstatus(st->conn) == CONNECTION_OK) {
@@ -85,6 +87,11 @@ store_batch_commit(struct store *st, GError **err)
 		store_set_error(err, STORE_ERROR_INTERNAL,
 		    "store_batch_commit: %s", st->in_batch ?
 		    "a message is open" : "no batch begun");
+		return -1;
+	}
+	/* The rollup rows of the batch's reports (daily.c). */
+	if (daily_flush(st, err) < 0) {
+		store_batch_rollback(st);
 		return -1;
 	}
 	if (!st->tx && st->pending->len == 1 && q_pending_has(st, EFF_BEGIN)) {

@@ -118,6 +118,100 @@ is "$(q "SELECT count(*) FROM ingest_log WHERE outcome = 'stored' AND source LIK
 same_daily "a batch retried"
 s=$(sums); is "${s%/*}" "${s#*/}" "the rollups' sums equal the records' sums"
 inject '' 0 00000
+
+# A report stored twice counts once.  A fast batch takes its reports for
+# new and sends their rollup rows before its COMMIT (store/daily.c); a
+# report stored already makes the batch roll back and retry.  Copies with
+# a header of their own are other bytes, so no duplicate message: the
+# report inside is what repeats.
+nreports() { sed -n 's/.* reports=\([0-9]*\) .*/\1/p'; }
+want=$("$MAILSIFT_GEN" maildir "$T_TMP/dup" --messages 30 --seed 13 --days 3 |
+    nreports)
+copy_maildir() {	# FROM TO HEADER
+	mkdir -p "$2/new" "$2/cur" "$2/tmp"
+	for f in "$1"/new/*; do
+		{ echo "$3"; cat "$f"; } >"$2/new/${f##*/}"
+	done
+}
+copy_maildir "$T_TMP/dup" "$T_TMP/dupa" "X-Copy: a"
+copy_maildir "$T_TMP/dup" "$T_TMP/dupb" "X-Copy: b"
+copy_maildir "$T_TMP/dup" "$T_TMP/dupc" "X-Copy: c"
+reports0=$(q "SELECT count(*) FROM dmarc_report")
+"$MAILSIFT" ingest --maildir "$T_TMP/dupa" 2>"$T_TMP/err_a" & pa=$!
+"$MAILSIFT" ingest --maildir "$T_TMP/dupb" 2>"$T_TMP/err_b"; rb=$?
+wait $pa; ra=$?
+is "$ra/$rb" "0/0" "two ingests of the same reports at once: exit 0 both"
+ab="source LIKE '%/dupa/%' OR source LIKE '%/dupb/%'"
+is "$(q "SELECT count(*) FROM ingest_log WHERE $ab")" 60 \
+    "... every message logged"
+nrep=$(q "SELECT count(*) - $reports0 FROM dmarc_report")
+is "$nrep" "$want" "... every report stored"
+is "$(q "SELECT sum(reports_stored) FROM ingest_log WHERE $ab")" \
+    "$nrep" "... each report stored by one of them"
+is "$(q "SELECT sum(reports_duplicate) FROM ingest_log WHERE $ab")" \
+    "$nrep" "... and found a duplicate by the other"
+same_daily "the same reports ingested twice at once"
+s=$(sums); is "${s%/*}" "${s#*/}" "the rollups' sums equal the records' sums"
+daily1=$(q "SELECT count(*) || '/' || sum(messages) FROM dmarc_daily")
+"$MAILSIFT" ingest --maildir "$T_TMP/dupc" 2>"$T_TMP/err"
+ok $? "the same reports a third time"
+is "$(q "SELECT count(*) || '/' || sum(messages) FROM dmarc_daily")" "$daily1" \
+    "... add no rollup row"
+# Twice in one batch: the second copy of each right after the first.
+want=$("$MAILSIFT_GEN" maildir "$T_TMP/dupe" --messages 10 --seed 14 --days 3 |
+    nreports)
+mkdir -p "$T_TMP/twice/new" "$T_TMP/twice/cur" "$T_TMP/twice/tmp"
+for f in "$T_TMP"/dupe/new/*; do
+	cp "$f" "$T_TMP/twice/new/${f##*/}.1"
+	{ echo "X-Copy: 2"; cat "$f"; } >"$T_TMP/twice/new/${f##*/}.2"
+done
+reports1=$(q "SELECT count(*) FROM dmarc_report")
+"$MAILSIFT" ingest --maildir "$T_TMP/twice" 2>"$T_TMP/err"
+ok $? "each report twice in one batch"
+n=$(q "SELECT count(*) - $reports1 FROM dmarc_report")
+is "$n" "$want" "... every report stored"
+is "$(q "SELECT sum(reports_stored) || '/' || sum(reports_duplicate)
+    FROM ingest_log WHERE source LIKE '%/twice/%'")" "$n/$n" \
+    "... each stored once, found once a duplicate"
+same_daily "reports twice in one batch"
+s=$(sums); is "${s%/*}" "${s#*/}" "the rollups' sums equal the records' sums"
+# A batch whose reports have more rollup rows than the store holds at once
+# (65,536, store/daily.c): they go out in parts.
+want=$("$MAILSIFT_GEN" maildir "$T_TMP/many" --scale --seed 3 --messages 1700 \
+    --days 5 | nreports)
+rows0=$(q "SELECT count(*) FROM dmarc_daily")
+reports1=$(q "SELECT count(*) FROM dmarc_report")
+"$MAILSIFT" ingest --batch 2000 --maildir "$T_TMP/many" 2>"$T_TMP/err"
+ok $? "1700 reports in one batch"
+is "$(q "SELECT count(*) - $reports1 FROM dmarc_report")" "$want" \
+    "... every report stored"
+is "$(q "SELECT count(*) - $rows0 > 65536 FROM dmarc_daily")" t \
+    "... with more rollup rows than the store holds at once"
+same_daily "a batch of many rollup rows"
+s=$(sums); is "${s%/*}" "${s#*/}" "the rollups' sums equal the records' sums"
+# A fast batch refused halfway: after a duplicate the store asks about
+# each report at its begin (a round trip), where a message's refusal
+# shows before the batch's end; the batch is retried, and the rollup rows
+# its reports held until COMMIT must go with it.  Batches of 4: a copy of
+# the first report makes the first batch meet a duplicate, the sixth
+# message's log row is refused in the second.
+"$MAILSIFT_GEN" maildir "$T_TMP/mid" --messages 12 --seed 15 --days 3 \
+    >/dev/null
+first=$(ls "$T_TMP/mid/new" | LC_ALL=C sort | head -n 1)
+{ echo "X-Copy: 2"; cat "$T_TMP/mid/new/$first"; } >"$T_TMP/mid/new/${first}x"
+sixth=$(ls "$T_TMP/mid/new" | LC_ALL=C sort | sed -n 6p)
+inject "%/mid/new/$sixth" 0 00000
+"$MAILSIFT" ingest -v --jobs 1 --batch 4 --maildir "$T_TMP/mid" 2>"$T_TMP/err"
+inject '' 0 00000
+is "$(q "SELECT string_agg(outcome::text || ' ' || n, ', ' ORDER BY outcome::text)
+    FROM (SELECT outcome, count(*) AS n FROM ingest_log
+    WHERE source LIKE '%/mid/%' GROUP BY 1) a")" \
+    "duplicate 1, quarantined 1, stored 11" \
+    "a batch refused halfway: the message quarantined, the others stored"
+grep -q "retrying after: .*refused by the test" "$T_TMP/err"
+ok $? "... found halfway, the batch retried"
+same_daily "a batch refused halfway"
+s=$(sums); is "${s%/*}" "${s#*/}" "the rollups' sums equal the records' sums"
 is "$(q "SELECT count(*) > 1000 FROM dmarc_daily_v")" t "the comparison has rows"
 is "$(q "SELECT count(DISTINCT day) FROM dmarc_daily_v WHERE org_name = 'span.example'")" 5 \
     "the spanning reports fall on five days: d-500 and d to d+3"
