@@ -255,3 +255,31 @@ is "$(q "SELECT string_agg(c.tableoid::regclass::text || '=' || c.begin_day, ' '
 "$MAILSIFT" db migrate >/dev/null
 ok $? "db migrate takes the migrations after 011 on the upgraded database"
 is "$(q "SELECT count(*) FROM dmarc_record")" 200 "with every record"
+
+# 016: no foreign key, statement triggers instead.  A writer other than
+# mailsift still cannot store a record of a report that does not exist,
+# in an INSERT or an UPDATE; deleting reports deletes their records;
+# mailsift's own connections skip the check (their records come from the
+# report's INSERT).
+is "$(q "SELECT count(*) FROM pg_constraint WHERE conrelid = 'dmarc_record'::regclass AND contype = 'f'")" 0 \
+    "016: dmarc_record has no foreign key"
+psql -X -q -v ON_ERROR_STOP=1 -d "$T_DB" -c "INSERT INTO dmarc_record (report_id, begin_day, rec_no, count)
+    SELECT max(id) + 1, current_date, 1, 1 FROM dmarc_report" >/dev/null 2>"$T_TMP/err"
+is "$?/$(grep -c 'violates its report reference' "$T_TMP/err")" "1/1" \
+    "a record of no report is refused"
+psql -X -q -v ON_ERROR_STOP=1 -d "$T_DB" -c "UPDATE dmarc_record SET report_id = report_id + 1000000
+    WHERE report_id = (SELECT min(report_id) FROM dmarc_record)" >/dev/null 2>"$T_TMP/err"
+is "$?/$(grep -c 'violates its report reference' "$T_TMP/err")" "1/1" \
+    "moving records to no report is refused"
+psql -X -q -v ON_ERROR_STOP=1 -d "$T_DB" -c "INSERT INTO dmarc_record (report_id, begin_day, rec_no, count)
+    SELECT id, (date_begin AT TIME ZONE 'UTC')::date, 900, 1 FROM dmarc_report ORDER BY id LIMIT 3" >/dev/null
+ok $? "records of existing reports are taken"
+gone=$(q "SELECT string_agg(id::text, ',') FROM (SELECT id FROM dmarc_report ORDER BY id LIMIT 5) a")
+n_gone=$(q "SELECT count(*) FROM dmarc_record WHERE report_id IN ($gone)")
+n_all=$(q "SELECT count(*) FROM dmarc_record")
+q "DELETE FROM dmarc_report WHERE id IN ($gone)" >/dev/null
+is "$(q "SELECT count(*) FROM dmarc_record")/$(q "SELECT count(*) FROM dmarc_record WHERE report_id IN ($gone)")" \
+    "$((n_all - n_gone))/0" "deleting reports deletes their records ($n_gone), and only theirs"
+is "$(psql -X -qAt -v ON_ERROR_STOP=1 -d "$T_DB" -c "SET mailsift.rollup TO 'store'" \
+    -c "BEGIN" -c "INSERT INTO dmarc_record (report_id, begin_day, rec_no, count) VALUES (-1, current_date, 1, 1)" \
+    -c "ROLLBACK" 2>&1)" "" "mailsift's own connections are not checked"
