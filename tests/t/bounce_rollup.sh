@@ -67,30 +67,10 @@ is "$(q "SELECT count(*) || '/' || sum(recipients) FROM bounce_daily")" "$before
 # A message refused after its bounce was stored (at its log row, written
 # last) is quarantined: its bounce and rollup rows go with its savepoint;
 # a batch retried after serialization failures counts once.
-q "CREATE SEQUENCE fail_seq;
-   CREATE TABLE fail_cfg (pat text, n int, code text);
-   INSERT INTO fail_cfg VALUES ('', 0, '00000');
-   CREATE FUNCTION fail_first() RETURNS trigger LANGUAGE plpgsql AS \$\$
-   DECLARE c fail_cfg;
-   BEGIN
-	SELECT * INTO c FROM fail_cfg;
-	IF NEW.outcome = 'stored' AND NEW.source LIKE c.pat THEN
-		RAISE EXCEPTION 'refused by the test' USING ERRCODE = '22023';
-	END IF;
-	IF nextval('fail_seq') <= c.n THEN
-		RAISE EXCEPTION 'injected failure %', c.code USING ERRCODE = c.code;
-	END IF;
-	RETURN NEW;
-   END \$\$;
-   CREATE TRIGGER fail_first BEFORE INSERT ON ingest_log
-	FOR EACH ROW EXECUTE FUNCTION fail_first()" >/dev/null
-inject() {	# PATTERN N SQLSTATE
-	q "UPDATE fail_cfg SET pat = '$1', n = $2, code = '$3';
-	   SELECT setval('fail_seq', 1, false)" >/dev/null
-}
+refuse_log_rows
 "$MAILSIFT_GEN" bounces "$T_TMP/refused" --messages 6 --seed 22 --days 3 >/dev/null
 victim=$(ls "$T_TMP/refused/new" | sed -n 3p)
-inject "%$victim" 0 00000
+refuse_set "%$victim" 0 00000
 "$MAILSIFT" ingest --maildir "$T_TMP/refused" 2>"$T_TMP/err"
 is "$(q "SELECT count(*) FROM ingest_log WHERE outcome = 'quarantined' AND source LIKE '%$victim'")/$(q "SELECT count(*) FROM ingest_log WHERE outcome = 'stored' AND source LIKE '%refused%'")" \
     "1/5" "a bounce refused at its log row: quarantined, the 5 others stored"
@@ -98,13 +78,13 @@ is "$(q "SELECT count(*) FROM bounce_message m JOIN ingest_log l ON l.id = m.ing
     0 "the refused message's bounce is gone"
 same "a message refused after its bounce"
 "$MAILSIFT_GEN" bounces "$T_TMP/retried" --messages 6 --seed 23 --days 3 >/dev/null
-inject '' 2 40001
+refuse_set '' 2 40001
 "$MAILSIFT" ingest --maildir "$T_TMP/retried" 2>"$T_TMP/err"
 ok $? "two serialization failures: the batch retried, exit 0"
 is "$(q "SELECT count(*) FROM ingest_log WHERE outcome = 'stored' AND source LIKE '%retried%'")" \
     6 "all six stored"
 same "a batch retried"
-inject '' 0 00000
+refuse_set '' 0 00000
 is "$(q "SELECT sum(recipients) FROM bounce_daily")" "$(q "SELECT count(*) FROM bounce_v")" \
     "the rollup still counts every recipient once"
 

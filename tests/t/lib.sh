@@ -35,3 +35,31 @@ fresh_db() {
 q() {
 	psql -X -qAt -v ON_ERROR_STOP=1 -d "$T_DB" -c "$1"
 }
+# refuse_log_rows: a trigger on $T_DB's ingest_log that refuses the log
+# rows of stored messages whose source matches a pattern (SQLSTATE 22023:
+# the message is quarantined, what it stored undone) and fails the first
+# N inserts with a given SQLSTATE (40001: the batch is retried); refuse_set
+# PATTERN N SQLSTATE sets them ('' 0 00000: nothing).
+refuse_log_rows() {
+	q "CREATE SEQUENCE fail_seq;
+	   CREATE TABLE fail_cfg (pat text, n int, code text);
+	   INSERT INTO fail_cfg VALUES ('', 0, '00000');
+	   CREATE FUNCTION fail_first() RETURNS trigger LANGUAGE plpgsql AS \$\$
+	   DECLARE c fail_cfg;
+	   BEGIN
+		SELECT * INTO c FROM fail_cfg;
+		IF NEW.outcome = 'stored' AND NEW.source LIKE c.pat THEN
+			RAISE EXCEPTION 'refused by the test' USING ERRCODE = '22023';
+		END IF;
+		IF nextval('fail_seq') <= c.n THEN
+			RAISE EXCEPTION 'injected failure %', c.code USING ERRCODE = c.code;
+		END IF;
+		RETURN NEW;
+	   END \$\$;
+	   CREATE TRIGGER fail_first BEFORE INSERT ON ingest_log
+		FOR EACH ROW EXECUTE FUNCTION fail_first()" >/dev/null
+}
+refuse_set() {	# PATTERN N SQLSTATE
+	q "UPDATE fail_cfg SET pat = '$1', n = $2, code = '$3';
+	   SELECT setval('fail_seq', 1, false)" >/dev/null
+}

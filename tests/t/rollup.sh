@@ -78,30 +78,10 @@ same_daily "kept at ingest"
 # a batch retried after serialization failures counts once.  A trigger
 # refuses the log rows of stored messages whose source matches a pattern,
 # and fails the first N inserts into ingest_log with a given SQLSTATE.
-q "CREATE SEQUENCE fail_seq;
-   CREATE TABLE fail_cfg (pat text, n int, code text);
-   INSERT INTO fail_cfg VALUES ('', 0, '00000');
-   CREATE FUNCTION fail_first() RETURNS trigger LANGUAGE plpgsql AS \$\$
-   DECLARE c fail_cfg;
-   BEGIN
-	SELECT * INTO c FROM fail_cfg;
-	IF NEW.outcome = 'stored' AND NEW.source LIKE c.pat THEN
-		RAISE EXCEPTION 'refused by the test' USING ERRCODE = '22023';
-	END IF;
-	IF nextval('fail_seq') <= c.n THEN
-		RAISE EXCEPTION 'injected failure %', c.code USING ERRCODE = c.code;
-	END IF;
-	RETURN NEW;
-   END \$\$;
-   CREATE TRIGGER fail_first BEFORE INSERT ON ingest_log
-	FOR EACH ROW EXECUTE FUNCTION fail_first()" >/dev/null
-inject() {	# PATTERN N SQLSTATE
-	q "UPDATE fail_cfg SET pat = '$1', n = $2, code = '$3';
-	   SELECT setval('fail_seq', 1, false)" >/dev/null
-}
+refuse_log_rows
 sums() { q "SELECT (SELECT sum(messages) FROM dmarc_daily) || '/' || (SELECT sum(messages) FROM dmarc_domain_daily_v) || '/' || (SELECT sum(messages) FROM dmarc_daily_records_v)"; }
 "$MAILSIFT_GEN" maildir "$T_TMP/refused" --messages 6 --seed 11 --days 3 >/dev/null
-inject '%refused/new/%Q3.%' 0 00000
+refuse_set '%refused/new/%Q3.%' 0 00000
 "$MAILSIFT" ingest --maildir "$T_TMP/refused" 2>"$T_TMP/err"
 is "$(q "SELECT count(*) FROM ingest_log WHERE outcome = 'quarantined' AND source LIKE '%Q3.%'")/$(q "SELECT count(*) FROM ingest_log WHERE outcome = 'stored' AND source LIKE '%refused%'")" \
     "1/5" "a message refused at its log row: quarantined, the 5 others stored"
@@ -110,14 +90,14 @@ is "$(q "SELECT count(*) FROM dmarc_report r JOIN ingest_log l ON l.id = r.inges
 same_daily "a message refused after its reports"
 s=$(sums); is "${s%/*}" "${s#*/}" "the rollups' sums equal the records' sums"
 "$MAILSIFT_GEN" maildir "$T_TMP/retried" --messages 6 --seed 12 --days 3 >/dev/null
-inject '' 2 40001
+refuse_set '' 2 40001
 "$MAILSIFT" ingest --maildir "$T_TMP/retried" 2>"$T_TMP/err"
 ok $? "two serialization failures: the batch retried, exit 0"
 is "$(q "SELECT count(*) FROM ingest_log WHERE outcome = 'stored' AND source LIKE '%retried%'")" \
     6 "all six stored"
 same_daily "a batch retried"
 s=$(sums); is "${s%/*}" "${s#*/}" "the rollups' sums equal the records' sums"
-inject '' 0 00000
+refuse_set '' 0 00000
 
 # A report stored twice counts once.  A fast batch takes its reports for
 # new and sends their rollup rows before its COMMIT (store/daily.c); a
@@ -200,9 +180,9 @@ s=$(sums); is "${s%/*}" "${s#*/}" "the rollups' sums equal the records' sums"
 first=$(ls "$T_TMP/mid/new" | LC_ALL=C sort | head -n 1)
 { echo "X-Copy: 2"; cat "$T_TMP/mid/new/$first"; } >"$T_TMP/mid/new/${first}x"
 sixth=$(ls "$T_TMP/mid/new" | LC_ALL=C sort | sed -n 6p)
-inject "%/mid/new/$sixth" 0 00000
+refuse_set "%/mid/new/$sixth" 0 00000
 "$MAILSIFT" ingest -v --jobs 1 --batch 4 --maildir "$T_TMP/mid" 2>"$T_TMP/err"
-inject '' 0 00000
+refuse_set '' 0 00000
 is "$(q "SELECT string_agg(outcome::text || ' ' || n, ', ' ORDER BY outcome::text)
     FROM (SELECT outcome, count(*) AS n FROM ingest_log
     WHERE source LIKE '%/mid/%' GROUP BY 1) a")" \
