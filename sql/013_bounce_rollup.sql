@@ -70,34 +70,23 @@ COMMENT ON TABLE bounce_daily IS
 CREATE FUNCTION bounce_daily_row() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
-	IF TG_OP = 'UPDATE' THEN
-		INSERT INTO bounce_daily (sender_domain, day, sending_ip, kind,
-		    bounced, reason, recipient_domain, hard_bounce, recipients)
-		SELECT lower(coalesce(substring(m.orig_from
-			FROM '@([A-Za-z0-9._-]+)'), OLD.auth_domain)),
-		    (OLD.event_at AT TIME ZONE 'UTC')::date,
-		    coalesce(OLD.auth_sending_ip, m.orig_sending_ip), m.kind,
-		    (m.kind = 'bounce'
-			AND OLD.action IS DISTINCT FROM 'delivered'
-			AND OLD.action IS DISTINCT FROM 'relayed'
-			AND OLD.action IS DISTINCT FROM 'expanded'
-			AND OLD.reason IS DISTINCT FROM 'delivered'),
-		    OLD.reason, OLD.recipient_domain, OLD.hard_bounce, -1
-		FROM bounce_message m WHERE m.id = OLD.bounce_id;
-	END IF;
 	INSERT INTO bounce_daily (sender_domain, day, sending_ip, kind,
 	    bounced, reason, recipient_domain, hard_bounce, recipients)
 	SELECT lower(coalesce(substring(m.orig_from
-		FROM '@([A-Za-z0-9._-]+)'), NEW.auth_domain)),
-	    (NEW.event_at AT TIME ZONE 'UTC')::date,
-	    coalesce(NEW.auth_sending_ip, m.orig_sending_ip), m.kind,
+		FROM '@([A-Za-z0-9._-]+)'), r.auth_domain)),
+	    (r.event_at AT TIME ZONE 'UTC')::date,
+	    coalesce(r.auth_sending_ip, m.orig_sending_ip), m.kind,
 	    (m.kind = 'bounce'
-		AND NEW.action IS DISTINCT FROM 'delivered'
-		AND NEW.action IS DISTINCT FROM 'relayed'
-		AND NEW.action IS DISTINCT FROM 'expanded'
-		AND NEW.reason IS DISTINCT FROM 'delivered'),
-	    NEW.reason, NEW.recipient_domain, NEW.hard_bounce, 1
-	FROM bounce_message m WHERE m.id = NEW.bounce_id;
+		AND r.action IS DISTINCT FROM 'delivered'
+		AND r.action IS DISTINCT FROM 'relayed'
+		AND r.action IS DISTINCT FROM 'expanded'
+		AND r.reason IS DISTINCT FROM 'delivered'),
+	    r.reason, r.recipient_domain, r.hard_bounce, r.rollup_sign
+	FROM (SELECT (OLD::bounce_recipient).*, -1 AS rollup_sign
+		WHERE TG_OP = 'UPDATE'
+	    UNION ALL
+	    SELECT (NEW::bounce_recipient).*, 1) r
+	JOIN bounce_message m ON m.id = r.bounce_id;
 	RETURN NULL;
 END
 $$;

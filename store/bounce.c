@@ -366,18 +366,7 @@ static const int verdict_col[VERDICT] = {
  * in the same statement: each changed recipient counted -1 under its old
  * key (o reads the rows as they were before the UPDATE: one snapshot for
  * the whole statement) and +1 under its new one; a key whose rows cancel
- * out gets none. */
-#define RC_KEY(x) \
-	" lower(coalesce(substring(m.orig_from FROM '@([A-Za-z0-9._-]+)'),"\
-	" " x ".auth_domain)) AS sender_domain,"\
-	" (" x ".event_at AT TIME ZONE 'UTC')::date AS day,"\
-	" coalesce(" x ".auth_sending_ip, m.orig_sending_ip) AS sending_ip,"\
-	" m.kind, (m.kind = 'bounce'"\
-	" AND " x ".action IS DISTINCT FROM 'delivered'"\
-	" AND " x ".action IS DISTINCT FROM 'relayed'"\
-	" AND " x ".action IS DISTINCT FROM 'expanded'"\
-	" AND " x ".reason IS DISTINCT FROM 'delivered') AS bounced,"\
-	" " x ".reason, " x ".recipient_domain, " x ".hard_bounce"
+ * out gets none (BOUNCE_DAILY_KEY: internal.h). */
 static const struct q_stmt rc_update = { "ms_bounce_reclassify",
 	"WITH u AS (SELECT * FROM unnest($2::bigint[], $3::int[], $4::text[],"
 	" $5::text[], $6::bool[], $7::text[], $8::int[], $9::inet[],"
@@ -396,9 +385,9 @@ static const struct q_stmt rc_update = { "ms_bounce_reclassify",
 	" b.reason, b.hard_bounce, b.auth_sending_ip, b.auth_domain"
 	" FROM bounce_recipient b JOIN u ON b.bounce_id = u.id"
 	" AND b.rcpt_no = u.no),"
-	" k AS (SELECT" RC_KEY("o") ", -1 AS n"
+	" k AS (SELECT" BOUNCE_DAILY_KEY("o") ", -1 AS n"
 	" FROM o JOIN bounce_message m ON m.id = o.bounce_id"
-	" UNION ALL SELECT" RC_KEY("up") ", 1"
+	" UNION ALL SELECT" BOUNCE_DAILY_KEY("up") ", 1"
 	" FROM up JOIN bounce_message m ON m.id = up.bounce_id)"
 	" INSERT INTO bounce_daily (sender_domain, day, sending_ip, kind,"
 	" bounced, reason, recipient_domain, hard_bounce, recipients)"

@@ -30,15 +30,7 @@
 static const struct q_stmt bd_ins = { "ms_bounce_daily_ins",
 	"INSERT INTO bounce_daily (sender_domain, day, sending_ip, kind,"
 	" bounced, reason, recipient_domain, hard_bounce, recipients)"
-	" SELECT lower(coalesce(substring(m.orig_from"
-	" FROM '@([A-Za-z0-9._-]+)'), r.auth_domain)),"
-	" (r.event_at AT TIME ZONE 'UTC')::date,"
-	" coalesce(r.auth_sending_ip, m.orig_sending_ip), m.kind,"
-	" (m.kind = 'bounce' AND r.action IS DISTINCT FROM 'delivered'"
-	" AND r.action IS DISTINCT FROM 'relayed'"
-	" AND r.action IS DISTINCT FROM 'expanded'"
-	" AND r.reason IS DISTINCT FROM 'delivered'),"
-	" r.reason, r.recipient_domain, r.hard_bounce, count(*)"
+	" SELECT" BOUNCE_DAILY_KEY("r") ", count(*)"
 	" FROM bounce_message m JOIN bounce_recipient r ON r.bounce_id = m.id"
 	" WHERE m.id = ANY ($1::bigint[])"
 	" GROUP BY 1, 2, 3, 4, 5, 6, 7, 8" };

@@ -164,6 +164,21 @@ void daily_clear(struct store *st);
 void daily_free(struct store *st);
 
 /* bounce_daily.c: the batch's rows of the bounce rollup */
+/* The rollup key of recipient x (an alias of bounce_recipient's columns)
+ * of message m, as bounce_v computes it (sql/014_bounce_status.sql), in
+ * bounce_daily's column order up to recipients: store_bounce's rows
+ * (bounce_daily.c) and reclassify's deltas (bounce.c) both use it. */
+#define BOUNCE_DAILY_KEY(x) \
+	" lower(coalesce(substring(m.orig_from FROM '@([A-Za-z0-9._-]+)'),"\
+	" " x ".auth_domain)) AS sender_domain,"\
+	" (" x ".event_at AT TIME ZONE 'UTC')::date AS day,"\
+	" coalesce(" x ".auth_sending_ip, m.orig_sending_ip) AS sending_ip,"\
+	" m.kind, (m.kind = 'bounce'"\
+	" AND " x ".action IS DISTINCT FROM 'delivered'"\
+	" AND " x ".action IS DISTINCT FROM 'relayed'"\
+	" AND " x ".action IS DISTINCT FROM 'expanded'"\
+	" AND " x ".reason IS DISTINCT FROM 'delivered') AS bounced,"\
+	" " x ".reason, " x ".recipient_domain, " x ".hard_bounce"
 void bounce_daily_note(struct store *st, int64_t id);
 int bounce_daily_send(struct store *st, GError **err);
 void bounce_daily_free(struct store *st);
